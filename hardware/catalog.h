@@ -1,0 +1,52 @@
+/* Device and link catalogs: data files under configs/ (and user files via --hardware),
+ * keys matched case-insensitively. */
+#ifndef PALEO_CATALOG_H
+#define PALEO_CATALOG_H
+
+#include <glib.h>
+
+#define PALEO_CONFIG_ERROR (paleo_config_error_quark())
+GQuark paleo_config_error_quark(void);
+typedef enum {
+  PALEO_CONFIG_ERROR_PARSE,    /* unreadable or malformed file */
+  PALEO_CONFIG_ERROR_INVALID,  /* a value out of range or of the wrong type */
+  PALEO_CONFIG_ERROR_UNKNOWN,  /* unknown name (device, link, net, key) */
+} PaleoConfigError;
+
+typedef struct {
+  char *name;              /* catalog key as written, e.g. "TITAN_X" */
+  char *description;
+  char *source;            /* datasheet / origin of the figures */
+  double clock_mhz;
+  double peak_gflops;      /* FP32 */
+  double peak_gflops_fp16; /* 0 when unknown */
+  double mem_gbps;         /* memory bandwidth, GB/s (PALEO divides bytes by 2^30) */
+  double mem_gib;          /* memory size, 0 when unknown */
+} PaleoDevice;
+
+typedef struct {
+  char *name;              /* "ethernet", "nvlink3", ... */
+  char *description;
+  char *source;
+  double gbps;             /* Gbit/s per direction (PALEO divides by 1e9/8) */
+  double latency_us;       /* typical one-way latency, microseconds */
+} PaleoLink;
+
+typedef struct PaleoCatalog PaleoCatalog;
+
+/* The shipped catalog (configs/hardware.ini). */
+PaleoCatalog *paleo_catalog_load_default(GError **error);
+/* Adds or replaces entries from a user file of the same format. */
+gboolean paleo_catalog_add_file(PaleoCatalog *catalog, const char *path, GError **error);
+void paleo_catalog_free(PaleoCatalog *catalog);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoCatalog, paleo_catalog_free)
+
+/* NULL when unknown; on NULL with `error`, sets PALEO_CONFIG_ERROR_UNKNOWN listing names. */
+const PaleoDevice *paleo_catalog_device(const PaleoCatalog *catalog, const char *name, GError **error);
+const PaleoLink *paleo_catalog_link(const PaleoCatalog *catalog, const char *name, GError **error);
+guint paleo_catalog_n_devices(const PaleoCatalog *catalog);
+const PaleoDevice *paleo_catalog_device_at(const PaleoCatalog *catalog, guint i); /* file order */
+guint paleo_catalog_n_links(const PaleoCatalog *catalog);
+const PaleoLink *paleo_catalog_link_at(const PaleoCatalog *catalog, guint i);
+
+#endif

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# paleosim developer entry point: installs what is missing (Debian 12, apt-get), builds,
+# and then either runs the default scenario (`demo`) or the whole test suite (`test`).
+#   scripts/dev.sh demo   # install + build + predict AlexNet on TITAN X + run default.ini
+#   scripts/dev.sh test   # install + build (normal and ASan+UBSan) + ctest in both
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(build-essential cmake pkg-config libglib2.0-dev libjson-glib-dev libsqlite3-dev
+          sqlite3 libhdf5-dev hdf5-tools libcmocka-dev libcairo2-dev)
+
+install_deps() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing: ${missing[*]}"
+  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+build() { # build DIR [cmake options...]
+  local dir=$1; shift
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake --build "$dir" -j "$(nproc)"
+}
+
+case "${1:-}" in
+  demo)
+    install_deps
+    build build -DPALEO_WERROR=ON
+    ./build/sim/paleosim predict alex_v2 --device TITAN_X
+    ;;
+  test)
+    install_deps
+    build build -DPALEO_WERROR=ON
+    (cd build && ctest --output-on-failure -j "$(nproc)")
+    build build-asan -DPALEO_WERROR=ON -DPALEO_SANITIZE=ON
+    (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+       ctest --output-on-failure -j "$(nproc)")
+    ;;
+  *)
+    echo "usage: scripts/dev.sh demo|test" >&2; exit 2 ;;
+esac
