@@ -1,0 +1,21 @@
+/* Opening trace sinks by file name and format, and reading trace files back: a trace file
+ * (SQLite or HDF5) is replayed record by record into any PaleoTraceSink. This is the one
+ * entry point producers (paleosim run) and consumers (analyze, timeline, export, convert)
+ * use; the format-specific sinks live in trace_sqlite.c and trace_hdf5.c. */
+#ifndef PALEO_TRACE_IO_H
+#define PALEO_TRACE_IO_H
+
+#include <glib.h>
+
+#include "engine/trace.h"
+
+/* Opens a sink writing `path`; format from `format` ("sqlite"|"hdf5") or, when NULL, from the
+   extension (.db/.sqlite/.sqlite3 → sqlite, .h5/.hdf5 → hdf5). compression: HDF5 deflate level 0–9. */
+PaleoTraceSink *paleo_trace_sink_open(const char *path, const char *format, PaleoTraceLevel level, int compression, GError **error);
+/* Replays every record of a trace file (either format) into `sink`, in this order: begin(meta), entities, links, layers, iterations, tasks, flows, link_usage, ps_updates; then returns the run status in *status_out (newly allocated, "complete"/"interrupted"/"failed"); does NOT call sink->ops->close. Records within a table come in ascending (start time, then id/insertion) order. */
+gboolean paleo_trace_replay(const char *path, PaleoTraceSink *sink, char **status_out, GError **error);
+/* Convenience wrappers that check NULL ops, used by producers. */
+gboolean paleo_trace_sink_close(PaleoTraceSink *sink, const char *status, GError **error);
+void paleo_trace_sink_free(PaleoTraceSink *sink);
+
+#endif
