@@ -34,9 +34,15 @@ typedef struct {
 
 typedef struct PaleoCatalog PaleoCatalog;
 
+/* An empty catalog (fill it with paleo_catalog_add_file). */
+PaleoCatalog *paleo_catalog_new(void);
 /* The shipped catalog (configs/hardware.ini). */
 PaleoCatalog *paleo_catalog_load_default(GError **error);
-/* Adds or replaces entries from a user file of the same format. */
+/* Adds or replaces entries from a user file of the same format: groups `[device NAME]`
+ * (clock_mhz, peak_gflops, mem_gbps required and > 0; peak_gflops_fp16, mem_gib >= 0) and
+ * `[link NAME]` (gbps > 0; latency_us >= 0); description and source strings. Names are
+ * matched case-insensitively; a known name is replaced in place. Errors name the file,
+ * group and key. */
 gboolean paleo_catalog_add_file(PaleoCatalog *catalog, const char *path, GError **error);
 void paleo_catalog_free(PaleoCatalog *catalog);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoCatalog, paleo_catalog_free)

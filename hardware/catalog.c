@@ -1,0 +1,316 @@
+/* Device and link catalogs read from GKeyFile INI files: groups `[device NAME]` and
+ * `[link NAME]`, validated once on load, looked up case-insensitively afterwards. */
+#include "hardware/catalog.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "hardware/config_dir.h"
+
+G_DEFINE_QUARK(paleo-config-error-quark, paleo_config_error)
+
+struct PaleoCatalog {
+  GPtrArray *devices; /* of PaleoDevice*, file order; user entries appended or replaced in place */
+  GPtrArray *links;   /* of PaleoLink* */
+};
+
+/* One numeric key: where it goes, whether it is required, and its lower bound. */
+typedef struct {
+  const char *key;
+  gsize offset;       /* into PaleoDevice or PaleoLink */
+  gboolean required;
+  gboolean positive;  /* TRUE: must be > 0; FALSE: must be >= 0 */
+} PaleoNumberKey;
+
+static const PaleoNumberKey device_keys[] = {
+  {"clock_mhz", G_STRUCT_OFFSET(PaleoDevice, clock_mhz), TRUE, TRUE},
+  {"peak_gflops", G_STRUCT_OFFSET(PaleoDevice, peak_gflops), TRUE, TRUE},
+  {"peak_gflops_fp16", G_STRUCT_OFFSET(PaleoDevice, peak_gflops_fp16), FALSE, FALSE},
+  {"mem_gbps", G_STRUCT_OFFSET(PaleoDevice, mem_gbps), TRUE, TRUE},
+  {"mem_gib", G_STRUCT_OFFSET(PaleoDevice, mem_gib), FALSE, FALSE},
+  {NULL, 0, FALSE, FALSE},
+};
+
+static const PaleoNumberKey link_keys[] = {
+  {"gbps", G_STRUCT_OFFSET(PaleoLink, gbps), TRUE, TRUE},
+  {"latency_us", G_STRUCT_OFFSET(PaleoLink, latency_us), FALSE, FALSE},
+  {NULL, 0, FALSE, FALSE},
+};
+
+static void device_free(gpointer p)
+{
+  PaleoDevice *d = p;
+  g_free(d->name);
+  g_free(d->description);
+  g_free(d->source);
+  g_free(d);
+}
+
+static void link_free(gpointer p)
+{
+  PaleoLink *l = p;
+  g_free(l->name);
+  g_free(l->description);
+  g_free(l->source);
+  g_free(l);
+}
+
+static PaleoCatalog *catalog_new(void)
+{
+  PaleoCatalog *c = g_new0(PaleoCatalog, 1);
+  c->devices = g_ptr_array_new_with_free_func(device_free);
+  c->links = g_ptr_array_new_with_free_func(link_free);
+  return c;
+}
+
+void paleo_catalog_free(PaleoCatalog *catalog)
+{
+  if (!catalog)
+    return;
+  g_ptr_array_unref(catalog->devices);
+  g_ptr_array_unref(catalog->links);
+  g_free(catalog);
+}
+
+static gboolean key_is_known(const char *key, const PaleoNumberKey *numbers)
+{
+  if (!strcmp(key, "description") || !strcmp(key, "source"))
+    return TRUE;
+  for (const PaleoNumberKey *k = numbers; k->key; k++)
+    if (!strcmp(key, k->key))
+      return TRUE;
+  return FALSE;
+}
+
+static char *expected_keys(const PaleoNumberKey *numbers)
+{
+  GString *s = g_string_new(NULL);
+  for (const PaleoNumberKey *k = numbers; k->key; k++)
+    g_string_append_printf(s, "%s, ", k->key);
+  g_string_append(s, "description, source");
+  return g_string_free(s, FALSE);
+}
+
+/* Rejects keys that are not in the table (typos would otherwise pass silently). */
+static gboolean check_keys(GKeyFile *kf, const char *path, const char *group,
+                           const PaleoNumberKey *numbers, GError **error)
+{
+  gsize n = 0;
+  g_auto(GStrv) keys = g_key_file_get_keys(kf, group, &n, NULL);
+  for (gsize i = 0; i < n; i++) {
+    if (key_is_known(keys[i], numbers))
+      continue;
+    g_autofree char *exp = expected_keys(numbers);
+    g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_INVALID,
+                "%s: [%s]: unknown key '%s' (expected one of: %s)", path, group, keys[i], exp);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean read_numbers(GKeyFile *kf, const char *path, const char *group,
+                             const PaleoNumberKey *numbers, void *record, GError **error)
+{
+  for (const PaleoNumberKey *k = numbers; k->key; k++) {
+    double *field = (double *)((char *)record + k->offset);
+    *field = 0.0;
+    if (!g_key_file_has_key(kf, group, k->key, NULL)) {
+      if (!k->required)
+        continue;
+      g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_INVALID,
+                  "%s: [%s]: missing required key '%s'", path, group, k->key);
+      return FALSE;
+    }
+    g_autoptr(GError) local = NULL;
+    double v = g_key_file_get_double(kf, group, k->key, &local);
+    if (local) {
+      g_autofree char *raw = g_key_file_get_value(kf, group, k->key, NULL);
+      g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_INVALID,
+                  "%s: [%s]: key '%s' = '%s' is not a number", path, group, k->key,
+                  raw ? raw : "");
+      return FALSE;
+    }
+    if (!isfinite(v) || (k->positive ? v <= 0.0 : v < 0.0)) {
+      g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_INVALID,
+                  "%s: [%s]: key '%s' = %g is out of range (expected a %s number)", path,
+                  group, k->key, v, k->positive ? "positive" : "non-negative");
+      return FALSE;
+    }
+    *field = v;
+  }
+  return TRUE;
+}
+
+static char *read_string(GKeyFile *kf, const char *group, const char *key)
+{
+  char *s = g_key_file_get_string(kf, group, key, NULL);
+  return s ? s : g_strdup("");
+}
+
+static gint find_index(GPtrArray *array, const char *name)
+{
+  /* Both record types start with `char *name`. */
+  for (guint i = 0; i < array->len; i++)
+    if (!g_ascii_strcasecmp(*(char **)g_ptr_array_index(array, i), name))
+      return (gint)i;
+  return -1;
+}
+
+/* Adds, or replaces in place (keeping the catalog's order), an entry of the same name. */
+static void put_entry(GPtrArray *array, gpointer record, GDestroyNotify destroy)
+{
+  gint i = find_index(array, *(char **)record);
+  if (i < 0) {
+    g_ptr_array_add(array, record);
+    return;
+  }
+  destroy(array->pdata[i]);
+  array->pdata[i] = record;
+}
+
+static gboolean load_device(GKeyFile *kf, const char *path, const char *group, const char *name,
+                            PaleoCatalog *catalog, GError **error)
+{
+  if (!check_keys(kf, path, group, device_keys, error))
+    return FALSE;
+  PaleoDevice *d = g_new0(PaleoDevice, 1);
+  if (!read_numbers(kf, path, group, device_keys, d, error)) {
+    g_free(d);
+    return FALSE;
+  }
+  d->name = g_strdup(name);
+  d->description = read_string(kf, group, "description");
+  d->source = read_string(kf, group, "source");
+  put_entry(catalog->devices, d, device_free);
+  return TRUE;
+}
+
+static gboolean load_link(GKeyFile *kf, const char *path, const char *group, const char *name,
+                          PaleoCatalog *catalog, GError **error)
+{
+  if (!check_keys(kf, path, group, link_keys, error))
+    return FALSE;
+  PaleoLink *l = g_new0(PaleoLink, 1);
+  if (!read_numbers(kf, path, group, link_keys, l, error)) {
+    g_free(l);
+    return FALSE;
+  }
+  l->name = g_strdup(name);
+  l->description = read_string(kf, group, "description");
+  l->source = read_string(kf, group, "source");
+  put_entry(catalog->links, l, link_free);
+  return TRUE;
+}
+
+/* "device TITAN_X" -> kind "device", name "TITAN_X". */
+static gboolean load_group(GKeyFile *kf, const char *path, const char *group,
+                           PaleoCatalog *catalog, GError **error)
+{
+  g_auto(GStrv) parts = g_strsplit_set(group, " \t", 2);
+  const char *kind = parts[0];
+  const char *name = parts[0] && parts[1] ? g_strstrip(parts[1]) : "";
+  if (!*name || strpbrk(name, " \t,")) {
+    g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_PARSE,
+                "%s: group [%s]: expected [device NAME] or [link NAME] with a name "
+                "without spaces or commas", path, group);
+    return FALSE;
+  }
+  if (!strcmp(kind, "device"))
+    return load_device(kf, path, group, name, catalog, error);
+  if (!strcmp(kind, "link"))
+    return load_link(kf, path, group, name, catalog, error);
+  g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_PARSE,
+              "%s: group [%s]: unknown kind '%s' (expected 'device' or 'link')", path, group,
+              kind);
+  return FALSE;
+}
+
+gboolean paleo_catalog_add_file(PaleoCatalog *catalog, const char *path, GError **error)
+{
+  g_return_val_if_fail(catalog && path, FALSE);
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  g_autoptr(GError) local = NULL;
+  if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &local)) {
+    g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_PARSE,
+                "%s: cannot read hardware catalog: %s", path, local->message);
+    return FALSE;
+  }
+  gsize n = 0;
+  g_auto(GStrv) groups = g_key_file_get_groups(kf, &n);
+  for (gsize i = 0; i < n; i++)
+    if (!load_group(kf, path, groups[i], catalog, error))
+      return FALSE;
+  return TRUE;
+}
+
+PaleoCatalog *paleo_catalog_new(void)
+{
+  return catalog_new();
+}
+
+PaleoCatalog *paleo_catalog_load_default(GError **error)
+{
+  g_autofree char *path = g_build_filename(paleo_config_dir(), "hardware.ini", NULL);
+  PaleoCatalog *c = catalog_new();
+  if (!paleo_catalog_add_file(c, path, error)) {
+    paleo_catalog_free(c);
+    return NULL;
+  }
+  return c;
+}
+
+static char *names_of(GPtrArray *array)
+{
+  GString *s = g_string_new(NULL);
+  for (guint i = 0; i < array->len; i++)
+    g_string_append_printf(s, "%s%s", i ? ", " : "", *(char **)g_ptr_array_index(array, i));
+  return g_string_free(s, FALSE);
+}
+
+static gconstpointer lookup(GPtrArray *array, const char *kind, const char *name,
+                            GError **error)
+{
+  gint i = name ? find_index(array, name) : -1;
+  if (i >= 0)
+    return g_ptr_array_index(array, i);
+  g_autofree char *known = names_of(array);
+  g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_UNKNOWN,
+              "unknown %s '%s' (known: %s)", kind, name ? name : "(null)", known);
+  return NULL;
+}
+
+const PaleoDevice *paleo_catalog_device(const PaleoCatalog *catalog, const char *name,
+                                        GError **error)
+{
+  g_return_val_if_fail(catalog, NULL);
+  return lookup(catalog->devices, "device", name, error);
+}
+
+const PaleoLink *paleo_catalog_link(const PaleoCatalog *catalog, const char *name,
+                                    GError **error)
+{
+  g_return_val_if_fail(catalog, NULL);
+  return lookup(catalog->links, "link", name, error);
+}
+
+guint paleo_catalog_n_devices(const PaleoCatalog *catalog)
+{
+  return catalog->devices->len;
+}
+
+const PaleoDevice *paleo_catalog_device_at(const PaleoCatalog *catalog, guint i)
+{
+  g_return_val_if_fail(i < catalog->devices->len, NULL);
+  return g_ptr_array_index(catalog->devices, i);
+}
+
+guint paleo_catalog_n_links(const PaleoCatalog *catalog)
+{
+  return catalog->links->len;
+}
+
+const PaleoLink *paleo_catalog_link_at(const PaleoCatalog *catalog, guint i)
+{
+  g_return_val_if_fail(i < catalog->links->len, NULL);
+  return g_ptr_array_index(catalog->links, i);
+}
