@@ -52,16 +52,29 @@ typedef struct {
   PaleoShape input;      /* shape of the first parent's output (N, H, W, C) */
   PaleoShape output;
   /* Convolution / Deconvolution / Pooling (and InnerProduct: kh = kw = 1 unused) */
-  int64_t kh, kw;        /* kernel (filter or ksize) */
-  int64_t cin, cout;     /* conv filter channels after resolving cin = -1 */
+  int64_t kh, kw;        /* kernel (filter or ksize; UpSampling2D factors) */
+  int64_t cin, cout;     /* conv filter channels after resolving cin = -1 (ModelParallel:
+                            cout already divided by splits). Deconvolution: the filter as
+                            written, i.e. of the transposed conv (cin = output C, cout = input
+                            C). Pooling: cin = cout = C. InnerProduct: cin = K = H*W*C, cout = M */
   int64_t sh, sw;        /* strides */
   PaleoPadding padding;
-  int64_t pad_h, pad_w;  /* resolved forward padding (PALEO's rule for SAME) */
+  int64_t pad_h, pad_w;  /* resolved forward padding (PALEO's rule for SAME; floor division,
+                            so a SAME conv with kernel < stride can give -1, as in PALEO) */
   int64_t num_outputs;   /* InnerProduct M */
   int concat_dim;        /* Concatenate dim */
   int64_t params;        /* weights + biases */
   int split;             /* ModelParallel replica index, -1 outside a ModelParallel block */
   int splits;            /* ModelParallel K, 0 outside */
+  /* Added by the loader (read-only for users of the net). */
+  int input_rank;        /* 4, or 2 when the input is a flattened [N, C] tensor */
+  int output_rank;       /* 2 for InnerProduct and Softmax ([N, M] printed "NxM"), else 4 */
+  int64_t filter_cin;    /* filter Cin as written in the file (-1: take from the input) */
+  int64_t num_classes;   /* Softmax "num_classes"; 0 when absent (then the input's last dim) */
+  double keep_prob;      /* Dropout "dropout_keep_prob"; 0 for other layers */
+  PaleoShape spec_shape; /* Input "tensor", Deconvolution/Reshape "output_shape" as written,
+                            n replaced by the batch in use */
+  int spec_rank;         /* rank of spec_shape (2 or 4); 0 when the layer has none */
 } PaleoLayer;
 
 typedef struct {
@@ -78,6 +91,20 @@ PaleoNet *paleo_net_load(const char *path, int64_t batch, GError **error);
 /* Resolves a shipped net name ("alex_v2") or a path, then loads it. */
 PaleoNet *paleo_net_load_named(const char *name_or_path, int64_t batch, GError **error);
 void paleo_net_free(PaleoNet *net);
+/* A deep copy (e.g. to predict several batches concurrently from one loaded file). Loading
+ * costs about a millisecond for Inception v3 (mostly json-glib's parser); to evaluate many
+ * configurations, load once and use paleo_net_copy / paleo_net_set_batch. */
+PaleoNet *paleo_net_copy(const PaleoNet *net);
+/* Sets the batch of every Input (and Deconvolution/Reshape output_shape) to `batch` > 0 and
+ * re-derives all shapes in place, without re-reading the file (fast: no allocation). */
+gboolean paleo_net_set_batch(PaleoNet *net, int64_t batch, GError **error);
+/* Shipped net names (file stems of configs/nets/ *.json), sorted; free with g_strfreev. */
+char **paleo_net_shipped_names(void);
+/* Writes "128x224x224x3" (rank 4) or "128x1000" (rank 2) into buf and returns buf. */
+char *paleo_net_format_shape(PaleoShape shape, int rank, char *buf, gsize buf_len);
+/* PALEO's layertype string: "input", "conv2d", "deconv2d", "pool2d", "innerproduct",
+ * "dropout", "concat", "elementwise", "softmax"; "generic" for PALEO_LAYER_OTHER. */
+const char *paleo_net_layer_kind(PaleoLayerType type);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoNet, paleo_net_free)
 
 static inline const PaleoLayer *paleo_net_layer(const PaleoNet *net, guint i)
