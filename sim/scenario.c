@@ -1,0 +1,583 @@
+/* Scenario files: one table of keys drives parsing, defaults, range checks, --set
+ * overrides and the key reference printed by `paleosim run --keys`. */
+#include "sim/scenario.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/trace.h"
+#include "hardware/config_dir.h"
+#include "workloads/collective.h"
+
+G_DEFINE_QUARK(paleo-scenario-error-quark, paleo_scenario_error)
+
+static const char *const scaling_names[] = {"weak", "strong", NULL}; /* PaleoScaling order */
+const char *const paleo_topology_kind_names[] = {"star", "fat-tree", "ring", "torus2d", "torus3d",
+                                                 "hierarchical", "file", NULL};
+const char *const paleo_strategy_names[] = {"sync", NULL};
+const char *const paleo_ps_placement_names[] = {"colocated", "dedicated", NULL};
+const char *const paleo_trace_format_names[] = {"auto", "sqlite", "hdf5", NULL};
+const char *const paleo_trace_level_names[] = {"iterations", "tasks", "flows", "all", NULL};
+
+typedef enum { KEY_STRING, KEY_INT, KEY_U64, KEY_DOUBLE, KEY_BOOL, KEY_CHOICE } KeyType;
+
+typedef struct {
+  const char *group;
+  const char *key;
+  KeyType type;
+  size_t offset;
+  const char *def;                /* NULL: required */
+  double min, max;                /* inclusive numeric range; strings: min > 0 = non-empty */
+  gboolean min_open;              /* min is exclusive */
+  const char *const *choices;     /* KEY_CHOICE */
+  const char *unit;
+  const char *help;
+} KeySpec;
+
+#define OFF(field) offsetof(PaleoScenario, field)
+#define NOLIM 0, 0, FALSE, NULL
+
+static const KeySpec keys[] = {
+  {"scenario", "name", KEY_STRING, OFF(name), "", NOLIM, "", "scenario name for reports and traces (default: the file name)"},
+  {"scenario", "description", KEY_STRING, OFF(description), "", NOLIM, "", "free text"},
+
+  {"workload", "net", KEY_STRING, OFF(workload.net), NULL, 1, 0, FALSE, NULL, "", "network: shipped name (configs/nets) or path to a PALEO JSON file"},
+  {"workload", "batch", KEY_INT, OFF(workload.batch), NULL, 1, 1 << 24, FALSE, NULL, "samples", "mini-batch per worker (weak scaling) or global batch split as ceil(batch/workers) (strong)"},
+  {"workload", "scaling", KEY_CHOICE, OFF(workload.scaling), "weak", 0, 0, FALSE, scaling_names, "", "weak: batch per worker fixed; strong: global batch fixed"},
+  {"workload", "cost_model", KEY_STRING, OFF(workload.cost_model), "paleo", 1, 0, FALSE, NULL, "", "per-layer cost model (see `paleosim list`)"},
+  {"workload", "ppp_comp", KEY_DOUBLE, OFF(workload.ppp_comp), "1.0", 0, 1, TRUE, NULL, "fraction", "platform percent of peak for compute and device memory"},
+  {"workload", "ppp_comm", KEY_DOUBLE, OFF(workload.ppp_comm), "1.0", 0, 1, TRUE, NULL, "fraction", "platform percent of peak for network links (scales every link's bandwidth)"},
+
+  {"cluster", "device", KEY_STRING, OFF(cluster.device), NULL, 1, 0, FALSE, NULL, "", "accelerator of every worker (hardware catalog key)"},
+  {"cluster", "workers", KEY_INT, OFF(cluster.workers), NULL, 1, 1 << 20, FALSE, NULL, "", "number of data-parallel workers (one accelerator each)"},
+  {"cluster", "topology", KEY_CHOICE, OFF(cluster.topology), "star", 0, 0, FALSE, paleo_topology_kind_names, "", "network topology generator"},
+  {"cluster", "topology_file", KEY_STRING, OFF(cluster.topology_file), "", NOLIM, "path", "topology description when topology = file"},
+  {"cluster", "link", KEY_STRING, OFF(cluster.link), "ethernet", 1, 0, FALSE, NULL, "", "network link type of every host NIC and fabric link (catalog link key)"},
+  {"cluster", "gpus_per_host", KEY_INT, OFF(cluster.gpus_per_host), "1", 1, 1024, FALSE, NULL, "", "accelerators per host; workers w lives on host w / gpus_per_host"},
+  {"cluster", "hosts", KEY_INT, OFF(cluster.hosts), "0", 0, 1 << 20, FALSE, NULL, "", "hosts in the cluster; 0 = ceil(workers / gpus_per_host)"},
+  {"cluster", "intra_host_link", KEY_STRING, OFF(cluster.intra_host_link), "pcie3", 1, 0, FALSE, NULL, "", "link between an accelerator and its host (catalog link key)"},
+  {"cluster", "oversubscription", KEY_DOUBLE, OFF(cluster.oversubscription), "1.0", 1, 1024, FALSE, NULL, "ratio", "fat-tree: rack downlink / uplink capacity ratio"},
+  {"cluster", "hosts_per_rack", KEY_INT, OFF(cluster.hosts_per_rack), "8", 1, 1 << 16, FALSE, NULL, "", "fat-tree: hosts under one leaf switch"},
+  {"cluster", "dims", KEY_STRING, OFF(cluster.dims), "", NOLIM, "", "torus dimensions in hosts, \"4x4\" or \"4x4x2\"; empty = as square/cubic as fits"},
+  {"cluster", "latency_us", KEY_DOUBLE, OFF(cluster.latency_us), "0", 0, 1e6, FALSE, NULL, "us", "latency of every network link hop (PALEO: 0)"},
+  {"cluster", "intra_host_latency_us", KEY_DOUBLE, OFF(cluster.intra_host_latency_us), "0", 0, 1e6, FALSE, NULL, "us", "latency of every intra-host link hop"},
+  {"cluster", "ps_count", KEY_INT, OFF(cluster.ps_count), "1", 1, 4096, FALSE, NULL, "", "parameter servers (shards) for collective = ps"},
+  {"cluster", "ps_placement", KEY_CHOICE, OFF(cluster.ps_placement), "colocated", 0, 0, FALSE, paleo_ps_placement_names, "", "colocated: servers are workers 0..k-1 (PALEO's OneToAll); dedicated: own nodes with own NICs"},
+  {"cluster", "ps_link", KEY_STRING, OFF(cluster.ps_link), "", NOLIM, "", "NIC of dedicated parameter servers; empty = link"},
+  {"cluster", "slowdown", KEY_STRING, OFF(cluster.slowdown), "", NOLIM, "", "fixed compute slowdowns, \"3:2.0,5:1.5\" = worker 3 2x slower, worker 5 1.5x"},
+
+  {"training", "strategy", KEY_CHOICE, OFF(training.strategy), "sync", 0, 0, FALSE, paleo_strategy_names, "", "training strategy"},
+  {"training", "collective", KEY_CHOICE, OFF(training.collective), "ring", 0, 0, FALSE, paleo_collective_names, "", "gradient exchange: ps|tree|butterfly|butterfly-mixing|ring|hierarchical"},
+  {"training", "fidelity", KEY_CHOICE, OFF(training.fidelity), "flow", 0, 0, FALSE, paleo_fidelity_names, "", "analytical: one closed-form event per collective; flow: messages as flows"},
+  {"training", "overlap", KEY_BOOL, OFF(training.overlap), "true", NOLIM, "", "reduce gradient buckets while backward continues (false: PALEO's serial sum)"},
+  {"training", "bucket_mb", KEY_DOUBLE, OFF(training.bucket_mb), "25", 0, 1 << 20, TRUE, NULL, "MiB", "gradient bucket size (PyTorch DDP style); a layer never splits"},
+  {"training", "iterations", KEY_INT, OFF(training.iterations), "10", 1, 1000000, FALSE, NULL, "", "iterations to simulate"},
+  {"training", "seed", KEY_U64, OFF(training.seed), "1", NOLIM, "", "seed of every random stream"},
+  {"training", "ssp_bound", KEY_INT, OFF(training.ssp_bound), "0", 0, 1000000, FALSE, NULL, "iterations", "ssp: how far a worker may run ahead of the slowest (strategy ssp)"},
+  {"training", "backup_workers", KEY_INT, OFF(training.backup_workers), "0", 0, 1 << 20, FALSE, NULL, "", "backup workers whose gradients are dropped (strategy backup)"},
+
+  {"output", "trace", KEY_STRING, OFF(output.trace), "", NOLIM, "path", "trace file (.db SQLite, .h5 HDF5); empty = none"},
+  {"output", "trace_level", KEY_CHOICE, OFF(output.trace_level), "tasks", 0, 0, FALSE, paleo_trace_level_names, "", "what the trace records: iterations < tasks < flows < all (link usage)"},
+  {"output", "trace_format", KEY_CHOICE, OFF(output.trace_format), "auto", 0, 0, FALSE, paleo_trace_format_names, "", "auto = from the trace file's extension"},
+  {"output", "compression", KEY_INT, OFF(output.compression), "4", 0, 9, FALSE, NULL, "level", "HDF5 deflate level, 0 = off"},
+};
+
+#undef OFF
+#undef NOLIM
+
+static const KeySpec *key_find(const char *group, const char *key)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+    if (!strcmp(keys[i].group, group) && !strcmp(keys[i].key, key))
+      return &keys[i];
+  return NULL;
+}
+
+static gboolean group_known(const char *group)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+    if (!strcmp(keys[i].group, group))
+      return TRUE;
+  return FALSE;
+}
+
+static void *field(PaleoScenario *s, const KeySpec *k)
+{
+  return (char *)s + k->offset;
+}
+
+static char *choices_text(const char *const *choices)
+{
+  return g_strjoinv("|", (char **)choices);
+}
+
+static void set_key_error(GError **error, const char *origin, int code, const KeySpec *k,
+                          const char *value, const char *expect)
+{
+  g_set_error(error, PALEO_SCENARIO_ERROR, code, "%s: [%s] %s = '%s': expected %s", origin, k->group,
+              k->key, value, expect);
+}
+
+static char *range_text(const KeySpec *k, const char *what)
+{
+  if (k->min == 0 && k->max == 0)
+    return g_strdup(what);
+  return g_strdup_printf("%s in %s%g, %g]", what, k->min_open ? "(" : "[", k->min, k->max);
+}
+
+static gboolean in_range(const KeySpec *k, double v)
+{
+  if (k->min == 0 && k->max == 0)
+    return TRUE;
+  return (k->min_open ? v > k->min : v >= k->min) && v <= k->max;
+}
+
+static gboolean parse_bool(const char *v, gboolean *out)
+{
+  static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no", "off", "0"};
+  for (gsize i = 0; i < G_N_ELEMENTS(yes); i++) {
+    if (!g_ascii_strcasecmp(v, yes[i])) {
+      *out = TRUE;
+      return TRUE;
+    }
+    if (!g_ascii_strcasecmp(v, no[i])) {
+      *out = FALSE;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+static gboolean parse_int(const char *v, int64_t *out)
+{
+  char *end = NULL;
+  errno = 0;
+  gint64 x = g_ascii_strtoll(v, &end, 10);
+  if (end == v || *end || errno)
+    return FALSE;
+  *out = x;
+  return TRUE;
+}
+
+static gboolean parse_double(const char *v, double *out)
+{
+  char *end = NULL;
+  errno = 0;
+  double x = g_ascii_strtod(v, &end);
+  if (end == v || *end || errno || !isfinite(x))
+    return FALSE;
+  *out = x;
+  return TRUE;
+}
+
+/* Parses one value into the struct; `raw` is already stripped. */
+static gboolean parse_value(PaleoScenario *s, const KeySpec *k, const char *raw, GError **error)
+{
+  const char *origin = s->path;
+  switch (k->type) {
+  case KEY_STRING:
+    if (k->min > 0 && !*raw) {
+      set_key_error(error, origin, PALEO_SCENARIO_ERROR_RANGE, k, raw, "a non-empty value");
+      return FALSE;
+    }
+    g_free(*(char **)field(s, k));
+    *(char **)field(s, k) = g_strdup(raw);
+    return TRUE;
+  case KEY_INT: {
+    int64_t x;
+    if (!parse_int(raw, &x) || !in_range(k, (double)x)) {
+      g_autofree char *e = range_text(k, "an integer");
+      set_key_error(error, origin, parse_int(raw, &x) ? PALEO_SCENARIO_ERROR_RANGE : PALEO_SCENARIO_ERROR_TYPE, k, raw, e);
+      return FALSE;
+    }
+    *(int64_t *)field(s, k) = x;
+    return TRUE;
+  }
+  case KEY_U64: {
+    char *end = NULL;
+    errno = 0;
+    guint64 x = g_ascii_strtoull(raw, &end, 10);
+    if (end == raw || *end || errno || raw[0] == '-') {
+      set_key_error(error, origin, PALEO_SCENARIO_ERROR_TYPE, k, raw, "an unsigned 64-bit integer");
+      return FALSE;
+    }
+    *(uint64_t *)field(s, k) = x;
+    return TRUE;
+  }
+  case KEY_DOUBLE: {
+    double x;
+    if (!parse_double(raw, &x) || !in_range(k, x)) {
+      g_autofree char *e = range_text(k, "a number");
+      set_key_error(error, origin, parse_double(raw, &x) ? PALEO_SCENARIO_ERROR_RANGE : PALEO_SCENARIO_ERROR_TYPE, k, raw, e);
+      return FALSE;
+    }
+    *(double *)field(s, k) = x;
+    return TRUE;
+  }
+  case KEY_BOOL:
+    if (!parse_bool(raw, (gboolean *)field(s, k))) {
+      set_key_error(error, origin, PALEO_SCENARIO_ERROR_TYPE, k, raw, "true|false (or yes|no, on|off, 1|0)");
+      return FALSE;
+    }
+    return TRUE;
+  case KEY_CHOICE:
+    for (int i = 0; k->choices[i]; i++) {
+      if (!g_ascii_strcasecmp(raw, k->choices[i])) {
+        *(int *)field(s, k) = i;
+        return TRUE;
+      }
+    }
+    {
+      g_autofree char *c = choices_text(k->choices);
+      g_autofree char *e = g_strdup_printf("one of %s", c);
+      set_key_error(error, origin, PALEO_SCENARIO_ERROR_UNKNOWN, k, raw, e);
+    }
+    return FALSE;
+  }
+  g_assert_not_reached();
+}
+
+/* Applies "section.key=value" to the key file; unknown keys are errors. */
+static gboolean apply_override(GKeyFile *kf, const char *origin, const char *ov, GError **error)
+{
+  const char *eq = strchr(ov, '=');
+  const char *dot = strchr(ov, '.');
+  if (!eq || !dot || dot > eq || dot == ov || dot + 1 == eq) {
+    g_set_error(error, PALEO_SCENARIO_ERROR, PALEO_SCENARIO_ERROR_PARSE,
+                "%s: --set '%s': expected section.key=value (e.g. training.iterations=5)", origin, ov);
+    return FALSE;
+  }
+  g_autofree char *group = g_strndup(ov, dot - ov);
+  g_autofree char *key = g_strndup(dot + 1, eq - dot - 1);
+  g_strstrip(group);
+  g_strstrip(key);
+  if (!key_find(group, key)) {
+    g_set_error(error, PALEO_SCENARIO_ERROR, PALEO_SCENARIO_ERROR_UNKNOWN,
+                "%s: --set '%s': unknown key [%s] %s (`paleosim run --keys` lists them)", origin, ov, group, key);
+    return FALSE;
+  }
+  g_key_file_set_value(kf, group, key, eq + 1);
+  return TRUE;
+}
+
+/* Every section and key present must be in the table (catches typos). */
+static gboolean check_known(GKeyFile *kf, const char *origin, GError **error)
+{
+  g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+  for (char **g = groups; *g; g++) {
+    if (!group_known(*g)) {
+      g_set_error(error, PALEO_SCENARIO_ERROR, PALEO_SCENARIO_ERROR_UNKNOWN,
+                  "%s: unknown section [%s] (expected scenario, workload, cluster, training or output)", origin, *g);
+      return FALSE;
+    }
+    g_auto(GStrv) ks = g_key_file_get_keys(kf, *g, NULL, NULL);
+    for (char **k = ks; *k; k++) {
+      if (!key_find(*g, *k)) {
+        g_set_error(error, PALEO_SCENARIO_ERROR, PALEO_SCENARIO_ERROR_UNKNOWN,
+                    "%s: [%s] %s: unknown key (`paleosim run --keys` lists them)", origin, *g, *k);
+        return FALSE;
+      }
+    }
+  }
+  return TRUE;
+}
+
+static gboolean parse_all(PaleoScenario *s, GKeyFile *kf, GError **error)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+    const KeySpec *k = &keys[i];
+    g_autofree char *v = g_key_file_get_value(kf, k->group, k->key, NULL);
+    if (!v && !k->def) {
+      g_set_error(error, PALEO_SCENARIO_ERROR, PALEO_SCENARIO_ERROR_MISSING,
+                  "%s: [%s] %s: required key is missing (%s)", s->path, k->group, k->key, k->help);
+      return FALSE;
+    }
+    g_autofree char *raw = g_strstrip(g_strdup(v ? v : k->def));
+    if (!parse_value(s, k, raw, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static int slowdown_cmp(gconstpointer a, gconstpointer b)
+{
+  const PaleoSlowdown *x = a, *y = b;
+  return (x->worker > y->worker) - (x->worker < y->worker);
+}
+
+static gboolean parse_slowdowns(PaleoScenario *s, GError **error)
+{
+  s->cluster.slowdowns = g_array_new(FALSE, FALSE, sizeof(PaleoSlowdown));
+  g_auto(GStrv) items = g_strsplit(s->cluster.slowdown, ",", -1);
+  for (char **it = items; *it; it++) {
+    g_strstrip(*it);
+    if (!**it)
+      continue;
+    g_auto(GStrv) wf = g_strsplit(*it, ":", 2);
+    int64_t w;
+    double f;
+    if (!wf[0] || !wf[1] || !parse_int(g_strstrip(wf[0]), &w) || !parse_double(g_strstrip(wf[1]), &f)) {
+      paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_TYPE, "cluster", "slowdown",
+                               "entry '%s' is not WORKER:FACTOR (e.g. 3:2.0)", *it);
+      return FALSE;
+    }
+    if (w < 0 || w >= s->cluster.workers || f <= 0) {
+      paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "cluster", "slowdown",
+                               "entry '%s' needs a worker in [0, %" G_GINT64_FORMAT ") and a factor > 0", *it,
+                               s->cluster.workers);
+      return FALSE;
+    }
+    for (guint i = 0; i < s->cluster.slowdowns->len; i++) {
+      if (g_array_index(s->cluster.slowdowns, PaleoSlowdown, i).worker == (uint32_t)w) {
+        paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "cluster", "slowdown",
+                                 "worker %" G_GINT64_FORMAT " is listed twice", w);
+        return FALSE;
+      }
+    }
+    PaleoSlowdown sd = {(uint32_t)w, f};
+    g_array_append_val(s->cluster.slowdowns, sd);
+  }
+  g_array_sort(s->cluster.slowdowns, slowdown_cmp);
+  return TRUE;
+}
+
+/* Parses "AxB[xC]" into dims; returns the count or 0 when malformed. */
+static int parse_dims(const char *text, int64_t dims[3])
+{
+  g_auto(GStrv) parts = g_strsplit(text, "x", -1);
+  int n = 0;
+  for (char **p = parts; *p; p++) {
+    if (n == 3 || !parse_int(g_strstrip(*p), &dims[n]) || dims[n] < 1)
+      return 0;
+    n++;
+  }
+  return n;
+}
+
+static gboolean validate_capacity(PaleoScenario *s, GError **error)
+{
+  int64_t g = s->cluster.gpus_per_host, hosts = paleo_scenario_hosts(s);
+  if (s->cluster.hosts > 0 && hosts * g < s->cluster.workers) {
+    paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "cluster", "workers",
+                             "more workers than the topology has accelerators (%" G_GINT64_FORMAT
+                             " hosts x %" G_GINT64_FORMAT " gpus_per_host = %" G_GINT64_FORMAT ")",
+                             hosts, g, hosts * g);
+    return FALSE;
+  }
+  gboolean torus = s->cluster.topology == PALEO_TOPOLOGY_TORUS2D || s->cluster.topology == PALEO_TOPOLOGY_TORUS3D;
+  if (torus && *s->cluster.dims) {
+    int64_t d[3] = {1, 1, 1};
+    int want = s->cluster.topology == PALEO_TOPOLOGY_TORUS2D ? 2 : 3;
+    if (parse_dims(s->cluster.dims, d) != want) {
+      paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_TYPE, "cluster", "dims",
+                               "expected %d positive sizes separated by 'x' for %s", want,
+                               paleo_topology_kind_names[s->cluster.topology]);
+      return FALSE;
+    }
+    if (d[0] * d[1] * d[2] * g < s->cluster.workers) {
+      paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "cluster", "workers",
+                               "more workers than the topology has accelerators (torus %s of hosts x %" G_GINT64_FORMAT
+                               " gpus_per_host = %" G_GINT64_FORMAT ")", s->cluster.dims, g, d[0] * d[1] * d[2] * g);
+      return FALSE;
+    }
+  }
+  if (s->cluster.topology == PALEO_TOPOLOGY_FILE && !*s->cluster.topology_file) {
+    paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_MISSING, "cluster", "topology_file",
+                             "required when topology = file");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean validate_training(PaleoScenario *s, GError **error)
+{
+  if (s->training.collective == PALEO_COLLECTIVE_HIERARCHICAL && s->cluster.workers % s->cluster.gpus_per_host) {
+    paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "cluster", "workers",
+                             "collective hierarchical needs whole hosts: workers a multiple of gpus_per_host = %" G_GINT64_FORMAT,
+                             s->cluster.gpus_per_host);
+    return FALSE;
+  }
+  if (s->cluster.ps_placement == PALEO_PS_COLOCATED && s->cluster.ps_count > s->cluster.workers) {
+    paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "cluster", "ps_count",
+                             "colocated parameter servers live on workers: at most workers = %" G_GINT64_FORMAT,
+                             s->cluster.workers);
+    return FALSE;
+  }
+  if (s->training.strategy == PALEO_STRATEGY_SYNC && s->training.ssp_bound) {
+    paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "training", "ssp_bound",
+                             "applies to strategy ssp only (strategy is sync)");
+    return FALSE;
+  }
+  if (s->training.strategy == PALEO_STRATEGY_SYNC && s->training.backup_workers) {
+    paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "training", "backup_workers",
+                             "applies to strategy backup only (strategy is sync)");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean validate_output(PaleoScenario *s, GError **error)
+{
+  if (!*s->output.trace || s->output.trace_format != PALEO_TRACE_FORMAT_AUTO)
+    return TRUE;
+  const char *t = s->output.trace;
+  if (g_str_has_suffix(t, ".db") || g_str_has_suffix(t, ".sqlite") || g_str_has_suffix(t, ".sqlite3"))
+    s->output.trace_format = PALEO_TRACE_FORMAT_SQLITE;
+  else if (g_str_has_suffix(t, ".h5") || g_str_has_suffix(t, ".hdf5"))
+    s->output.trace_format = PALEO_TRACE_FORMAT_HDF5;
+  else {
+    paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "output", "trace",
+                             "cannot tell the format from the extension: use .db or .h5, or set output.trace_format");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static char *default_name(const char *origin)
+{
+  g_autofree char *base = g_path_get_basename(origin);
+  char *dot = strrchr(base, '.');
+  if (dot && dot != base)
+    *dot = '\0';
+  return g_strdup(base);
+}
+
+PaleoScenario *paleo_scenario_load_data(const char *text, const char *origin, char *const *overrides,
+                                        GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  g_autoptr(GError) local = NULL;
+  if (!g_key_file_load_from_data(kf, text, (gsize)-1, G_KEY_FILE_KEEP_COMMENTS, &local)) {
+    g_set_error(error, PALEO_SCENARIO_ERROR, PALEO_SCENARIO_ERROR_PARSE, "%s: not a valid INI file: %s", origin,
+                local->message);
+    return NULL;
+  }
+  for (char *const *ov = overrides; ov && *ov; ov++)
+    if (!apply_override(kf, origin, *ov, error))
+      return NULL;
+  if (!check_known(kf, origin, error))
+    return NULL;
+  g_autoptr(PaleoScenario) s = g_new0(PaleoScenario, 1);
+  s->path = g_strdup(origin);
+  if (!parse_all(s, kf, error) || !parse_slowdowns(s, error) || !validate_capacity(s, error) ||
+      !validate_training(s, error) || !validate_output(s, error))
+    return NULL;
+  if (!*s->name) {
+    g_free(s->name);
+    s->name = default_name(origin);
+  }
+  s->text = g_key_file_to_data(kf, NULL, NULL);
+  return g_steal_pointer(&s);
+}
+
+PaleoScenario *paleo_scenario_load(const char *path, char *const *overrides, GError **error)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GError) local = NULL;
+  if (!g_file_get_contents(path, &text, NULL, &local)) {
+    g_set_error(error, PALEO_SCENARIO_ERROR, PALEO_SCENARIO_ERROR_PARSE, "cannot read scenario '%s': %s", path,
+                local->message);
+    return NULL;
+  }
+  return paleo_scenario_load_data(text, path, overrides, error);
+}
+
+void paleo_scenario_free(PaleoScenario *s)
+{
+  if (!s)
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+    if (keys[i].type == KEY_STRING)
+      g_free(*(char **)field(s, &keys[i]));
+  if (s->cluster.slowdowns)
+    g_array_free(s->cluster.slowdowns, TRUE);
+  g_free(s->path);
+  g_free(s->text);
+  g_free(s);
+}
+
+char *paleo_scenario_resolve_path(const char *name_or_path)
+{
+  if (g_file_test(name_or_path, G_FILE_TEST_IS_REGULAR) || strchr(name_or_path, '/'))
+    return g_strdup(name_or_path);
+  g_autofree char *file = g_str_has_suffix(name_or_path, ".ini") ? g_strdup(name_or_path)
+                                                                  : g_strconcat(name_or_path, ".ini", NULL);
+  char *shipped = paleo_config_path("scenarios", file);
+  if (g_file_test(shipped, G_FILE_TEST_IS_REGULAR))
+    return shipped;
+  g_free(shipped);
+  return g_strdup(name_or_path);
+}
+
+double paleo_scenario_slowdown(const PaleoScenario *s, uint32_t worker)
+{
+  for (guint i = 0; i < s->cluster.slowdowns->len; i++) {
+    const PaleoSlowdown *sd = &g_array_index(s->cluster.slowdowns, PaleoSlowdown, i);
+    if (sd->worker == worker)
+      return sd->factor;
+  }
+  return 1.0;
+}
+
+int64_t paleo_scenario_hosts(const PaleoScenario *s)
+{
+  if (s->cluster.hosts > 0)
+    return s->cluster.hosts;
+  return (s->cluster.workers + s->cluster.gpus_per_host - 1) / s->cluster.gpus_per_host;
+}
+
+/* The current value of a key as text (for messages). */
+static char *value_text(const PaleoScenario *s, const KeySpec *k)
+{
+  const void *f = (const char *)s + k->offset;
+  switch (k->type) {
+  case KEY_STRING: return g_strdup(*(char *const *)f);
+  case KEY_INT: return g_strdup_printf("%" G_GINT64_FORMAT, *(const int64_t *)f);
+  case KEY_U64: return g_strdup_printf("%" G_GUINT64_FORMAT, *(const uint64_t *)f);
+  case KEY_DOUBLE: return g_strdup_printf("%g", *(const double *)f);
+  case KEY_BOOL: return g_strdup(*(const gboolean *)f ? "true" : "false");
+  case KEY_CHOICE: return g_strdup(k->choices[*(const int *)f]);
+  }
+  g_assert_not_reached();
+}
+
+void paleo_scenario_set_error(const PaleoScenario *s, GError **error, int code, const char *section,
+                              const char *key, const char *fmt, ...)
+{
+  const KeySpec *k = key_find(section, key);
+  g_assert(k);
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  g_autofree char *v = value_text(s, k);
+  g_set_error(error, PALEO_SCENARIO_ERROR, code, "%s: [%s] %s = '%s': %s", s->path, section, key, v, msg);
+}
+
+static const char *type_name(const KeySpec *k)
+{
+  static const char *const names[] = {"string", "integer", "integer", "number", "boolean", "choice"};
+  return names[k->type];
+}
+
+void paleo_scenario_print_keys(FILE *out, gboolean markdown)
+{
+  if (markdown)
+    fprintf(out, "| section | key | type | unit | default | meaning |\n|---|---|---|---|---|---|\n");
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+    const KeySpec *k = &keys[i];
+    g_autofree char *choices = k->type == KEY_CHOICE ? choices_text(k->choices) : NULL;
+    const char *type = choices ? choices : type_name(k);
+    const char *def = k->def ? (*k->def ? k->def : "\"\"") : "(required)";
+    if (markdown)
+      fprintf(out, "| %s | %s | %s | %s | %s | %s |\n", k->group, k->key, type, k->unit, def, k->help);
+    else if (choices)
+      fprintf(out, "%-9s %-22s %-8s %-9s %-10s %s (%s)\n", k->group, k->key, "choice", k->unit, def, k->help, choices);
+    else
+      fprintf(out, "%-9s %-22s %-8s %-9s %-10s %s\n", k->group, k->key, type, k->unit, def, k->help);
+  }
+}

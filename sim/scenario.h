@@ -1,0 +1,126 @@
+/* Scenario files: a GKeyFile INI parsed through one table of keys into a plain struct,
+ * validated once and read-only afterwards. `--set section.key=value` overrides any key.
+ * Names that need other modules (net, device, link, cost model, topology file) are
+ * checked when the run is wired (sim/run_setup.c), with errors in the same format. */
+#ifndef PALEO_SCENARIO_H
+#define PALEO_SCENARIO_H
+
+#include <glib.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define PALEO_SCENARIO_ERROR (paleo_scenario_error_quark())
+GQuark paleo_scenario_error_quark(void);
+typedef enum {
+  PALEO_SCENARIO_ERROR_PARSE,    /* unreadable file, malformed INI, malformed --set */
+  PALEO_SCENARIO_ERROR_MISSING,  /* required key absent */
+  PALEO_SCENARIO_ERROR_TYPE,     /* value of the wrong type */
+  PALEO_SCENARIO_ERROR_RANGE,    /* value out of range or inconsistent with another */
+  PALEO_SCENARIO_ERROR_UNKNOWN,  /* unknown section, key or name */
+} PaleoScenarioError;
+
+typedef enum {
+  PALEO_TOPOLOGY_STAR = 0,
+  PALEO_TOPOLOGY_FAT_TREE,
+  PALEO_TOPOLOGY_RING,
+  PALEO_TOPOLOGY_TORUS2D,
+  PALEO_TOPOLOGY_TORUS3D,
+  PALEO_TOPOLOGY_HIERARCHICAL,
+  PALEO_TOPOLOGY_FILE,
+} PaleoTopologyKind;
+extern const char *const paleo_topology_kind_names[];
+
+/* Open enum: issue 6 adds async-ps, ssp, backup. */
+typedef enum { PALEO_STRATEGY_SYNC = 0 } PaleoStrategyKind;
+extern const char *const paleo_strategy_names[];
+
+typedef enum { PALEO_PS_COLOCATED = 0, PALEO_PS_DEDICATED } PaleoPsPlacement;
+extern const char *const paleo_ps_placement_names[];
+
+typedef enum { PALEO_TRACE_FORMAT_AUTO = 0, PALEO_TRACE_FORMAT_SQLITE, PALEO_TRACE_FORMAT_HDF5 } PaleoTraceFormat;
+extern const char *const paleo_trace_format_names[];
+extern const char *const paleo_trace_level_names[]; /* indexed by PaleoTraceLevel */
+
+typedef struct {
+  uint32_t worker;
+  double factor;   /* compute time multiplier, > 0 */
+} PaleoSlowdown;
+
+typedef struct {
+  char *path;       /* file it was read from; "<string>" for in-memory text */
+  char *name;       /* [scenario] name, default: file name without extension */
+  char *description;
+  char *text;       /* the INI text after overrides (for the trace's run metadata) */
+  struct {
+    char *net;            /* shipped name or path */
+    int64_t batch;        /* per worker (weak) or global (strong) */
+    int scaling;          /* PaleoScaling (hardware/timing.h) */
+    char *cost_model;
+    double ppp_comp, ppp_comm;
+  } workload;
+  struct {
+    char *device;
+    int64_t workers;
+    int topology;         /* PaleoTopologyKind */
+    char *topology_file;
+    char *link;
+    int64_t gpus_per_host;
+    int64_t hosts;        /* 0 = ceil(workers / gpus_per_host) */
+    char *intra_host_link;
+    double oversubscription;
+    int64_t hosts_per_rack;
+    char *dims;           /* torus "4x4" / "4x4x2"; "" = as square/cubic as fits */
+    double latency_us;    /* per hop, network links */
+    double intra_host_latency_us;
+    int64_t ps_count;
+    int ps_placement;     /* PaleoPsPlacement */
+    char *ps_link;        /* "" = same as link */
+    char *slowdown;       /* "3:2.0,5:1.5" */
+    GArray *slowdowns;    /* of PaleoSlowdown, parsed from slowdown, sorted by worker */
+  } cluster;
+  struct {
+    int strategy;         /* PaleoStrategyKind */
+    int collective;       /* PaleoCollectiveKind */
+    int fidelity;         /* PaleoFidelity */
+    gboolean overlap;
+    double bucket_mb;     /* MiB */
+    int64_t iterations;
+    uint64_t seed;
+    int64_t ssp_bound;
+    int64_t backup_workers;
+  } training;
+  struct {
+    char *trace;          /* "" = no trace */
+    int trace_level;      /* PaleoTraceLevel */
+    int trace_format;     /* PaleoTraceFormat; AUTO is resolved from the extension */
+    int64_t compression;  /* HDF5 deflate level 0..9 */
+  } output;
+} PaleoScenario;
+
+/* Loads a file; `overrides` is a NULL-terminated list of "section.key=value" (may be NULL). */
+PaleoScenario *paleo_scenario_load(const char *path, char *const *overrides, GError **error);
+/* Same from text; `origin` names it in messages. */
+PaleoScenario *paleo_scenario_load_data(const char *text, const char *origin,
+                                        char *const *overrides, GError **error);
+void paleo_scenario_free(PaleoScenario *scenario);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoScenario, paleo_scenario_free)
+
+/* Resolves a scenario argument: an existing path, or a shipped name ("default"). */
+char *paleo_scenario_resolve_path(const char *name_or_path);
+
+/* The compute slowdown factor of a worker (1.0 when not listed). */
+double paleo_scenario_slowdown(const PaleoScenario *scenario, uint32_t worker);
+/* Number of hosts the cluster has (hosts key or derived). */
+int64_t paleo_scenario_hosts(const PaleoScenario *scenario);
+
+/* Sets `error` (PALEO_SCENARIO_ERROR, `code`) as "PATH: [section] key = 'value': MESSAGE"
+ * with the key's current value; for errors found while wiring a run. */
+void paleo_scenario_set_error(const PaleoScenario *scenario, GError **error, int code,
+                              const char *section, const char *key, const char *fmt, ...)
+  G_GNUC_PRINTF(6, 7);
+
+/* Writes the key reference (section, key, type, unit, default, meaning) as a text table,
+ * or as a Markdown table when `markdown`. */
+void paleo_scenario_print_keys(FILE *out, gboolean markdown);
+
+#endif

@@ -1,0 +1,337 @@
+/* Collective message patterns: every byte of every worker's gradient is reduced exactly
+ * once into every worker (checked by executing the schedule through the dependency
+ * cursor with random message durations), byte counts and step counts match the known
+ * formulas, and the closed forms give hand-worked numbers. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "workloads/collective.h"
+
+/* ---- executing a schedule on contribution counts ----
+ * A node's buffer as seen by a send of step k is its initial data plus every message it
+ * received in steps < k, applied in step order (reductions add, gathers/broadcasts copy):
+ * what a real implementation holds, whatever order the network delivered things in. */
+
+typedef struct {
+  guint msg;
+  guint8 *data; /* [seg in message range][contributor] */
+} Delivery;
+
+typedef struct {
+  const PaleoSchedule *s;
+  guint n_seg;
+  uint64_t *seg_start;  /* n_seg + 1 boundaries */
+  GArray **deliveries;  /* per node, of Delivery */
+} Data;
+
+static int u64_cmp(gconstpointer a, gconstpointer b)
+{
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return (x > y) - (x < y);
+}
+
+static void data_init(Data *d, const PaleoSchedule *s)
+{
+  GArray *b = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+  uint64_t zero = 0;
+  g_array_append_val(b, zero);
+  g_array_append_val(b, s->bytes);
+  for (guint i = 0; i < paleo_schedule_n_messages(s); i++) {
+    const PaleoMessage *m = paleo_schedule_message(s, i);
+    uint64_t e = m->offset + m->bytes;
+    g_array_append_val(b, m->offset);
+    g_array_append_val(b, e);
+  }
+  g_array_sort(b, u64_cmp);
+  d->seg_start = g_new(uint64_t, b->len);
+  guint u = 0;
+  for (guint i = 0; i < b->len; i++)
+    if (u == 0 || g_array_index(b, uint64_t, i) != d->seg_start[u - 1])
+      d->seg_start[u++] = g_array_index(b, uint64_t, i);
+  d->n_seg = u - 1;
+  g_array_free(b, TRUE);
+  d->s = s;
+  d->deliveries = g_new(GArray *, s->n_nodes);
+  for (guint n = 0; n < s->n_nodes; n++)
+    d->deliveries[n] = g_array_new(FALSE, FALSE, sizeof(Delivery));
+}
+
+static void data_clear(Data *d)
+{
+  for (guint n = 0; n < d->s->n_nodes; n++) {
+    for (guint i = 0; i < d->deliveries[n]->len; i++)
+      g_free(g_array_index(d->deliveries[n], Delivery, i).data);
+    g_array_free(d->deliveries[n], TRUE);
+  }
+  g_free(d->deliveries);
+  g_free(d->seg_start);
+}
+
+static gboolean is_copy(const char *step)
+{
+  return strstr(step, "gather") || strstr(step, "broadcast") || strstr(step, "pull") ||
+         strstr(step, "scatter-from") || strstr(step, "unfold");
+}
+
+static void seg_range(const Data *d, const PaleoMessage *m, guint *first, guint *n)
+{
+  guint a = 0;
+  while (d->seg_start[a] < m->offset)
+    a++;
+  guint b = a;
+  while (b < d->n_seg && d->seg_start[b] < m->offset + m->bytes)
+    b++;
+  *first = a;
+  *n = b - a;
+}
+
+static int delivery_cmp(gconstpointer a, gconstpointer b, gpointer user)
+{
+  const PaleoSchedule *s = user;
+  const Delivery *x = a, *y = b;
+  guint sx = paleo_schedule_message(s, x->msg)->step, sy = paleo_schedule_message(s, y->msg)->step;
+  if (sx != sy)
+    return sx < sy ? -1 : 1;
+  return (x->msg > y->msg) - (x->msg < y->msg);
+}
+
+/* The node's whole buffer [seg][contributor] with deliveries of steps < `before` applied. */
+static guint8 *node_state(Data *d, uint32_t node, guint before)
+{
+  guint W = d->s->n_workers;
+  guint8 *st = g_new0(guint8, (gsize)d->n_seg * W);
+  if (node < W)
+    for (guint g = 0; g < d->n_seg; g++)
+      st[(gsize)g * W + node] = 1;
+  GArray *dl = d->deliveries[node];
+  g_array_sort_with_data(dl, delivery_cmp, (gpointer)d->s);
+  for (guint i = 0; i < dl->len; i++) {
+    const Delivery *v = &g_array_index(dl, Delivery, i);
+    const PaleoMessage *m = paleo_schedule_message(d->s, v->msg);
+    if (m->step >= before)
+      break;
+    gboolean copy = is_copy(g_ptr_array_index(d->s->step_names, m->step));
+    guint first, n;
+    seg_range(d, m, &first, &n);
+    for (guint g = 0; g < n; g++)
+      for (guint w = 0; w < W; w++) {
+        guint8 *x = &st[(gsize)(first + g) * W + w];
+        guint8 y = v->data[(gsize)g * W + w];
+        *x = copy ? y : (guint8)(*x + y);
+      }
+  }
+  return st;
+}
+
+/* What the sender puts on the wire for message i. */
+static guint8 *payload(Data *d, guint i)
+{
+  const PaleoMessage *m = paleo_schedule_message(d->s, i);
+  guint W = d->s->n_workers, first, n;
+  seg_range(d, m, &first, &n);
+  g_autofree guint8 *st = node_state(d, m->src, m->step);
+  return g_memdup2(st + (gsize)first * W, (gsize)n * W);
+}
+
+typedef struct {
+  double end;
+  guint msg;
+  guint8 *data;
+} InFlight;
+
+static int inflight_cmp(gconstpointer a, gconstpointer b)
+{
+  const InFlight *x = a, *y = b;
+  if (x->end != y->end)
+    return x->end < y->end ? -1 : 1;
+  return (x->msg > y->msg) - (x->msg < y->msg);
+}
+
+/* Runs the schedule through the cursor; each message takes a random time (or 1 when
+ * rng is NULL). Returns the makespan. With `d`, payloads are tracked. */
+static double execute(const PaleoSchedule *s, Data *d, GRand *rng)
+{
+  g_autoptr(PaleoCollectiveCursor) c = paleo_cursor_new(s);
+  GArray *ready = g_array_new(FALSE, FALSE, sizeof(guint));
+  GArray *flying = g_array_new(FALSE, FALSE, sizeof(InFlight));
+  double now = 0;
+  paleo_cursor_start(c, ready);
+  for (;;) {
+    for (guint i = 0; i < ready->len; i++) {
+      guint mi = g_array_index(ready, guint, i);
+      InFlight f = {now + (rng ? g_rand_double_range(rng, 0.1, 2.0) : 1.0), mi, d ? payload(d, mi) : NULL};
+      g_array_append_val(flying, f);
+    }
+    g_array_set_size(ready, 0);
+    if (!flying->len)
+      break;
+    g_array_sort(flying, inflight_cmp);
+    InFlight f = g_array_index(flying, InFlight, 0);
+    g_array_remove_index(flying, 0);
+    now = f.end;
+    if (d) {
+      Delivery v = {f.msg, f.data};
+      g_array_append_val(d->deliveries[paleo_schedule_message(s, f.msg)->dst], v);
+    }
+    paleo_cursor_complete(c, f.msg, ready);
+  }
+  assert_true(paleo_cursor_done(c));
+  g_array_free(ready, TRUE);
+  g_array_free(flying, TRUE);
+  return now;
+}
+
+/* Every worker ends with exactly one contribution of every worker on every byte. */
+static void check_allreduce(const PaleoCollectiveSpec *spec, GRand *rng)
+{
+  g_autoptr(PaleoSchedule) s = paleo_schedule_new(spec);
+  Data d;
+  data_init(&d, s);
+  execute(s, &d, rng);
+  guint W = s->n_workers;
+  for (uint32_t w = 0; w < W; w++) {
+    g_autofree guint8 *st = node_state(&d, w, G_MAXUINT);
+    for (guint g = 0; g < d.n_seg; g++)
+      for (uint32_t c = 0; c < W; c++)
+        if (st[(gsize)g * W + c] != 1)
+          fail_msg("%s N=%u: worker %u bytes [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT ") hold %u copies of worker %u",
+                   paleo_collective_names[spec->kind], spec->workers, w, d.seg_start[g], d.seg_start[g + 1],
+                   st[(gsize)g * W + c], c);
+  }
+  data_clear(&d);
+}
+
+static void test_allreduce_semantics(void **state)
+{
+  (void)state;
+  GRand *rng = g_rand_new_with_seed(7);
+  for (uint32_t n = 1; n <= 13; n++) {
+    PaleoCollectiveKind kinds[] = {PALEO_COLLECTIVE_RING, PALEO_COLLECTIVE_TREE, PALEO_COLLECTIVE_BUTTERFLY};
+    for (guint k = 0; k < G_N_ELEMENTS(kinds); k++) {
+      PaleoCollectiveSpec sp = {.kind = kinds[k], .workers = n, .bytes = 1000 + n};
+      check_allreduce(&sp, rng);
+    }
+    for (uint32_t servers = 1; servers <= 3; servers++) {
+      PaleoCollectiveSpec sp = {.kind = PALEO_COLLECTIVE_PS, .workers = n, .bytes = 777, .ps_servers = servers,
+                                .ps_dedicated = TRUE};
+      check_allreduce(&sp, rng);
+      if (servers <= n) {
+        sp.ps_dedicated = FALSE;
+        check_allreduce(&sp, rng);
+      }
+    }
+  }
+  for (uint32_t g = 1; g <= 4; g++)
+    for (uint32_t h = 1; h <= 5; h++) {
+      PaleoCollectiveSpec sp = {.kind = PALEO_COLLECTIVE_HIERARCHICAL, .workers = g * h, .bytes = 4099, .gpus_per_host = g};
+      check_allreduce(&sp, rng);
+    }
+  g_rand_free(rng);
+}
+
+/* Ring: each worker sends and receives 2(N-1)/N S; 2(N-1) steps; unit-time makespan 2(N-1). */
+static void test_ring_bytes_and_steps(void **state)
+{
+  (void)state;
+  for (uint32_t n = 2; n <= 16; n++) {
+    PaleoCollectiveSpec sp = {.kind = PALEO_COLLECTIVE_RING, .workers = n, .bytes = (uint64_t)n * 1000};
+    g_autoptr(PaleoSchedule) s = paleo_schedule_new(&sp);
+    assert_int_equal(s->n_steps, 2 * (n - 1));
+    assert_int_equal(paleo_schedule_n_messages(s), 2 * (n - 1) * n);
+    for (uint32_t w = 0; w < n; w++) {
+      assert_int_equal(paleo_schedule_node_bytes(s, w, TRUE), 2 * (n - 1) * 1000);
+      assert_int_equal(paleo_schedule_node_bytes(s, w, FALSE), 2 * (n - 1) * 1000);
+    }
+    assert_true(execute(s, NULL, NULL) == 2.0 * (n - 1));
+  }
+}
+
+static void test_step_counts(void **state)
+{
+  (void)state;
+  for (uint32_t n = 2; n <= 33; n++) {
+    guint h = paleo_collective_log2_ceil(n);
+    gboolean pow2 = (n & (n - 1)) == 0;
+    PaleoCollectiveSpec tree = {.kind = PALEO_COLLECTIVE_TREE, .workers = n, .bytes = 64};
+    g_autoptr(PaleoSchedule) t = paleo_schedule_new(&tree);
+    assert_int_equal(t->n_steps, 2 * h);
+    assert_int_equal(paleo_schedule_n_messages(t), 2 * (n - 1)); /* every non-root once up, once down */
+    double span = execute(t, NULL, NULL); /* unit-time messages: the critical path */
+    assert_true(pow2 ? span == 2.0 * h : span <= 2.0 * h);
+    PaleoCollectiveSpec bf = {.kind = PALEO_COLLECTIVE_BUTTERFLY, .workers = n, .bytes = 64};
+    g_autoptr(PaleoSchedule) b = paleo_schedule_new(&bf);
+    assert_int_equal(b->n_steps, pow2 ? h : h + 1); /* floor(log2 N) + pre + post */
+    PaleoCollectiveSpec ps = {.kind = PALEO_COLLECTIVE_PS, .workers = n, .bytes = 64, .ps_servers = 1};
+    g_autoptr(PaleoSchedule) p = paleo_schedule_new(&ps);
+    assert_int_equal(p->n_steps, 2);
+    assert_int_equal(paleo_schedule_node_bytes(p, 0, FALSE), (n - 1) * 64); /* the server gets N-1 gradients */
+  }
+  /* hierarchical: 2(G-1) intra ring steps + gather + scatter + 2(H-1) leader ring steps */
+  PaleoCollectiveSpec hs = {.kind = PALEO_COLLECTIVE_HIERARCHICAL, .workers = 32, .bytes = 3200, .gpus_per_host = 8};
+  g_autoptr(PaleoSchedule) hh = paleo_schedule_new(&hs);
+  assert_int_equal(hh->n_steps, 2 * 7 + 2 + 2 * 3);
+  /* a non-leader sends (G-1)/G S in the reduce-scatter, S/G to the leader, (G-1)/G S in the all-gather */
+  assert_int_equal(paleo_schedule_node_bytes(hh, 1, TRUE), 2800 + 400 + 2800);
+  /* the leader additionally carries 2(H-1)/H S = 4800 over the network */
+  assert_int_equal(paleo_schedule_node_bytes(hh, 0, TRUE), 2800 + 4800 + 7 * 400 + 2800);
+}
+
+static void test_mixing_one_exchange(void **state)
+{
+  (void)state;
+  for (uint32_t it = 0; it < 6; it++) {
+    PaleoCollectiveSpec sp = {.kind = PALEO_COLLECTIVE_BUTTERFLY_MIXING, .workers = 8, .bytes = 100, .iteration = it};
+    g_autoptr(PaleoSchedule) s = paleo_schedule_new(&sp);
+    assert_int_equal(s->n_steps, 1);
+    assert_int_equal(paleo_schedule_n_messages(s), 8);
+    uint32_t bit = 1u << (it % 3);
+    for (guint i = 0; i < 8; i++)
+      assert_int_equal(paleo_schedule_message(s, i)->dst, paleo_schedule_message(s, i)->src ^ bit);
+  }
+  PaleoCollectiveSpec one = {.kind = PALEO_COLLECTIVE_BUTTERFLY_MIXING, .workers = 1, .bytes = 100};
+  g_autoptr(PaleoSchedule) s1 = paleo_schedule_new(&one);
+  assert_int_equal(paleo_schedule_n_messages(s1), 0);
+}
+
+/* Hand-worked closed forms on a 10 Gbit/s link (1.25e9 B/s) with 5 us latency. */
+static void test_closed_forms(void **state)
+{
+  (void)state;
+  PaleoLink eth = {.name = "ethernet", .gbps = 10, .latency_us = 5};
+  PaleoLink pcie = {.name = "pcie3", .gbps = 128, .latency_us = 1};
+  PaleoAllReduceParams p = {.link = &eth, .ppp_comm = 1.0, .latency = TRUE, .intra_link = &pcie, .workers_per_host = 4};
+  PaleoCollectiveSpec ring = {.kind = PALEO_COLLECTIVE_RING, .workers = 4, .bytes = 1000000000};
+  /* 2 * 3/4 * 1e9 / 1.25e9 s = 1200 ms, plus 6 * 5 us */
+  assert_float_equal(paleo_collective_time_ms(&ring, &p), 1200.03, 1e-9);
+  PaleoCollectiveSpec ps = {.kind = PALEO_COLLECTIVE_PS, .workers = 4, .bytes = 1000000000, .ps_servers = 2,
+                            .ps_dedicated = TRUE};
+  /* each of 2 servers takes 4 shards of 0.5e9: 2 * 2e9 / 1.25e9 = 3.2 s, plus 2 * 5 us */
+  assert_float_equal(paleo_collective_time_ms(&ps, &p), 3200.01, 1e-9);
+  ps.ps_dedicated = FALSE;
+  ps.ps_servers = 1; /* PALEO OneToAll: 2 t(3 S) = 4.8 s, plus 2 alpha */
+  assert_float_equal(paleo_collective_time_ms(&ps, &p), 4800.01, 1e-9);
+  PaleoCollectiveSpec hier = {.kind = PALEO_COLLECTIVE_HIERARCHICAL, .workers = 8, .bytes = 1000000000, .gpus_per_host = 4};
+  /* intra 4 * 3/4 * 1e9 / 16e9 = 187.5 ms + 8 * 1 us; inter ring of 2 hosts 800 ms + 2 * 5 us */
+  assert_float_equal(paleo_collective_time_ms(&hier, &p), 987.5 + 0.008 + 0.010, 1e-9);
+  p.latency = FALSE;
+  PaleoCollectiveSpec mix = {.kind = PALEO_COLLECTIVE_BUTTERFLY_MIXING, .workers = 1, .bytes = 1250000000};
+  assert_float_equal(paleo_collective_time_ms(&mix, &p), 1000.0, 1e-9); /* PALEO charges t(S) at N = 1 */
+  PaleoCollectiveSpec tree = {.kind = PALEO_COLLECTIVE_TREE, .workers = 5, .bytes = 1250000000};
+  assert_float_equal(paleo_collective_time_ms(&tree, &p), 6000.0, 1e-9); /* 2 * ceil(log2 5) * 1 s */
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_allreduce_semantics),
+    cmocka_unit_test(test_ring_bytes_and_steps),
+    cmocka_unit_test(test_step_counts),
+    cmocka_unit_test(test_mixing_one_exchange),
+    cmocka_unit_test(test_closed_forms),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,424 @@
+/* Collective message patterns (ps, tree, butterfly, butterfly-mixing, ring, hierarchical),
+ * the incremental dependency cursor, and the closed-form times. See collective.h. */
+#include "workloads/collective.h"
+
+#include <string.h>
+
+const char *const paleo_collective_names[] = {"ps", "tree", "butterfly", "butterfly-mixing", "ring",
+                                              "hierarchical", NULL};
+const char *const paleo_collective_descriptions[] = {
+  "parameter server(s): push gradient shards, pull reduced weights (PALEO OneToAll for one server)",
+  "binomial-tree reduce to rank 0, then binomial-tree broadcast (PALEO TreeAllReduce)",
+  "recursive doubling with full-size exchanges (PALEO ButterflyAllReduce)",
+  "one butterfly exchange per iteration (PALEO ButterflyMixing)",
+  "ring reduce-scatter + all-gather, chunks of S/N",
+  "intra-host ring reduce-scatter, gather to leader, inter-host ring among leaders, scatter, intra-host all-gather",
+  NULL,
+};
+const char *const paleo_fidelity_names[] = {"analytical", "flow", NULL};
+
+int paleo_collective_from_name(const char *name)
+{
+  for (int i = 0; paleo_collective_names[i]; i++)
+    if (!g_ascii_strcasecmp(name, paleo_collective_names[i]))
+      return i;
+  return -1;
+}
+
+guint paleo_collective_log2_ceil(uint32_t n)
+{
+  guint h = 0;
+  while (h < 32 && ((uint64_t)1 << h) < n)
+    h++;
+  return h;
+}
+
+static guint log2_floor(uint32_t n)
+{
+  guint h = 0;
+  while (((uint64_t)2 << h) <= n)
+    h++;
+  return h;
+}
+
+/* ---- building ---- */
+
+typedef struct {
+  PaleoSchedule *s;
+  gboolean open; /* current step has messages */
+} Builder;
+
+static void step_begin(Builder *b, const char *name)
+{
+  if (b->open) {
+    b->s->n_steps++;
+    b->open = FALSE;
+  }
+  if (b->s->step_names->len == b->s->n_steps)
+    g_ptr_array_add(b->s->step_names, g_strdup(name));
+  else {
+    g_free(g_ptr_array_index(b->s->step_names, b->s->n_steps));
+    g_ptr_array_index(b->s->step_names, b->s->n_steps) = g_strdup(name);
+  }
+}
+
+static void emit(Builder *b, uint32_t src, uint32_t dst, uint64_t offset, uint64_t bytes)
+{
+  if (src == dst || bytes == 0)
+    return;
+  PaleoMessage m = {src, dst, b->s->n_steps, offset, bytes};
+  g_array_append_val(b->s->messages, m);
+  b->open = TRUE;
+}
+
+static void finish(Builder *b)
+{
+  if (b->open)
+    b->s->n_steps++;
+  g_ptr_array_set_size(b->s->step_names, b->s->n_steps);
+}
+
+/* Chunk c of S split into n nearly equal parts (the first S % n are one byte longer). */
+static uint64_t chunk_offset(uint64_t S, uint32_t n, uint32_t c)
+{
+  uint64_t q = S / n, r = S % n;
+  return c * q + (c < r ? c : r);
+}
+
+static uint64_t chunk_bytes(uint64_t S, uint32_t n, uint32_t c)
+{
+  return S / n + (c < S % n ? 1 : 0);
+}
+
+/* Ring over members[0..n-1] of the range [base, base+S): reduce-scatter and/or all-gather.
+ * After reduce-scatter member i holds chunk (i+1) mod n reduced. */
+static void ring_phase(Builder *b, const uint32_t *members, uint32_t n, guint stride, uint32_t groups,
+                       uint64_t base, uint64_t S, gboolean gather)
+{
+  for (uint32_t k = 0; k + 1 < n; k++) {
+    step_begin(b, gather ? "all-gather" : "reduce-scatter");
+    for (uint32_t g = 0; g < groups; g++) {
+      for (uint32_t i = 0; i < n; i++) {
+        uint32_t c = gather ? (i + 1 + n - k) % n : (i + n - k) % n;
+        emit(b, members[g * stride + i], members[g * stride + (i + 1) % n], base + chunk_offset(S, n, c),
+             chunk_bytes(S, n, c));
+      }
+    }
+  }
+}
+
+static uint32_t *identity(uint32_t n)
+{
+  uint32_t *m = g_new(uint32_t, n);
+  for (uint32_t i = 0; i < n; i++)
+    m[i] = i;
+  return m;
+}
+
+static void build_ring(Builder *b, uint32_t N, uint64_t S)
+{
+  g_autofree uint32_t *m = identity(N);
+  ring_phase(b, m, N, 0, 1, 0, S, FALSE);
+  ring_phase(b, m, N, 0, 1, 0, S, TRUE);
+}
+
+static void build_ps(Builder *b, const PaleoCollectiveSpec *sp)
+{
+  uint32_t N = sp->workers, k = sp->ps_servers;
+  uint64_t S = sp->bytes;
+  uint32_t first = sp->ps_dedicated ? N : 0;
+  step_begin(b, "ps-push");
+  for (uint32_t w = 0; w < N; w++)
+    for (uint32_t j = 0; j < k; j++)
+      emit(b, w, first + j, chunk_offset(S, k, j), chunk_bytes(S, k, j));
+  step_begin(b, "ps-pull");
+  for (uint32_t w = 0; w < N; w++)
+    for (uint32_t j = 0; j < k; j++)
+      emit(b, first + j, w, chunk_offset(S, k, j), chunk_bytes(S, k, j));
+}
+
+static void build_tree(Builder *b, uint32_t N, uint64_t S)
+{
+  guint h = paleo_collective_log2_ceil(N);
+  for (guint j = 0; j < h; j++) {
+    step_begin(b, "tree-reduce");
+    uint32_t half = 1u << j;
+    for (uint32_t r = half; r < N; r += 2 * half)
+      emit(b, r, r - half, 0, S);
+  }
+  for (guint jj = h; jj-- > 0;) {
+    step_begin(b, "tree-broadcast");
+    uint32_t half = 1u << jj;
+    for (uint32_t r = 0; r + half < N; r += 2 * half)
+      emit(b, r, r + half, 0, S);
+  }
+}
+
+static void build_butterfly(Builder *b, uint32_t N, uint64_t S)
+{
+  uint32_t P = 1u << log2_floor(N), extra = N - P;
+  step_begin(b, "butterfly-fold");
+  for (uint32_t i = 0; i < extra; i++)
+    emit(b, P + i, i, 0, S);
+  for (uint32_t bit = 1; bit < P; bit <<= 1) {
+    step_begin(b, "butterfly");
+    for (uint32_t i = 0; i < P; i++)
+      emit(b, i, i ^ bit, 0, S);
+  }
+  step_begin(b, "butterfly-unfold");
+  for (uint32_t i = 0; i < extra; i++)
+    emit(b, i, P + i, 0, S);
+}
+
+static void build_mixing(Builder *b, uint32_t N, uint64_t S, uint32_t iteration)
+{
+  guint h = log2_floor(N);
+  if (N < 2)
+    return;
+  uint32_t P = 1u << h, bit = 1u << (h ? iteration % h : 0);
+  step_begin(b, "butterfly-mixing");
+  for (uint32_t i = 0; i < P; i++)
+    emit(b, i, i ^ bit, 0, S);
+  for (uint32_t i = P; i < N; i++) {
+    emit(b, i, i - P, 0, S);
+    emit(b, i - P, i, 0, S);
+  }
+}
+
+static void build_hierarchical(Builder *b, uint32_t N, uint32_t G, uint64_t S)
+{
+  g_assert(G >= 1 && N % G == 0);
+  uint32_t H = N / G;
+  g_autofree uint32_t *all = identity(N);
+  ring_phase(b, all, G, G, H, 0, S, FALSE);
+  step_begin(b, "gather-to-leader");
+  for (uint32_t h = 0; h < H; h++)
+    for (uint32_t g = 1; g < G; g++)
+      emit(b, h * G + g, h * G, chunk_offset(S, G, (g + 1) % G), chunk_bytes(S, G, (g + 1) % G));
+  g_autofree uint32_t *leaders = g_new(uint32_t, H);
+  for (uint32_t h = 0; h < H; h++)
+    leaders[h] = h * G;
+  ring_phase(b, leaders, H, 0, 1, 0, S, FALSE);
+  ring_phase(b, leaders, H, 0, 1, 0, S, TRUE);
+  step_begin(b, "scatter-from-leader");
+  for (uint32_t h = 0; h < H; h++)
+    for (uint32_t g = 1; g < G; g++)
+      emit(b, h * G, h * G + g, chunk_offset(S, G, (g + 1) % G), chunk_bytes(S, G, (g + 1) % G));
+  ring_phase(b, all, G, G, H, 0, S, TRUE);
+}
+
+PaleoSchedule *paleo_schedule_new(const PaleoCollectiveSpec *sp)
+{
+  g_assert(sp->workers >= 1 && sp->kind < PALEO_COLLECTIVE_COUNT);
+  PaleoSchedule *s = g_new0(PaleoSchedule, 1);
+  s->kind = sp->kind;
+  s->n_workers = sp->workers;
+  s->n_nodes = sp->workers;
+  s->bytes = sp->bytes;
+  s->messages = g_array_new(FALSE, FALSE, sizeof(PaleoMessage));
+  s->step_names = g_ptr_array_new_with_free_func(g_free);
+  Builder b = {s, FALSE};
+  switch (sp->kind) {
+  case PALEO_COLLECTIVE_PS:
+    g_assert(sp->ps_servers >= 1 && (sp->ps_dedicated || sp->ps_servers <= sp->workers));
+    if (sp->ps_dedicated)
+      s->n_nodes += sp->ps_servers;
+    build_ps(&b, sp);
+    break;
+  case PALEO_COLLECTIVE_TREE: build_tree(&b, sp->workers, sp->bytes); break;
+  case PALEO_COLLECTIVE_BUTTERFLY: build_butterfly(&b, sp->workers, sp->bytes); break;
+  case PALEO_COLLECTIVE_BUTTERFLY_MIXING: build_mixing(&b, sp->workers, sp->bytes, sp->iteration); break;
+  case PALEO_COLLECTIVE_RING: build_ring(&b, sp->workers, sp->bytes); break;
+  case PALEO_COLLECTIVE_HIERARCHICAL: build_hierarchical(&b, sp->workers, sp->gpus_per_host, sp->bytes); break;
+  default: g_assert_not_reached();
+  }
+  finish(&b);
+  return s;
+}
+
+void paleo_schedule_free(PaleoSchedule *s)
+{
+  if (!s)
+    return;
+  g_array_free(s->messages, TRUE);
+  g_ptr_array_free(s->step_names, TRUE);
+  g_free(s);
+}
+
+uint64_t paleo_schedule_node_bytes(const PaleoSchedule *s, uint32_t node, gboolean sent)
+{
+  uint64_t total = 0;
+  for (guint i = 0; i < s->messages->len; i++) {
+    const PaleoMessage *m = paleo_schedule_message(s, i);
+    if ((sent ? m->src : m->dst) == node)
+      total += m->bytes;
+  }
+  return total;
+}
+
+/* ---- the cursor: per participant, its messages in step order (CSR) ---- */
+
+struct PaleoCollectiveCursor {
+  const PaleoSchedule *s;
+  guint *inv_start; /* n_nodes + 1 */
+  guint *inv;       /* message indices; each message twice (src and dst lists) */
+  guint *pos;       /* per node: first involvement of its current step */
+  guint *step_end;  /* per node: end of its current step's involvements */
+  guint *pending;   /* per node: unfinished involvements in the current step */
+  guint8 *done;     /* per message */
+  guint remaining;
+};
+
+PaleoCollectiveCursor *paleo_cursor_new(const PaleoSchedule *s)
+{
+  PaleoCollectiveCursor *c = g_new0(PaleoCollectiveCursor, 1);
+  guint n = s->n_nodes, M = s->messages->len;
+  c->s = s;
+  c->inv_start = g_new0(guint, n + 1);
+  c->inv = g_new(guint, 2 * (gsize)M);
+  c->pos = g_new0(guint, n);
+  c->step_end = g_new0(guint, n);
+  c->pending = g_new0(guint, n);
+  c->done = g_new0(guint8, M);
+  c->remaining = M;
+  for (guint i = 0; i < M; i++) {
+    const PaleoMessage *m = paleo_schedule_message(s, i);
+    c->inv_start[m->src + 1]++;
+    c->inv_start[m->dst + 1]++;
+  }
+  for (guint p = 0; p < n; p++)
+    c->inv_start[p + 1] += c->inv_start[p];
+  g_autofree guint *fill = g_memdup2(c->inv_start, n * sizeof(guint));
+  for (guint i = 0; i < M; i++) {
+    const PaleoMessage *m = paleo_schedule_message(s, i);
+    c->inv[fill[m->src]++] = i;
+    c->inv[fill[m->dst]++] = i;
+  }
+  return c;
+}
+
+void paleo_cursor_free(PaleoCollectiveCursor *c)
+{
+  if (!c)
+    return;
+  g_free(c->inv_start);
+  g_free(c->inv);
+  g_free(c->pos);
+  g_free(c->step_end);
+  g_free(c->pending);
+  g_free(c->done);
+  g_free(c);
+}
+
+/* Moves `node` to its next step with unfinished work, emitting that step's sends. */
+static void advance(PaleoCollectiveCursor *c, uint32_t node, guint from, GArray *ready)
+{
+  guint end = c->inv_start[node + 1];
+  while (from < end) {
+    guint step = paleo_schedule_message(c->s, c->inv[from])->step, e = from, pending = 0;
+    while (e < end && paleo_schedule_message(c->s, c->inv[e])->step == step)
+      e++;
+    for (guint i = from; i < e; i++) {
+      guint mi = c->inv[i];
+      if (c->done[mi])
+        continue;
+      pending++;
+      if (paleo_schedule_message(c->s, mi)->src == node)
+        g_array_append_val(ready, mi);
+    }
+    c->pos[node] = from;
+    c->step_end[node] = e;
+    c->pending[node] = pending;
+    if (pending)
+      return;
+    from = e;
+  }
+  c->pos[node] = c->step_end[node] = end;
+  c->pending[node] = 0;
+}
+
+void paleo_cursor_start(PaleoCollectiveCursor *c, GArray *ready)
+{
+  for (uint32_t p = 0; p < c->s->n_nodes; p++)
+    advance(c, p, c->inv_start[p], ready);
+}
+
+static void settle(PaleoCollectiveCursor *c, uint32_t node, guint step, GArray *ready)
+{
+  guint pos = c->pos[node];
+  if (pos >= c->step_end[node] || paleo_schedule_message(c->s, c->inv[pos])->step != step)
+    return; /* the node has not reached that step yet; counted when it does */
+  g_assert(c->pending[node] > 0);
+  if (--c->pending[node] == 0)
+    advance(c, node, c->step_end[node], ready);
+}
+
+void paleo_cursor_complete(PaleoCollectiveCursor *c, guint message, GArray *ready)
+{
+  g_assert(message < c->s->messages->len && !c->done[message]);
+  const PaleoMessage *m = paleo_schedule_message(c->s, message);
+  c->done[message] = 1;
+  c->remaining--;
+  settle(c, m->src, m->step, ready);
+  settle(c, m->dst, m->step, ready);
+}
+
+gboolean paleo_cursor_done(const PaleoCollectiveCursor *c)
+{
+  return c->remaining == 0;
+}
+
+/* ---- closed forms ---- */
+
+static double alpha_ms(const PaleoLink *link, gboolean latency)
+{
+  return latency ? link->latency_us / 1000.0 : 0.0;
+}
+
+static double ps_time_ms(const PaleoCollectiveSpec *sp, const PaleoAllReduceParams *p)
+{
+  double S = (double)sp->bytes, N = sp->workers, k = sp->ps_servers;
+  if (!sp->ps_dedicated && k == 1)
+    return paleo_allreduce_ms(PALEO_ALLREDUCE_ONE_TO_ALL, sp->workers, S, p);
+  /* A server's NIC carries N (dedicated) or N-1 (colocated) shards of S/k each way; a
+   * worker's NIC carries its S (less its own shard when it is a server). */
+  double per_server = (sp->ps_dedicated ? N : N - 1) / k * S;
+  double per_worker = sp->ps_dedicated ? S : (k - 1) / k * S;
+  double busiest = MAX(per_server, per_worker);
+  if (busiest <= 0)
+    return 0.0;
+  return 2 * paleo_timing_link_ms(p->link, busiest, p->ppp_comm) + 2 * alpha_ms(p->link, p->latency);
+}
+
+static double hierarchical_time_ms(const PaleoCollectiveSpec *sp, const PaleoAllReduceParams *p)
+{
+  double S = (double)sp->bytes, G = sp->gpus_per_host, H = (double)sp->workers / G, t = 0;
+  if (G > 1) { /* reduce-scatter + gather, scatter + all-gather: (G-1)/G S each on the leader */
+    g_assert(p->intra_link);
+    t += 4 * paleo_timing_link_ms(p->intra_link, (G - 1) / G * S, p->ppp_comm) +
+         2 * G * alpha_ms(p->intra_link, p->latency);
+  }
+  if (H > 1)
+    t += paleo_allreduce_ms(PALEO_ALLREDUCE_RING, (guint)H, S, p);
+  return t;
+}
+
+double paleo_collective_time_ms(const PaleoCollectiveSpec *sp, const PaleoAllReduceParams *p)
+{
+  static const PaleoAllReduceScheme scheme[] = {
+    [PALEO_COLLECTIVE_TREE] = PALEO_ALLREDUCE_TREE,
+    [PALEO_COLLECTIVE_BUTTERFLY] = PALEO_ALLREDUCE_BUTTERFLY,
+    [PALEO_COLLECTIVE_BUTTERFLY_MIXING] = PALEO_ALLREDUCE_BUTTERFLY_MIXING,
+    [PALEO_COLLECTIVE_RING] = PALEO_ALLREDUCE_RING,
+  };
+  g_assert(p->link);
+  switch (sp->kind) {
+  case PALEO_COLLECTIVE_PS: return ps_time_ms(sp, p);
+  case PALEO_COLLECTIVE_HIERARCHICAL: return hierarchical_time_ms(sp, p);
+  case PALEO_COLLECTIVE_TREE:
+  case PALEO_COLLECTIVE_BUTTERFLY:
+  case PALEO_COLLECTIVE_BUTTERFLY_MIXING:
+  case PALEO_COLLECTIVE_RING: return paleo_allreduce_ms(scheme[sp->kind], sp->workers, (double)sp->bytes, p);
+  default: g_assert_not_reached();
+  }
+}

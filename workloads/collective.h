@@ -1,0 +1,120 @@
+/* Collectives (gradient all-reduce and parameter-server exchange) as message patterns and
+ * as closed-form times.
+ *
+ * A schedule is a list of steps; each step holds messages {src, dst, bytes} between
+ * participants 0..n_nodes-1 (workers 0..N-1 first, then any dedicated parameter servers).
+ * Dependencies follow one rule, the per-participant step order: a message of step k sent
+ * by p may start once every message of steps < k that p sends or receives is complete.
+ * Steps in which p takes no part impose nothing on p. PaleoCollectiveCursor applies this
+ * rule incrementally so an executor (the flow model, a test) only reports completions.
+ *
+ * Variants (documented in the README):
+ * - ps: k servers, each owning a shard of S/k bytes. Colocated servers are workers
+ *   0..k-1 (PALEO's OneToAll when k = 1); dedicated ones are extra nodes N..N+k-1.
+ *   Step 0 pushes every worker's shard to its server, step 1 pulls the reduced shard back.
+ * - tree: binomial reduce to rank 0 (ceil(log2 N) steps) then binomial broadcast.
+ * - butterfly: recursive doubling with full-size exchanges; N not a power of two uses
+ *   the standard pre-step (ranks P..N-1 fold into 0..r-1) and post-step (results back).
+ * - butterfly-mixing: one exchange with partner i xor 2^(iteration mod log2 P) per
+ *   iteration (Zhao & Canny), no full reduction.
+ * - ring: reduce-scatter (N-1 steps) + all-gather (N-1 steps), chunks of S/N.
+ * - hierarchical (hosts x gpus): intra-host ring reduce-scatter (G-1 steps of S/G), gather
+ *   of the reduced shards to the host leader (local rank 0), ring all-reduce of S among
+ *   the H leaders (2(H-1) steps of S/H), scatter from the leader, intra-host ring
+ *   all-gather (G-1 steps). Worker w lives on host w / G. */
+#ifndef PALEO_COLLECTIVE_H
+#define PALEO_COLLECTIVE_H
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "hardware/timing.h"
+
+typedef enum {
+  PALEO_COLLECTIVE_PS = 0,
+  PALEO_COLLECTIVE_TREE,
+  PALEO_COLLECTIVE_BUTTERFLY,
+  PALEO_COLLECTIVE_BUTTERFLY_MIXING,
+  PALEO_COLLECTIVE_RING,
+  PALEO_COLLECTIVE_HIERARCHICAL,
+  PALEO_COLLECTIVE_COUNT,
+} PaleoCollectiveKind;
+
+/* NULL-terminated, indexed by PaleoCollectiveKind: "ps", "tree", ... */
+extern const char *const paleo_collective_names[];
+/* One-line description per kind, same indexing. */
+extern const char *const paleo_collective_descriptions[];
+
+typedef enum {
+  PALEO_FIDELITY_ANALYTICAL = 0, /* one event of closed-form time per collective */
+  PALEO_FIDELITY_FLOW = 1,       /* message pattern as flows through the network model */
+} PaleoFidelity;
+extern const char *const paleo_fidelity_names[];
+
+/* Returns the kind for a name, or -1. */
+int paleo_collective_from_name(const char *name);
+
+typedef struct {
+  uint32_t src, dst; /* participant indices */
+  uint32_t step;
+  uint64_t offset;   /* first byte of the gradient range carried, in [0, S) */
+  uint64_t bytes;
+} PaleoMessage;
+
+typedef struct {
+  PaleoCollectiveKind kind;
+  uint32_t n_workers;    /* N */
+  uint32_t n_nodes;      /* N + dedicated servers */
+  uint64_t bytes;         /* S */
+  guint n_steps;
+  GArray *messages;      /* of PaleoMessage, in step order */
+  GPtrArray *step_names; /* n_steps names: "push", "reduce-scatter", ... (for traces) */
+} PaleoSchedule;
+
+/* Parameters of a collective. Fields that do not apply to a kind are ignored. */
+typedef struct {
+  PaleoCollectiveKind kind;
+  uint32_t workers;          /* N >= 1 */
+  uint64_t bytes;            /* S, the gradient (or bucket) size per worker */
+  uint32_t ps_servers;       /* ps: k >= 1 */
+  gboolean ps_dedicated;     /* ps: servers are extra nodes instead of workers 0..k-1 */
+  uint32_t gpus_per_host;    /* hierarchical: G >= 1, N must be a multiple of G */
+  uint32_t iteration;        /* butterfly-mixing: which exchange this iteration does */
+} PaleoCollectiveSpec;
+
+/* Builds the message pattern; asserts on invalid specs (callers validate user input). */
+PaleoSchedule *paleo_schedule_new(const PaleoCollectiveSpec *spec);
+void paleo_schedule_free(PaleoSchedule *schedule);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoSchedule, paleo_schedule_free)
+
+static inline guint paleo_schedule_n_messages(const PaleoSchedule *s) { return s->messages->len; }
+static inline const PaleoMessage *paleo_schedule_message(const PaleoSchedule *s, guint i)
+{
+  return &g_array_index(s->messages, PaleoMessage, i);
+}
+/* Bytes participant `node` sends (sent = TRUE) or receives over the whole schedule. */
+uint64_t paleo_schedule_node_bytes(const PaleoSchedule *s, uint32_t node, gboolean sent);
+
+/* Incremental executor of the dependency rule above. */
+typedef struct PaleoCollectiveCursor PaleoCollectiveCursor;
+PaleoCollectiveCursor *paleo_cursor_new(const PaleoSchedule *schedule);
+void paleo_cursor_free(PaleoCollectiveCursor *cursor);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoCollectiveCursor, paleo_cursor_free)
+/* Appends to `ready` (guint message indices, in a deterministic order) the messages that
+ * may start now. Call start once, then complete for each finished message. */
+void paleo_cursor_start(PaleoCollectiveCursor *cursor, GArray *ready);
+void paleo_cursor_complete(PaleoCollectiveCursor *cursor, guint message, GArray *ready);
+gboolean paleo_cursor_done(const PaleoCollectiveCursor *cursor);
+
+/* Closed-form time of one collective of spec->bytes, ms. ps (one colocated server), tree,
+ * butterfly, butterfly-mixing and ring are hardware/timing.h's paleo_allreduce_ms (PALEO's
+ * OneToAll/Tree/Butterfly/ButterflyMixing, alpha = link latency per step when
+ * params->latency). Sharded or dedicated ps: 2 t(max over servers and workers of the bytes
+ * one NIC carries) + 2 alpha. hierarchical (the leader variant above, one NIC per host):
+ * 4 (G-1)/G S / B_intra + 2G alpha_intra + 2(H-1)/H S / B + 2(H-1) alpha. */
+double paleo_collective_time_ms(const PaleoCollectiveSpec *spec, const PaleoAllReduceParams *params);
+
+/* ceil(log2 n), 0 for n <= 1. */
+guint paleo_collective_log2_ceil(uint32_t n);
+
+#endif
