@@ -1,0 +1,83 @@
+/* Topology generators selected by name: star, fat-tree / leaf-spine, ring, torus2d,
+ * torus3d, hierarchical (GPUs inside hosts, hosts on one of the other fabrics) and file.
+ * Parameters come as plain numbers (bytes/s, ns): callers resolve link-catalog names
+ * such as "ethernet" themselves. Workers of the flat generators are hosts themselves
+ * (one accelerator each); parameter servers are their own hosts on the fabric. */
+#ifndef PALEO_GENERATORS_H
+#define PALEO_GENERATORS_H
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "topology/topology.h"
+
+/* Keys of PaleoTopologyParams, as written in a scenario's [topology] group. */
+typedef enum {
+  PALEO_TOPO_KEY_GENERATOR,
+  PALEO_TOPO_KEY_WORKERS,
+  PALEO_TOPO_KEY_GPUS_PER_HOST,
+  PALEO_TOPO_KEY_NICS_PER_HOST,
+  PALEO_TOPO_KEY_LINK_BW,
+  PALEO_TOPO_KEY_LINK_LATENCY,
+  PALEO_TOPO_KEY_INTRA_BW,
+  PALEO_TOPO_KEY_INTRA_LATENCY,
+  PALEO_TOPO_KEY_OVERSUBSCRIPTION,
+  PALEO_TOPO_KEY_RADIX,
+  PALEO_TOPO_KEY_DIMS,
+  PALEO_TOPO_KEY_PS_COUNT,
+  PALEO_TOPO_KEY_FABRIC,
+  PALEO_TOPO_KEY_FILE,
+  PALEO_TOPO_KEY_ROUTING,
+  PALEO_TOPO_N_KEYS,
+} PaleoTopologyKey;
+
+typedef struct {
+  char *generator;             /* registry name (owned); default "star" */
+  uint32_t workers;            /* accelerators; default 8; file: 0 = all the file has */
+  uint32_t gpus_per_host;      /* hierarchical: accelerators per host; default 8 */
+  uint32_t nics_per_host;      /* parallel links from each host into the fabric; default 1 */
+  double link_bw_bytes_per_s;  /* fabric links, per direction; default 1.25e9 (10 Gbit/s) */
+  uint64_t link_latency_ns;    /* fabric links; default 1000 */
+  double intra_bw_bytes_per_s; /* hierarchical GPU <-> host links; default 15.75e9 (PCIe 3 x16) */
+  uint64_t intra_latency_ns;   /* default 500 */
+  double oversubscription;     /* fat-tree: leaf host-facing / uplink bandwidth; default 1 */
+  uint32_t radix;              /* fat-tree: ports per leaf switch; default 32 */
+  uint32_t dims[3];            /* torus sizes; 0 = factor the node count; default 0 */
+  uint32_t ps_count;           /* parameter-server nodes; default 0 */
+  char *fabric;                /* hierarchical: the fabric joining hosts (owned); default "fat-tree" */
+  char *file;                  /* file: path of a topology file (owned); default NULL */
+  PaleoRouteMetric routing;    /* "hops" (default) or "latency" */
+  guint32 set_mask;            /* keys given through paleo_topology_params_set (1 << key) */
+} PaleoTopologyParams;
+
+typedef struct {
+  const char *name;
+  const char *description;
+  guint32 keys; /* mask of the keys the generator reads, beyond generator/routing */
+  /* Adds nodes and links to an empty topology (finalize is done by the caller). */
+  gboolean (*build)(PaleoTopology *topo, const PaleoTopologyParams *params, GError **error);
+} PaleoTopologyGenerator;
+
+/* NULL-terminated registry, in the order `paleosim list topologies` shows it. */
+extern const PaleoTopologyGenerator paleo_topology_generators[];
+
+/* NULL and PALEO_TOPOLOGY_ERROR_UNKNOWN (listing the names) when unknown. */
+const PaleoTopologyGenerator *paleo_topology_generator_find(const char *name, GError **error);
+
+void paleo_topology_params_init(PaleoTopologyParams *params);
+void paleo_topology_params_clear(PaleoTopologyParams *params);
+/* Parses one "key = value" (key as in the enum, e.g. "link_bw_bytes_per_s", "dims" as
+ * "4x4x2"); unknown key or bad value -> GError naming topology.<key>. */
+gboolean paleo_topology_params_set(PaleoTopologyParams *params, const char *key, const char *value,
+                                   GError **error);
+/* Every key of `group` through paleo_topology_params_set. */
+gboolean paleo_topology_params_load_group(PaleoTopologyParams *params, GKeyFile *key_file,
+                                          const char *group, GError **error);
+const char *paleo_topology_key_name(PaleoTopologyKey key);
+
+/* Builds and finalizes the topology the parameters describe. Errors name the key:
+ * unknown generator or fabric, a key the generator does not read, out-of-range values,
+ * and every finalize check (see topology.h). */
+PaleoTopology *paleo_topology_generate(const PaleoTopologyParams *params, GError **error);
+
+#endif
