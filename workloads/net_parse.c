@@ -103,8 +103,12 @@ static gboolean get_int_array(const PaleoNetFlat *flat, const char *layer, JsonO
                 "key '%s' must be an array of %s%u integers, got %s", key, expect, max_len,
                 text);
   }
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < n; i++) {
     out[i] = json_array_get_int_element(arr, i);
+    if (out[i] > G_MAXINT32 || out[i] < -G_MAXINT32)
+      return fail(error, PALEO_NET_ERROR_INVALID, flat, layer,
+                  "'%s' element %u is %" G_GINT64_FORMAT ", too large", key, i, out[i]);
+  }
   if (len)
     *len = n;
   return TRUE;
@@ -148,6 +152,9 @@ static gboolean get_int(const PaleoNetFlat *flat, const char *layer, JsonObject 
                 "key '%s' must be an integer, got %s", key, text);
   }
   *out = json_node_get_int(node);
+  if (*out > G_MAXINT32 || *out < -G_MAXINT32)
+    return fail(error, PALEO_NET_ERROR_INVALID, flat, layer,
+                "key '%s' is %" G_GINT64_FORMAT ", too large", key, *out);
   return TRUE;
 }
 

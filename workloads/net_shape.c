@@ -12,6 +12,8 @@
 
 #define SHAPE_BUF 96
 
+static const guint64 kMaxCount = G_GUINT64_CONSTANT(1) << 50;
+
 G_GNUC_PRINTF(4, 5)
 static gboolean fail(GError **error, const char *path, const PaleoLayer *l, const char *fmt,
                      ...)
@@ -23,6 +25,22 @@ static gboolean fail(GError **error, const char *path, const PaleoLayer *l, cons
   g_set_error(error, PALEO_NET_ERROR, PALEO_NET_ERROR_INVALID, "%s: layer '%s': %s", path,
               l->name, msg);
   return FALSE;
+}
+
+/* a*b*c*d without overflow, bounded by kMaxCount. */
+static gboolean count_ok(int64_t a, int64_t b, int64_t c, int64_t d)
+{
+  guint64 r = 0;
+  return a >= 0 && b >= 0 && c >= 0 && d >= 0 && g_uint64_checked_mul(&r, (guint64)a, (guint64)b) &&
+         g_uint64_checked_mul(&r, r, (guint64)c) && g_uint64_checked_mul(&r, r, (guint64)d) &&
+         r <= kMaxCount;
+}
+
+/* Fails unless a*b*c*d (a weight or tensor count) fits; checked before multiplying. */
+static gboolean need_count(const char *path, const PaleoLayer *l, int64_t a, int64_t b,
+                           int64_t c, int64_t d, GError **error)
+{
+  return count_ok(a, b, c, d) || fail(error, path, l, "tensor or weights larger than 2^50 elements");
 }
 
 static const PaleoLayer *parent(const PaleoNet *net, const PaleoLayer *l, guint j)
@@ -91,7 +109,8 @@ static gboolean infer_conv(const char *path, PaleoLayer *l, GError **error)
                 " but the input has C = %" G_GINT64_FORMAT,
                 l->cin, in.c);
   l->output = (PaleoShape){in.n, 0, 0, l->cout};
-  if (!window(path, l, in, FALSE, &l->output, error))
+  if (!window(path, l, in, FALSE, &l->output, error) ||
+      !need_count(path, l, l->kh, l->kw, l->cin, l->cout, error))
     return FALSE;
   l->params = l->kh * l->kw * l->cin * l->cout + l->cout;
   return TRUE;
@@ -113,7 +132,8 @@ static gboolean infer_deconv(const char *path, PaleoLayer *l, GError **error)
                 " must equal output_shape's C = %" G_GINT64_FORMAT,
                 l->cin, o.c);
   PaleoShape back = {o.n, 0, 0, l->cout};
-  if (!window(path, l, o, FALSE, &back, error))
+  if (!window(path, l, o, FALSE, &back, error) ||
+      !need_count(path, l, l->kh, l->kw, l->cin, l->cout, error))
     return FALSE;
   if (back.h != in.h || back.w != in.w || back.c != in.c)
     return fail(error, path, l,
@@ -136,8 +156,10 @@ static gboolean infer_pool(const char *path, PaleoLayer *l, GError **error)
   return window(path, l, l->input, TRUE, &l->output, error);
 }
 
-static void infer_inner_product(PaleoLayer *l)
+static gboolean infer_inner_product(const char *path, PaleoLayer *l, GError **error)
 {
+  if (!need_count(path, l, l->input.h, l->input.w, l->input.c, l->num_outputs, error))
+    return FALSE;
   int64_t k = l->input.h * l->input.w * l->input.c;
   l->kh = l->kw = 1;
   l->cin = k;
@@ -145,6 +167,7 @@ static void infer_inner_product(PaleoLayer *l)
   l->output = (PaleoShape){l->input.n, 1, 1, l->num_outputs};
   l->output_rank = 2;
   l->params = k * l->num_outputs + l->num_outputs;
+  return TRUE;
 }
 
 /* Pointer to dimension d of a rank-2 ([n, c]) or rank-4 shape. */
@@ -206,12 +229,16 @@ static gboolean infer_other(const char *path, PaleoLayer *l, GError **error)
   char a[SHAPE_BUF], b[SHAPE_BUF];
   l->output = l->input;
   if (strcmp(l->type_name, "UpSampling2D") == 0) {
-    if (!need_rank4(path, l, error))
+    if (!need_rank4(path, l, error) ||
+        !need_count(path, l, l->input.h, l->kh, l->input.w, l->kw, error))
       return FALSE;
     l->output.h *= l->kh;
     l->output.w *= l->kw;
   } else if (l->spec_rank > 0) { /* Reshape */
     l->spec_shape.n = l->input.n;
+    PaleoShape t = l->spec_shape;
+    if (!need_count(path, l, t.n, t.h, t.w, t.c, error))
+      return FALSE;
     if (paleo_shape_elems(l->spec_shape) != paleo_shape_elems(l->input))
       return fail(error, path, l, "cannot reshape %s into output_shape %s",
                   paleo_net_format_shape(l->input, l->input_rank, a, sizeof a),
@@ -254,8 +281,7 @@ static gboolean infer_layer(const char *path, const PaleoNet *net, PaleoLayer *l
   case PALEO_LAYER_AVGPOOL:
     return infer_pool(path, l, error);
   case PALEO_LAYER_INNER_PRODUCT:
-    infer_inner_product(l);
-    return TRUE;
+    return infer_inner_product(path, l, error);
   case PALEO_LAYER_CONCAT:
     return infer_concat(path, net, l, error);
   case PALEO_LAYER_ELEMENTWISE:
@@ -275,12 +301,20 @@ static gboolean infer_layer(const char *path, const PaleoNet *net, PaleoLayer *l
   g_assert_not_reached();
 }
 
+/* Dimensions are at most 2^31 (checked when parsing) and every output at most 2^50
+ * elements, so the next layers' arithmetic cannot overflow. */
+static gboolean check_sizes(const char *path, const PaleoLayer *l, GError **error)
+{
+  PaleoShape o = l->output;
+  return need_count(path, l, o.n, o.h, o.w, o.c, error);
+}
+
 gboolean paleo_net_infer(PaleoNet *net, GError **error)
 {
   net->params = 0;
   for (guint i = 0; i < net->layers->len; i++) {
     PaleoLayer *l = &g_array_index(net->layers, PaleoLayer, i);
-    if (!infer_layer(net->path, net, l, error))
+    if (!infer_layer(net->path, net, l, error) || !check_sizes(net->path, l, error))
       return FALSE;
     net->params += l->params;
   }

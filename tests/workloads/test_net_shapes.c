@@ -160,6 +160,21 @@ static void test_deconvolution(void **state)
   assert_int_equal(l->pad_h, 0); /* ((4-1)*2 + 3 - 8) // 2 */
 }
 
+/* UpSampling2D multiplies H, W by ksize; Reshape takes output_shape (N follows the batch). */
+static void test_upsampling_and_reshape(void **state)
+{
+  (void)state;
+  g_autoptr(PaleoNet) net = load_ok("upsample.json",
+    "{'layers': {" DATA(2, 4, 4, 8) ","
+    " 'up': {'parents': ['data'], 'type': 'UpSampling2D', 'ksize': [1, 2, 3, 1]},"
+    " 'flat': {'parents': ['up'], 'type': 'Reshape', 'output_shape': [2, 768]}}}", 3);
+  assert_shape(net_test_layer(net, "up")->output, 3, 8, 12, 8);
+  const PaleoLayer *flat = net_test_layer(net, "flat");
+  assert_int_equal(flat->output_rank, 2);
+  assert_shape(flat->output, 3, 1, 1, 768); /* 8*12*8 = 768 */
+  assert_int_equal(flat->params, 0);
+}
+
 static void test_block_naming_and_endpoints(void **state)
 {
   (void)state;
@@ -279,6 +294,7 @@ int main(void)
     cmocka_unit_test(test_same_pad_floor_division),
     cmocka_unit_test(test_inner_product_softmax_concat),
     cmocka_unit_test(test_deconvolution),
+    cmocka_unit_test(test_upsampling_and_reshape),
     cmocka_unit_test(test_block_naming_and_endpoints),
     cmocka_unit_test(test_model_parallel_expansion),
     cmocka_unit_test(test_batch_override),
