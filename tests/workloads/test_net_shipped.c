@@ -171,7 +171,6 @@ static void test_file_order_kept(void **state)
 static void test_alex_model_parallel(void **state)
 {
   (void)state;
-  g_autoptr(PaleoNet) one = load_ok("alex_v2", 0);
   for (int k = 2; k <= 8; k *= 2) {
     g_autofree char *name = g_strdup_printf("alex_v2_%dgpu", k);
     g_autoptr(PaleoNet) net = load_ok(name, 0);
@@ -189,7 +188,6 @@ static void test_alex_model_parallel(void **state)
     assert_int_equal(net_test_layer(net, "parallel_fc67/fc7@0")->params,
                      1 * 1 * 4096 * (4096 / k) + 4096 / k);
   }
-  (void)one;
 }
 
 static void test_unknown_shipped_name_lists_available(void **state)
