@@ -1,0 +1,518 @@
+/* The analysis sink: accumulates per-worker, per-(worker, iteration) and per-link state from
+ * replayed records and derives stragglers, overlap and contention (definitions in analyze.h). */
+#include "output/analyze.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output/entity_map.h"
+#include "output/interval_set.h"
+
+#define NS_PER_MS 1e6
+
+typedef struct {
+  uint64_t start_ns, end_ns, wait_ns;
+  uint64_t compute_end_ns; /* end of the last forward/backward task */
+  gboolean has_iteration, has_task;
+} WorkerIteration;
+
+typedef struct {
+  GArray *iterations;           /* WorkerIteration indexed by iteration number */
+  PaleoIntervalSet compute;     /* union of task intervals */
+  PaleoIntervalSet comm;        /* union of flow intervals */
+} WorkerState;
+
+typedef struct {
+  gboolean known;
+  char *name;                   /* owned */
+  double sum_util_ns;           /* Σ utilization · duration */
+  double sum_flows_util_ns;     /* Σ flows · utilization · duration */
+  double sum_flows_ns;          /* Σ flows · duration over busy time */
+  uint64_t busy_ns, contended_ns;
+} LinkState;
+
+struct PaleoAnalysis {
+  PaleoTraceSink base;          /* first: the analysis is its own sink */
+  char *scenario_name, *version, *closed_status;
+  uint64_t seed;
+  gboolean any_time;
+  uint64_t first_ns, last_ns;
+  guint64 n_iteration_records, n_tasks, n_flows, n_link_usage;
+  PaleoEntityMap *entities;
+  GPtrArray *workers;           /* WorkerState* indexed by rank (NULL: none seen) */
+  GArray *links;                /* LinkState indexed by link id */
+  uint32_t n_iteration_numbers; /* 1 + highest iteration number seen */
+};
+
+static PaleoAnalysis *from_sink(PaleoTraceSink *sink)
+{
+  return (PaleoAnalysis *)sink;
+}
+
+static void worker_state_free(gpointer data)
+{
+  WorkerState *w = data;
+  if (!w)
+    return;
+  g_array_free(w->iterations, TRUE);
+  paleo_interval_set_clear(&w->compute);
+  paleo_interval_set_clear(&w->comm);
+  g_free(w);
+}
+
+static WorkerState *worker_state(PaleoAnalysis *a, uint32_t rank)
+{
+  if (rank >= a->workers->len)
+    g_ptr_array_set_size(a->workers, rank + 1);
+  WorkerState *w = g_ptr_array_index(a->workers, rank);
+  if (!w) {
+    w = g_new0(WorkerState, 1);
+    w->iterations = g_array_new(FALSE, TRUE, sizeof(WorkerIteration));
+    paleo_interval_set_init(&w->compute);
+    paleo_interval_set_init(&w->comm);
+    g_ptr_array_index(a->workers, rank) = w;
+  }
+  return w;
+}
+
+static WorkerIteration *worker_iteration(PaleoAnalysis *a, uint32_t rank, uint32_t iteration)
+{
+  WorkerState *w = worker_state(a, rank);
+  if (iteration >= w->iterations->len)
+    g_array_set_size(w->iterations, iteration + 1);
+  a->n_iteration_numbers = MAX(a->n_iteration_numbers, iteration + 1);
+  return &g_array_index(w->iterations, WorkerIteration, iteration);
+}
+
+static LinkState *link_state(PaleoAnalysis *a, uint32_t link)
+{
+  if (link >= a->links->len)
+    g_array_set_size(a->links, link + 1);
+  return &g_array_index(a->links, LinkState, link);
+}
+
+static void see_time(PaleoAnalysis *a, uint64_t start_ns, uint64_t end_ns)
+{
+  if (!a->any_time) {
+    a->first_ns = start_ns;
+    a->last_ns = end_ns;
+    a->any_time = TRUE;
+    return;
+  }
+  a->first_ns = MIN(a->first_ns, start_ns);
+  a->last_ns = MAX(a->last_ns, end_ns);
+}
+
+static gboolean on_begin(PaleoTraceSink *sink, const PaleoRunMeta *meta, GError **error)
+{
+  (void)error;
+  PaleoAnalysis *a = from_sink(sink);
+  g_free(a->scenario_name);
+  g_free(a->version);
+  a->scenario_name = g_strdup(meta->scenario_name ? meta->scenario_name : "");
+  a->version = g_strdup(meta->version ? meta->version : "");
+  a->seed = meta->seed;
+  return TRUE;
+}
+
+static gboolean on_entity(PaleoTraceSink *sink, const PaleoEntityRecord *rec, GError **error)
+{
+  (void)error;
+  paleo_entity_map_add(from_sink(sink)->entities, rec);
+  return TRUE;
+}
+
+static gboolean on_link(PaleoTraceSink *sink, const PaleoLinkRecord *rec, GError **error)
+{
+  (void)error;
+  LinkState *l = link_state(from_sink(sink), rec->id);
+  l->known = TRUE;
+  g_free(l->name);
+  l->name = g_strdup(rec->name);
+  return TRUE;
+}
+
+static gboolean on_iteration(PaleoTraceSink *sink, const PaleoIterationRecord *rec,
+                             GError **error)
+{
+  (void)error;
+  PaleoAnalysis *a = from_sink(sink);
+  WorkerIteration *wi = worker_iteration(a, rec->worker, rec->iteration);
+  wi->start_ns = rec->start_ns;
+  wi->end_ns = rec->end_ns;
+  wi->wait_ns = rec->wait_ns;
+  wi->has_iteration = TRUE;
+  a->n_iteration_records++;
+  see_time(a, rec->start_ns, rec->end_ns);
+  return TRUE;
+}
+
+static gboolean on_task(PaleoTraceSink *sink, const PaleoTaskRecord *rec, GError **error)
+{
+  (void)error;
+  PaleoAnalysis *a = from_sink(sink);
+  WorkerIteration *wi = worker_iteration(a, rec->worker, rec->iteration);
+  if (rec->phase != PALEO_PHASE_UPDATE) {
+    wi->compute_end_ns = wi->has_task ? MAX(wi->compute_end_ns, rec->end_ns) : rec->end_ns;
+    wi->has_task = TRUE;
+  }
+  paleo_interval_set_add(&worker_state(a, rec->worker)->compute, rec->start_ns, rec->end_ns);
+  a->n_tasks++;
+  see_time(a, rec->start_ns, rec->end_ns);
+  return TRUE;
+}
+
+/* Adds a flow interval to the communication union of every worker an endpoint stands for. */
+static void add_comm(PaleoAnalysis *a, uint32_t node, uint64_t start_ns, uint64_t end_ns)
+{
+  guint n = 0;
+  const uint32_t *ranks = paleo_entity_map_node_workers(a->entities, node, &n);
+  for (guint i = 0; i < n; i++)
+    paleo_interval_set_add(&worker_state(a, ranks[i])->comm, start_ns, end_ns);
+}
+
+static gboolean on_flow(PaleoTraceSink *sink, const PaleoFlowRecord *rec, GError **error)
+{
+  (void)error;
+  PaleoAnalysis *a = from_sink(sink);
+  add_comm(a, rec->src, rec->start_ns, rec->end_ns);
+  if (rec->dst != rec->src)
+    add_comm(a, rec->dst, rec->start_ns, rec->end_ns);
+  a->n_flows++;
+  see_time(a, rec->start_ns, rec->end_ns);
+  return TRUE;
+}
+
+static gboolean on_link_usage(PaleoTraceSink *sink, const PaleoLinkUsageRecord *rec,
+                              GError **error)
+{
+  (void)error;
+  PaleoAnalysis *a = from_sink(sink);
+  LinkState *l = link_state(a, rec->link);
+  uint64_t dur_ns = rec->end_ns > rec->start_ns ? rec->end_ns - rec->start_ns : 0;
+  double util_ns = rec->utilization * (double)dur_ns;
+  l->sum_util_ns += util_ns;
+  l->sum_flows_util_ns += (double)rec->flows * util_ns;
+  if (rec->flows >= 1) {
+    l->busy_ns += dur_ns;
+    l->sum_flows_ns += (double)rec->flows * (double)dur_ns;
+  }
+  if (rec->flows >= 2)
+    l->contended_ns += dur_ns;
+  a->n_link_usage++;
+  see_time(a, rec->start_ns, rec->end_ns);
+  return TRUE;
+}
+
+static gboolean on_ps_update(PaleoTraceSink *sink, const PaleoPsUpdateRecord *rec,
+                             GError **error)
+{
+  (void)error;
+  see_time(from_sink(sink), rec->time_ns, rec->time_ns);
+  return TRUE;
+}
+
+static gboolean on_close(PaleoTraceSink *sink, const char *status, GError **error)
+{
+  (void)error;
+  PaleoAnalysis *a = from_sink(sink);
+  g_free(a->closed_status);
+  a->closed_status = g_strdup(status);
+  return TRUE;
+}
+
+static void on_free(PaleoTraceSink *sink)
+{
+  paleo_analysis_free(from_sink(sink));
+}
+
+static const PaleoTraceSinkOps analysis_ops = {
+  .name = "analysis",
+  .begin = on_begin,
+  .entity = on_entity,
+  .link = on_link,
+  .task = on_task,
+  .flow = on_flow,
+  .iteration = on_iteration,
+  .link_usage = on_link_usage,
+  .ps_update = on_ps_update,
+  .close = on_close,
+  .free = on_free,
+};
+
+PaleoAnalysis *paleo_analysis_new(void)
+{
+  PaleoAnalysis *a = g_new0(PaleoAnalysis, 1);
+  a->base.ops = &analysis_ops;
+  a->base.level = PALEO_TRACE_LEVEL_ALL;
+  a->scenario_name = g_strdup("");
+  a->version = g_strdup("");
+  a->entities = paleo_entity_map_new();
+  a->workers = g_ptr_array_new_with_free_func(worker_state_free);
+  a->links = g_array_new(FALSE, TRUE, sizeof(LinkState));
+  return a;
+}
+
+void paleo_analysis_free(PaleoAnalysis *a)
+{
+  if (!a)
+    return;
+  g_free(a->scenario_name);
+  g_free(a->version);
+  g_free(a->closed_status);
+  paleo_entity_map_free(a->entities);
+  g_ptr_array_free(a->workers, TRUE);
+  for (guint i = 0; i < a->links->len; i++)
+    g_free(g_array_index(a->links, LinkState, i).name);
+  g_array_free(a->links, TRUE);
+  g_free(a);
+}
+
+PaleoTraceSink *paleo_analysis_sink(PaleoAnalysis *analysis)
+{
+  return &analysis->base;
+}
+
+/* ---- stragglers ---- */
+
+/* The worker's own time for its part of an iteration (see analyze.h). */
+static uint64_t work_ns(const WorkerIteration *wi)
+{
+  uint64_t ready_ns = wi->has_task ? wi->compute_end_ns
+                                   : wi->end_ns - MIN(wi->wait_ns, wi->end_ns - wi->start_ns);
+  return ready_ns > wi->start_ns ? ready_ns - wi->start_ns : 0;
+}
+
+static int compare_u64(const void *x, const void *y)
+{
+  uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+  return (a > b) - (a < b);
+}
+
+static double median_ns(GArray *values)
+{
+  qsort(values->data, values->len, sizeof(uint64_t), compare_u64);
+  guint n = values->len;
+  uint64_t lo = g_array_index(values, uint64_t, (n - 1) / 2);
+  uint64_t hi = g_array_index(values, uint64_t, n / 2);
+  return ((double)lo + (double)hi) / 2.0;
+}
+
+/* Per-iteration figures for iteration `it`; FALSE when no worker recorded it. Charges the
+ * others' waiting to the straggler in `charges` (PaleoStraggler indexed by rank). */
+static gboolean iteration_lag(const PaleoAnalysis *a, uint32_t it, GArray *scratch,
+                              GArray *charges, PaleoIterationLag *out)
+{
+  g_array_set_size(scratch, 0);
+  uint64_t slowest_work = 0, wait_total = 0;
+  uint32_t slowest = 0;
+  for (guint r = 0; r < a->workers->len; r++) {
+    const WorkerState *w = g_ptr_array_index(a->workers, r);
+    if (!w || it >= w->iterations->len)
+      continue;
+    const WorkerIteration *wi = &g_array_index(w->iterations, WorkerIteration, it);
+    if (!wi->has_iteration)
+      continue;
+    uint64_t work = work_ns(wi);
+    if (scratch->len == 0 || work > slowest_work) {
+      slowest_work = work;
+      slowest = r;
+    }
+    wait_total += wi->wait_ns;
+    g_array_append_val(scratch, work);
+  }
+  if (scratch->len == 0)
+    return FALSE;
+  double median = median_ns(scratch);
+  *out = (PaleoIterationLag){
+    .iteration = it, .slowest_worker = slowest, .n_workers = scratch->len,
+    .work_ms = (double)slowest_work / NS_PER_MS, .median_work_ms = median / NS_PER_MS,
+    .lag_ms = ((double)slowest_work - median) / NS_PER_MS,
+    .wait_ms = (double)wait_total / NS_PER_MS,
+  };
+  if (out->lag_ms > 0) {
+    const WorkerState *w = g_ptr_array_index(a->workers, slowest);
+    uint64_t own_wait = g_array_index(w->iterations, WorkerIteration, it).wait_ns;
+    PaleoStraggler *s = &g_array_index(charges, PaleoStraggler, slowest);
+    s->caused_wait_ms += (double)(wait_total - own_wait) / NS_PER_MS;
+    s->lag_ms += out->lag_ms; /* summed here, averaged by the caller */
+    s->slowest_iterations++;
+  }
+  return TRUE;
+}
+
+static int compare_stragglers(const void *x, const void *y)
+{
+  const PaleoStraggler *a = x, *b = y;
+  if (a->caused_wait_ms != b->caused_wait_ms)
+    return a->caused_wait_ms < b->caused_wait_ms ? 1 : -1;
+  if (a->lag_ms != b->lag_ms)
+    return a->lag_ms < b->lag_ms ? 1 : -1;
+  return (a->worker > b->worker) - (a->worker < b->worker);
+}
+
+static int compare_iteration_lags(const void *x, const void *y)
+{
+  const PaleoIterationLag *a = x, *b = y;
+  if (a->lag_ms != b->lag_ms)
+    return a->lag_ms < b->lag_ms ? 1 : -1;
+  return (a->iteration > b->iteration) - (a->iteration < b->iteration);
+}
+
+static void report_stragglers(const PaleoAnalysis *a, PaleoAnalysisReport *r)
+{
+  GArray *scratch = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+  GArray *charges = g_array_new(FALSE, TRUE, sizeof(PaleoStraggler));
+  g_array_set_size(charges, a->workers->len);
+  for (uint32_t it = 0; it < a->n_iteration_numbers; it++) {
+    PaleoIterationLag lag;
+    if (iteration_lag(a, it, scratch, charges, &lag))
+      g_array_append_val(r->iterations, lag);
+  }
+  for (guint rank = 0; rank < charges->len; rank++) {
+    PaleoStraggler s = g_array_index(charges, PaleoStraggler, rank);
+    if (s.slowest_iterations == 0)
+      continue;
+    s.worker = rank;
+    s.lag_ms /= s.slowest_iterations;
+    g_array_append_val(r->stragglers, s);
+  }
+  uint64_t total_wait_ns = 0;
+  for (guint rank = 0; rank < a->workers->len; rank++) {
+    const WorkerState *w = g_ptr_array_index(a->workers, rank);
+    for (guint it = 0; w && it < w->iterations->len; it++)
+      total_wait_ns += g_array_index(w->iterations, WorkerIteration, it).wait_ns;
+  }
+  r->total_wait_ms = (double)total_wait_ns / NS_PER_MS;
+  g_array_sort(r->stragglers, compare_stragglers);
+  g_array_sort(r->iterations, compare_iteration_lags);
+  g_array_free(scratch, TRUE);
+  g_array_free(charges, TRUE);
+}
+
+/* ---- overlap ---- */
+
+static void overlap_finish(PaleoOverlap *o, uint64_t comm_ns, uint64_t hidden_ns)
+{
+  o->comm_ms = (double)comm_ns / NS_PER_MS;
+  o->hidden_ms = (double)hidden_ns / NS_PER_MS;
+  o->exposed_ms = (double)(comm_ns - hidden_ns) / NS_PER_MS;
+  o->hidden_fraction = comm_ns ? (double)hidden_ns / (double)comm_ns : 0.0;
+}
+
+static int compare_overlaps(const void *x, const void *y)
+{
+  const PaleoOverlap *a = x, *b = y;
+  if (a->exposed_ms != b->exposed_ms)
+    return a->exposed_ms < b->exposed_ms ? 1 : -1;
+  return (a->worker > b->worker) - (a->worker < b->worker);
+}
+
+static void report_overlap(const PaleoAnalysis *a, PaleoAnalysisReport *r)
+{
+  uint64_t comm_total = 0, hidden_total = 0;
+  for (guint rank = 0; rank < a->workers->len; rank++) {
+    const WorkerState *w = g_ptr_array_index(a->workers, rank);
+    if (!w)
+      continue;
+    uint64_t comm = paleo_interval_set_total_ns(&w->comm);
+    uint64_t hidden = paleo_interval_set_overlap_ns(&w->comm, &w->compute);
+    PaleoOverlap o = {.worker = rank};
+    overlap_finish(&o, comm, hidden);
+    g_array_append_val(r->overlap_workers, o);
+    comm_total += comm;
+    hidden_total += hidden;
+  }
+  r->overlap.worker = G_MAXUINT32;
+  overlap_finish(&r->overlap, comm_total, hidden_total);
+  g_array_sort(r->overlap_workers, compare_overlaps);
+}
+
+/* ---- contention ---- */
+
+static int compare_links(const void *x, const void *y)
+{
+  const PaleoLinkContention *a = x, *b = y;
+  if (a->contended_fraction != b->contended_fraction)
+    return a->contended_fraction < b->contended_fraction ? 1 : -1;
+  if (a->mean_slowdown != b->mean_slowdown)
+    return a->mean_slowdown < b->mean_slowdown ? 1 : -1;
+  if (a->utilization != b->utilization)
+    return a->utilization < b->utilization ? 1 : -1;
+  return (a->link > b->link) - (a->link < b->link);
+}
+
+static double link_mean_slowdown(const LinkState *l)
+{
+  if (l->sum_util_ns > 0)
+    return l->sum_flows_util_ns / l->sum_util_ns;
+  if (l->busy_ns > 0)
+    return l->sum_flows_ns / (double)l->busy_ns;
+  return 1.0;
+}
+
+static void report_links(const PaleoAnalysis *a, PaleoAnalysisReport *r)
+{
+  double span_ns = (double)(r->last_ns - r->first_ns);
+  for (guint id = 0; id < a->links->len; id++) {
+    const LinkState *l = &g_array_index(a->links, LinkState, id);
+    if (!l->known && l->busy_ns == 0 && l->sum_util_ns == 0)
+      continue;
+    PaleoLinkContention c = {
+      .link = id,
+      .name = l->name ? g_strdup(l->name) : g_strdup_printf("link %u", id),
+      .utilization = span_ns > 0 ? l->sum_util_ns / span_ns : 0.0,
+      .contended_fraction = span_ns > 0 ? (double)l->contended_ns / span_ns : 0.0,
+      .mean_slowdown = link_mean_slowdown(l),
+      .busy_ms = (double)l->busy_ns / NS_PER_MS,
+      .contended_ms = (double)l->contended_ns / NS_PER_MS,
+    };
+    g_array_append_val(r->links, c);
+  }
+  g_array_sort(r->links, compare_links);
+}
+
+static void clear_link_contention(gpointer data)
+{
+  g_free(((PaleoLinkContention *)data)->name);
+}
+
+PaleoAnalysisReport *paleo_analysis_report(const PaleoAnalysis *a, const char *status)
+{
+  PaleoAnalysisReport *r = g_new0(PaleoAnalysisReport, 1);
+  r->scenario_name = g_strdup(a->scenario_name);
+  r->version = g_strdup(a->version);
+  r->status = g_strdup(status ? status : a->closed_status ? a->closed_status : "unknown");
+  r->seed = a->seed;
+  r->first_ns = a->any_time ? a->first_ns : 0;
+  r->last_ns = a->any_time ? a->last_ns : 0;
+  r->n_workers = MAX(a->workers->len, paleo_entity_map_n_workers(a->entities));
+  r->n_iteration_records = a->n_iteration_records;
+  r->n_tasks = a->n_tasks;
+  r->n_flows = a->n_flows;
+  r->n_link_usage = a->n_link_usage;
+  r->stragglers = g_array_new(FALSE, TRUE, sizeof(PaleoStraggler));
+  r->iterations = g_array_new(FALSE, TRUE, sizeof(PaleoIterationLag));
+  r->overlap_workers = g_array_new(FALSE, TRUE, sizeof(PaleoOverlap));
+  r->links = g_array_new(FALSE, TRUE, sizeof(PaleoLinkContention));
+  g_array_set_clear_func(r->links, clear_link_contention);
+  report_stragglers(a, r);
+  report_overlap(a, r);
+  report_links(a, r);
+  return r;
+}
+
+void paleo_analysis_report_free(PaleoAnalysisReport *r)
+{
+  if (!r)
+    return;
+  g_free(r->scenario_name);
+  g_free(r->version);
+  g_free(r->status);
+  g_array_free(r->stragglers, TRUE);
+  g_array_free(r->iterations, TRUE);
+  g_array_free(r->overlap_workers, TRUE);
+  g_array_free(r->links, TRUE);
+  g_free(r);
+}

@@ -1,0 +1,728 @@
+/* The timeline's drawing pass: lane layout and time window from the scan, the drawing sink
+ * (pixel-resolution span coalescing per sub-lane, per-pixel-column link utilization), and
+ * the frame (title, legend, lane labels, time axis). */
+#include "output/timeline.h"
+
+#include <cairo.h>
+#include <cairo-pdf.h>
+#include <cairo-svg.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "output/entity_map.h"
+#include "output/timeline_int.h"
+#include "output/trace_io.h"
+
+#define DEFAULT_WIDTH_PX 1600
+#define MAX_AUTO_HEIGHT_PX 4000
+#define DEFAULT_LANE_PX 30.0
+#define MIN_LANE_PX 3.0
+#define LEFT_PX 96
+#define RIGHT_PX 24
+#define TITLE_PX 30
+#define LEGEND_PX 26
+#define AXIS_PX 48
+#define LINK_LANE_RATIO 0.75
+#define DEFAULT_MAX_LINKS 16
+
+static const double palette[PALEO_TIMELINE_N_COLOURS][3] = {
+  [PALEO_TIMELINE_FORWARD] = {0.25, 0.5, 0.85},
+  [PALEO_TIMELINE_BACKWARD] = {0.95, 0.55, 0.15},
+  [PALEO_TIMELINE_UPDATE] = {0.3, 0.7, 0.3},
+  [PALEO_TIMELINE_COMMUNICATION] = {0.6, 0.35, 0.75},
+  [PALEO_TIMELINE_WAITING] = {0.95, 0.75, 0.75},
+  [PALEO_TIMELINE_BUSY] = {0.55, 0.55, 0.55},
+  [PALEO_TIMELINE_LINK] = {0.2, 0.6, 0.6},
+};
+
+static const char *const colour_labels[PALEO_TIMELINE_N_COLOURS] = {
+  "forward", "backward", "update", "communication", "waiting", "busy (no task records)",
+  "link utilization",
+};
+
+void paleo_timeline_colour(PaleoTimelineColour colour, double rgb_out[3])
+{
+  g_assert(colour < PALEO_TIMELINE_N_COLOURS);
+  memcpy(rgb_out, palette[colour], sizeof palette[colour]);
+}
+
+typedef struct {
+  gboolean active;
+  double x0, x1;
+  PaleoTimelineColour colour;
+} Pending;
+
+typedef struct {
+  uint32_t link;
+  char *name;                 /* owned */
+  double y0, y1;              /* pixel rows */
+  double *column_util;        /* per pixel column: Σ utilization · covered fraction */
+} LinkLane;
+
+typedef enum { KIND_NONE, KIND_ITERATION, KIND_TASK, KIND_FLOW } RecordKind;
+
+struct PaleoTimeline {
+  PaleoTraceSink base;        /* first: the timeline is its own drawing sink */
+  PaleoTimelineFormat format;
+  GArray *iterations;         /* owned copy of the selection, NULL = all */
+  gboolean has_tasks;
+  FILE *file;
+  cairo_surface_t *surface;
+  cairo_t *cr;
+  int width_px, height_px;
+  int plot_x0, plot_x1;
+  uint64_t from_ns, to_ns;
+  double px_per_ns;
+  GArray *lane_of_worker;     /* int indexed by rank, -1 when not shown */
+  GArray *lanes;              /* PaleoTimelineLane */
+  Pending *pending;           /* 2 per lane: compute, communication */
+  RecordKind current_kind;
+  PaleoEntityMap *entities;
+  GArray *link_lane_of;       /* int indexed by link id, -1 when not shown */
+  GArray *link_lanes;         /* LinkLane */
+  guint64 records_drawn, rects_drawn;
+};
+
+static PaleoTimeline *from_sink(PaleoTraceSink *sink)
+{
+  return (PaleoTimeline *)sink;
+}
+
+/* ---- spans at pixel resolution ---- */
+
+static void set_colour(cairo_t *cr, PaleoTimelineColour colour)
+{
+  cairo_set_source_rgb(cr, palette[colour][0], palette[colour][1], palette[colour][2]);
+}
+
+static void fill_rect(PaleoTimeline *t, double x0, double x1, double y0, double y1,
+                      PaleoTimelineColour colour)
+{
+  double w = MAX(x1 - x0, 1.0);
+  x0 = MIN(x0, t->plot_x1 - w);
+  set_colour(t->cr, colour);
+  cairo_rectangle(t->cr, x0, y0, w, y1 - y0);
+  cairo_fill(t->cr);
+  t->rects_drawn++;
+}
+
+static void sublane_rows(const PaleoTimeline *t, guint sublane, double *y0, double *y1)
+{
+  const PaleoTimelineLane *lane = &g_array_index(t->lanes, PaleoTimelineLane, sublane / 2);
+  *y0 = sublane % 2 ? lane->comm_y0 : lane->compute_y0;
+  *y1 = sublane % 2 ? lane->comm_y1 : lane->compute_y1;
+}
+
+static void flush(PaleoTimeline *t, guint sublane)
+{
+  Pending *p = &t->pending[sublane];
+  if (!p->active)
+    return;
+  double y0, y1;
+  sublane_rows(t, sublane, &y0, &y1);
+  fill_rect(t, p->x0, p->x1, y0, y1, p->colour);
+  p->active = FALSE;
+}
+
+static void flush_all(PaleoTimeline *t)
+{
+  for (guint i = 0; i < 2 * t->lanes->len; i++)
+    flush(t, i);
+}
+
+/* Adds [x0, x1) in `colour` to a sub-lane: merged into the pending span when the same colour
+ * touches it at pixel resolution and (raster output, or either is narrower than a pixel);
+ * dropped when sub-pixel and hidden under the pending span's pixels (raster only); else the
+ * pending span is drawn and this one becomes pending. */
+static void span_add(PaleoTimeline *t, guint sublane, double x0, double x1,
+                     PaleoTimelineColour colour)
+{
+  Pending *p = &t->pending[sublane];
+  gboolean raster = t->format == PALEO_TIMELINE_PNG;
+  if (p->active) {
+    gboolean sub_pixel = x1 - x0 < 1.0 || p->x1 - p->x0 < 1.0;
+    gboolean touches = x0 <= ceil(p->x1) && x1 >= floor(p->x0);
+    if (colour == p->colour && touches && (raster || sub_pixel)) {
+      p->x0 = MIN(p->x0, x0);
+      p->x1 = MAX(p->x1, x1);
+      return;
+    }
+    if (raster && x1 - x0 < 1.0 && x0 >= floor(p->x0) && x1 <= ceil(p->x1))
+      return;
+    flush(t, sublane);
+  }
+  *p = (Pending){TRUE, x0, x1, colour};
+}
+
+static void enter_kind(PaleoTimeline *t, RecordKind kind)
+{
+  if (kind != t->current_kind)
+    flush_all(t);
+  t->current_kind = kind;
+}
+
+/* Clips [start, end] to the window; FALSE when outside. Zero-length records at an instant
+ * inside the window are kept. OUT: pixel columns. */
+static gboolean clip(const PaleoTimeline *t, uint64_t start_ns, uint64_t end_ns, double *x0,
+                     double *x1)
+{
+  if (end_ns < start_ns || start_ns > t->to_ns || end_ns < t->from_ns)
+    return FALSE;
+  if (end_ns == t->from_ns && start_ns < end_ns)
+    return FALSE;
+  if (start_ns == t->to_ns && start_ns < end_ns)
+    return FALSE;
+  uint64_t a = MAX(start_ns, t->from_ns), b = MIN(end_ns, t->to_ns);
+  *x0 = t->plot_x0 + (double)(a - t->from_ns) * t->px_per_ns;
+  *x1 = t->plot_x0 + (double)(b - t->from_ns) * t->px_per_ns;
+  return TRUE;
+}
+
+static int lane_of(const PaleoTimeline *t, uint32_t worker)
+{
+  return worker < t->lane_of_worker->len ? g_array_index(t->lane_of_worker, int, worker) : -1;
+}
+
+static gboolean iteration_shown(const PaleoTimeline *t, uint32_t iteration)
+{
+  return !t->iterations || paleo_range_list_contains(t->iterations, iteration);
+}
+
+/* ---- the drawing sink ---- */
+
+static gboolean draw_entity(PaleoTraceSink *sink, const PaleoEntityRecord *rec, GError **error)
+{
+  (void)error;
+  paleo_entity_map_add(from_sink(sink)->entities, rec);
+  return TRUE;
+}
+
+static gboolean draw_iteration(PaleoTraceSink *sink, const PaleoIterationRecord *rec,
+                               GError **error)
+{
+  (void)error;
+  PaleoTimeline *t = from_sink(sink);
+  enter_kind(t, KIND_ITERATION);
+  int lane = lane_of(t, rec->worker);
+  double x0, x1, xw, unused;
+  if (lane < 0 || !iteration_shown(t, rec->iteration) || !clip(t, rec->start_ns, rec->end_ns, &x0, &x1))
+    return TRUE;
+  t->records_drawn++;
+  if (t->has_tasks) { /* tasks will cover the busy part */
+    span_add(t, 2 * lane, x0, x1, PALEO_TIMELINE_WAITING);
+    return TRUE;
+  }
+  uint64_t busy_end = rec->end_ns - MIN(rec->wait_ns, rec->end_ns - rec->start_ns);
+  if (clip(t, rec->start_ns, busy_end, &unused, &xw) && busy_end > rec->start_ns)
+    span_add(t, 2 * lane, x0, xw, PALEO_TIMELINE_BUSY);
+  if (clip(t, busy_end, rec->end_ns, &xw, &unused) && rec->end_ns > busy_end)
+    span_add(t, 2 * lane, xw, x1, PALEO_TIMELINE_WAITING);
+  return TRUE;
+}
+
+static gboolean draw_task(PaleoTraceSink *sink, const PaleoTaskRecord *rec, GError **error)
+{
+  (void)error;
+  static const PaleoTimelineColour by_phase[] = {
+    [PALEO_PHASE_FWD] = PALEO_TIMELINE_FORWARD,
+    [PALEO_PHASE_BWD] = PALEO_TIMELINE_BACKWARD,
+    [PALEO_PHASE_UPDATE] = PALEO_TIMELINE_UPDATE,
+  };
+  PaleoTimeline *t = from_sink(sink);
+  enter_kind(t, KIND_TASK);
+  int lane = lane_of(t, rec->worker);
+  double x0, x1;
+  if (lane < 0 || !iteration_shown(t, rec->iteration) || !clip(t, rec->start_ns, rec->end_ns, &x0, &x1))
+    return TRUE;
+  g_assert(rec->phase <= PALEO_PHASE_UPDATE);
+  t->records_drawn++;
+  span_add(t, 2 * lane, x0, x1, by_phase[rec->phase]);
+  return TRUE;
+}
+
+/* Draws a flow on the communication sub-lane of each shown worker an endpoint stands for. */
+static void flow_endpoint(PaleoTimeline *t, uint32_t node, double x0, double x1,
+                          int skip_lane)
+{
+  guint n = 0;
+  const uint32_t *ranks = paleo_entity_map_node_workers(t->entities, node, &n);
+  for (guint i = 0; i < n; i++) {
+    int lane = lane_of(t, ranks[i]);
+    if (lane >= 0 && lane != skip_lane)
+      span_add(t, 2 * lane + 1, x0, x1, PALEO_TIMELINE_COMMUNICATION);
+  }
+}
+
+static gboolean draw_flow(PaleoTraceSink *sink, const PaleoFlowRecord *rec, GError **error)
+{
+  (void)error;
+  PaleoTimeline *t = from_sink(sink);
+  enter_kind(t, KIND_FLOW);
+  double x0, x1;
+  if (!iteration_shown(t, rec->iteration) || !clip(t, rec->start_ns, rec->end_ns, &x0, &x1))
+    return TRUE;
+  t->records_drawn++;
+  flow_endpoint(t, rec->src, x0, x1, -1);
+  if (rec->dst != rec->src) {
+    guint n = 0; /* a worker both sending and receiving gets the flow once */
+    const uint32_t *src_ranks = paleo_entity_map_node_workers(t->entities, rec->src, &n);
+    flow_endpoint(t, rec->dst, x0, x1, n == 1 ? lane_of(t, src_ranks[0]) : -1);
+  }
+  return TRUE;
+}
+
+static gboolean draw_link_usage(PaleoTraceSink *sink, const PaleoLinkUsageRecord *rec,
+                                GError **error)
+{
+  (void)error;
+  PaleoTimeline *t = from_sink(sink);
+  int lane = rec->link < t->link_lane_of->len ? g_array_index(t->link_lane_of, int, rec->link) : -1;
+  double x0, x1;
+  if (lane < 0 || rec->end_ns <= rec->start_ns || !clip(t, rec->start_ns, rec->end_ns, &x0, &x1))
+    return TRUE;
+  t->records_drawn++;
+  LinkLane *l = &g_array_index(t->link_lanes, LinkLane, lane);
+  x0 -= t->plot_x0;
+  x1 -= t->plot_x0;
+  int ncol = t->plot_x1 - t->plot_x0;
+  for (int c = (int)floor(x0); c < ncol && c < (int)ceil(x1); c++)
+    l->column_util[c] += rec->utilization * (MIN(x1, c + 1.0) - MAX(x0, (double)c));
+  return TRUE;
+}
+
+static void draw_free_sink(PaleoTraceSink *sink)
+{
+  paleo_timeline_free(from_sink(sink));
+}
+
+static const PaleoTraceSinkOps draw_ops = {
+  .name = "timeline",
+  .entity = draw_entity,
+  .task = draw_task,
+  .flow = draw_flow,
+  .iteration = draw_iteration,
+  .link_usage = draw_link_usage,
+  .free = draw_free_sink,
+};
+
+/* ---- lanes and window ---- */
+
+static gboolean select_lanes(PaleoTimeline *t, const PaleoTimelineScan *scan,
+                             const GArray *workers, GError **error)
+{
+  g_array_set_size(t->lane_of_worker, scan->workers_seen->len);
+  guint n_seen = 0;
+  for (guint r = 0; r < scan->workers_seen->len; r++) {
+    g_array_index(t->lane_of_worker, int, r) = -1;
+    if (!g_array_index(scan->workers_seen, gboolean, r))
+      continue;
+    n_seen++;
+    if (workers && !paleo_range_list_contains(workers, r))
+      continue;
+    g_array_index(t->lane_of_worker, int, r) = (int)t->lanes->len;
+    PaleoTimelineLane lane = {.worker = r};
+    g_array_append_val(t->lanes, lane);
+  }
+  if (t->lanes->len == 0) {
+    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_FORMAT,
+                "--workers selects none of the trace's %u workers (ranks 0-%u)", n_seen,
+                scan->workers_seen->len ? scan->workers_seen->len - 1 : 0);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean select_window(PaleoTimeline *t, const PaleoTimelineScan *scan,
+                              const PaleoTimelineOptions *o, GError **error)
+{
+  if (!scan->any_time) {
+    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_FORMAT,
+                "the trace holds no timed records: nothing to draw");
+    return FALSE;
+  }
+  t->from_ns = scan->first_ns;
+  t->to_ns = scan->last_ns;
+  if (o->iterations) {
+    gboolean any = FALSE;
+    for (guint i = 0; i < scan->iterations->len; i++) {
+      const PaleoScanIteration *it = &g_array_index(scan->iterations, PaleoScanIteration, i);
+      if (!it->seen || !paleo_range_list_contains(o->iterations, i))
+        continue;
+      t->from_ns = any ? MIN(t->from_ns, it->start_ns) : it->start_ns;
+      t->to_ns = any ? MAX(t->to_ns, it->end_ns) : it->end_ns;
+      any = TRUE;
+    }
+    if (!any) {
+      g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_FORMAT,
+                  "--iterations selects none of the trace's %u iterations (0-%u)",
+                  scan->iterations->len, scan->iterations->len ? scan->iterations->len - 1 : 0);
+      return FALSE;
+    }
+  }
+  if (o->has_from)
+    t->from_ns = o->from_ns;
+  if (o->has_to)
+    t->to_ns = o->to_ns;
+  if (!o->has_from && !o->has_to && t->to_ns == t->from_ns)
+    t->to_ns = t->from_ns + 1; /* a trace of one instant */
+  if (t->to_ns <= t->from_ns) {
+    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_FORMAT,
+                "empty time window: from %" G_GUINT64_FORMAT " ns is not before to %"
+                G_GUINT64_FORMAT " ns (check --from/--to)", t->from_ns, t->to_ns);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static int compare_links_by_use(const void *x, const void *y, gpointer data)
+{
+  const GArray *links = data;
+  uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+  double ua = g_array_index(links, PaleoScanLink, a).util_ns;
+  double ub = g_array_index(links, PaleoScanLink, b).util_ns;
+  if (ua != ub)
+    return ua < ub ? 1 : -1;
+  return (a > b) - (a < b);
+}
+
+/* The busiest links (Σ utilization · time over the whole trace), most used first. */
+static void select_links(PaleoTimeline *t, const PaleoTimelineScan *scan, guint max_links)
+{
+  g_autoptr(GArray) used = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+  for (uint32_t id = 0; id < scan->links->len; id++)
+    if (g_array_index(scan->links, PaleoScanLink, id).util_ns > 0)
+      g_array_append_val(used, id);
+  g_array_sort_with_data(used, compare_links_by_use, scan->links);
+  g_array_set_size(t->link_lane_of, scan->links->len);
+  for (guint id = 0; id < scan->links->len; id++)
+    g_array_index(t->link_lane_of, int, id) = -1;
+  for (guint i = 0; i < MIN(used->len, max_links); i++) {
+    uint32_t id = g_array_index(used, uint32_t, i);
+    const PaleoScanLink *sl = &g_array_index(scan->links, PaleoScanLink, id);
+    LinkLane lane = {.link = id,
+                     .name = sl->name ? g_strdup(sl->name) : g_strdup_printf("link %u", id)};
+    g_array_index(t->link_lane_of, int, id) = (int)t->link_lanes->len;
+    g_array_append_val(t->link_lanes, lane);
+  }
+}
+
+static gboolean layout(PaleoTimeline *t, const PaleoTimelineOptions *o, GError **error)
+{
+  const int fixed_px = TITLE_PX + LEGEND_PX + AXIS_PX;
+  double units = t->lanes->len + LINK_LANE_RATIO * t->link_lanes->len;
+  double lane_px = DEFAULT_LANE_PX;
+  t->width_px = o->width_px > 0 ? o->width_px : DEFAULT_WIDTH_PX;
+  if (o->height_px > 0) {
+    lane_px = (o->height_px - fixed_px) / units;
+    t->height_px = o->height_px;
+  } else {
+    lane_px = MAX(MIN_LANE_PX, MIN(lane_px, (MAX_AUTO_HEIGHT_PX - fixed_px) / units));
+    t->height_px = fixed_px + (int)ceil(lane_px * units);
+  }
+  if (t->width_px < LEFT_PX + RIGHT_PX + 64 || lane_px < MIN_LANE_PX || t->width_px > 32767 ||
+      t->height_px > 32767) {
+    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_FORMAT,
+                "image size %dx%d cannot hold %u worker and %u link lanes (width %d-32767, "
+                "at least %.0f pixels per lane)", t->width_px, t->height_px, t->lanes->len,
+                t->link_lanes->len, LEFT_PX + RIGHT_PX + 64, MIN_LANE_PX);
+    return FALSE;
+  }
+  t->plot_x0 = LEFT_PX;
+  t->plot_x1 = t->width_px - RIGHT_PX;
+  t->px_per_ns = (t->plot_x1 - t->plot_x0) / (double)(t->to_ns - t->from_ns);
+  double y = TITLE_PX + LEGEND_PX;
+  for (guint i = 0; i < t->lanes->len; i++, y += lane_px) {
+    PaleoTimelineLane *lane = &g_array_index(t->lanes, PaleoTimelineLane, i);
+    lane->compute_y0 = round(y + 0.1 * lane_px);
+    lane->compute_y1 = MAX(lane->compute_y0 + 1, round(y + 0.52 * lane_px));
+    lane->comm_y0 = MAX(lane->compute_y1, round(y + 0.58 * lane_px));
+    lane->comm_y1 = MAX(lane->comm_y0 + 1, round(y + 0.9 * lane_px));
+  }
+  for (guint i = 0; i < t->link_lanes->len; i++, y += LINK_LANE_RATIO * lane_px) {
+    LinkLane *l = &g_array_index(t->link_lanes, LinkLane, i);
+    l->y0 = round(y + 0.1 * LINK_LANE_RATIO * lane_px);
+    l->y1 = MAX(l->y0 + 1, round(y + 0.9 * LINK_LANE_RATIO * lane_px));
+    l->column_util = g_new0(double, t->plot_x1 - t->plot_x0);
+  }
+  return TRUE;
+}
+
+/* ---- the frame ---- */
+
+static void text_at(cairo_t *cr, double x, double y, double size, const char *text)
+{
+  cairo_set_font_size(cr, size);
+  cairo_move_to(cr, x, y);
+  cairo_show_text(cr, text);
+}
+
+static double text_width(cairo_t *cr, double size, const char *text)
+{
+  cairo_text_extents_t ext;
+  cairo_set_font_size(cr, size);
+  cairo_text_extents(cr, text, &ext);
+  return ext.x_advance;
+}
+
+static char *ranges_text(const GArray *ranges)
+{
+  GString *s = g_string_new(NULL);
+  for (guint i = 0; i < ranges->len; i++) {
+    const PaleoRange *r = &g_array_index(ranges, PaleoRange, i);
+    g_string_append_printf(s, i ? ",%u" : "%u", r->lo);
+    if (r->hi != r->lo)
+      g_string_append_printf(s, "-%u", r->hi);
+  }
+  return g_string_free(s, FALSE);
+}
+
+static void draw_title(PaleoTimeline *t, const PaleoTimelineScan *scan)
+{
+  g_autofree char *iters = t->iterations ? ranges_text(t->iterations) : NULL;
+  g_autofree char *title = g_strdup_printf(
+    "%s: %u worker%s, %s%s", scan->scenario_name[0] ? scan->scenario_name : "(unnamed scenario)",
+    t->lanes->len, t->lanes->len == 1 ? "" : "s", iters ? "iterations " : "all iterations",
+    iters ? iters : "");
+  cairo_select_font_face(t->cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+  cairo_set_source_rgb(t->cr, 0, 0, 0);
+  text_at(t->cr, 8, 20, 14, title);
+  cairo_select_font_face(t->cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+}
+
+static void draw_legend(PaleoTimeline *t)
+{
+  double x = t->plot_x0, y = TITLE_PX + 4;
+  for (guint c = 0; c < PALEO_TIMELINE_N_COLOURS; c++) {
+    if ((c == PALEO_TIMELINE_BUSY && t->has_tasks) ||
+        (c == PALEO_TIMELINE_LINK && t->link_lanes->len == 0))
+      continue;
+    set_colour(t->cr, c);
+    cairo_rectangle(t->cr, x, y, 12, 12);
+    cairo_fill(t->cr);
+    cairo_set_source_rgb(t->cr, 0.1, 0.1, 0.1);
+    text_at(t->cr, x + 17, y + 10.5, 11, colour_labels[c]);
+    x += 17 + text_width(t->cr, 11, colour_labels[c]) + 18;
+  }
+}
+
+static void draw_lane_labels(PaleoTimeline *t)
+{
+  cairo_set_line_width(t->cr, 1);
+  for (guint i = 0; i < t->lanes->len; i++) {
+    const PaleoTimelineLane *lane = &g_array_index(t->lanes, PaleoTimelineLane, i);
+    double h = lane->comm_y1 - lane->compute_y0;
+    cairo_set_source_rgb(t->cr, 0.2, 0.2, 0.2);
+    if (h >= 8) {
+      g_autofree char *label = g_strdup_printf("worker %u", lane->worker);
+      text_at(t->cr, 8, (lane->compute_y0 + lane->comm_y1) / 2 + 4, MIN(11, h * 0.6), label);
+    }
+  }
+  for (guint i = 0; i < t->link_lanes->len; i++) {
+    const LinkLane *l = &g_array_index(t->link_lanes, LinkLane, i);
+    if (l->y1 - l->y0 < 7)
+      continue;
+    g_autofree char *label = g_strndup(l->name, 14);
+    cairo_set_source_rgb(t->cr, 0.2, 0.2, 0.2);
+    text_at(t->cr, 8, (l->y0 + l->y1) / 2 + 4, MIN(10, (l->y1 - l->y0) * 0.7), label);
+    cairo_set_source_rgb(t->cr, 0.8, 0.8, 0.8); /* baseline: 0 % utilization */
+    cairo_move_to(t->cr, t->plot_x0, l->y1 + 0.5);
+    cairo_line_to(t->cr, t->plot_x1, l->y1 + 0.5);
+    cairo_stroke(t->cr);
+  }
+}
+
+/* A step of 1, 2 or 5 × 10^k at least `raw`. */
+static double nice_step(double raw)
+{
+  double base = pow(10, floor(log10(raw)));
+  for (double m = 1; m <= 10; m = m < 2 ? 2 : m < 5 ? 5 : 10)
+    if (m * base >= raw)
+      return m * base;
+  return 10 * base;
+}
+
+static void draw_axis(PaleoTimeline *t)
+{
+  static const struct { const char *name; double ns; double below; } units[] = {
+    {"ns", 1, 1e4}, {"us", 1e3, 1e7}, {"ms", 1e6, 1e10}, {"s", 1e9, INFINITY},
+  };
+  double span_ns = (double)(t->to_ns - t->from_ns);
+  guint u = 0;
+  while (span_ns >= units[u].below)
+    u++;
+  double step = nice_step(span_ns / units[u].ns / 8); /* in the unit */
+  int decimals = MAX(0, (int)-floor(log10(step) + 1e-9));
+  double y = t->height_px - AXIS_PX + 6;
+  cairo_set_source_rgb(t->cr, 0.1, 0.1, 0.1);
+  cairo_set_line_width(t->cr, 1);
+  cairo_move_to(t->cr, t->plot_x0, y + 0.5);
+  cairo_line_to(t->cr, t->plot_x1, y + 0.5);
+  cairo_stroke(t->cr);
+  double from_u = t->from_ns / units[u].ns, to_u = t->to_ns / units[u].ns;
+  for (double tick = ceil(from_u / step - 1e-9) * step; tick <= to_u + 1e-9 * step; tick += step) {
+    double x = round(t->plot_x0 + (tick - from_u) * units[u].ns * t->px_per_ns) + 0.5;
+    cairo_move_to(t->cr, x, y);
+    cairo_line_to(t->cr, x, y + 5);
+    cairo_stroke(t->cr);
+    g_autofree char *label = g_strdup_printf("%.*f", decimals, tick);
+    text_at(t->cr, x - text_width(t->cr, 10, label) / 2, y + 17, 10, label);
+  }
+  g_autofree char *title = g_strdup_printf("time (%s)", units[u].name);
+  text_at(t->cr, (t->plot_x0 + t->plot_x1 - text_width(t->cr, 11, title)) / 2, y + 34, 11, title);
+}
+
+static void draw_link_lanes(PaleoTimeline *t)
+{
+  int ncol = t->plot_x1 - t->plot_x0;
+  for (guint i = 0; i < t->link_lanes->len; i++) {
+    const LinkLane *l = &g_array_index(t->link_lanes, LinkLane, i);
+    double h = l->y1 - l->y0;
+    int run_start = 0;
+    for (int c = 1; c <= ncol; c++) { /* one rectangle per run of equal bar heights */
+      double run_h = round(MIN(1.0, l->column_util[run_start]) * h);
+      if (c < ncol && round(MIN(1.0, l->column_util[c]) * h) == run_h)
+        continue;
+      if (run_h > 0)
+        fill_rect(t, t->plot_x0 + run_start, t->plot_x0 + c, l->y1 - run_h, l->y1,
+                  PALEO_TIMELINE_LINK);
+      run_start = c;
+    }
+  }
+}
+
+/* ---- output ---- */
+
+static cairo_status_t write_to_file(void *closure, const unsigned char *data, unsigned int length)
+{
+  return fwrite(data, 1, length, closure) == length ? CAIRO_STATUS_SUCCESS
+                                                    : CAIRO_STATUS_WRITE_ERROR;
+}
+
+static gboolean open_surface(PaleoTimeline *t, const char *path, GError **error)
+{
+  t->file = fopen(path, "wb");
+  if (!t->file) {
+    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO, "cannot write '%s': %s",
+                path, g_strerror(errno));
+    return FALSE;
+  }
+  if (t->format == PALEO_TIMELINE_PNG)
+    t->surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, t->width_px, t->height_px);
+  else if (t->format == PALEO_TIMELINE_SVG)
+    t->surface = cairo_svg_surface_create_for_stream(write_to_file, t->file, t->width_px,
+                                                     t->height_px);
+  else
+    t->surface = cairo_pdf_surface_create_for_stream(write_to_file, t->file, t->width_px,
+                                                     t->height_px);
+  if (cairo_surface_status(t->surface) != CAIRO_STATUS_SUCCESS) {
+    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO, "cannot draw '%s': %s", path,
+                cairo_status_to_string(cairo_surface_status(t->surface)));
+    return FALSE;
+  }
+  t->cr = cairo_create(t->surface);
+  cairo_set_source_rgb(t->cr, 1, 1, 1);
+  cairo_paint(t->cr);
+  return TRUE;
+}
+
+PaleoTimeline *paleo_timeline_new(const PaleoTimelineScan *scan,
+                                  const PaleoTimelineOptions *o, GError **error)
+{
+  PaleoTimeline *t = g_new0(PaleoTimeline, 1);
+  t->base.ops = &draw_ops;
+  t->base.level = PALEO_TRACE_LEVEL_ALL;
+  t->format = o->format;
+  t->has_tasks = scan->n_tasks > 0;
+  t->lane_of_worker = g_array_new(FALSE, TRUE, sizeof(int));
+  t->lanes = g_array_new(FALSE, TRUE, sizeof(PaleoTimelineLane));
+  t->link_lane_of = g_array_new(FALSE, TRUE, sizeof(int));
+  t->link_lanes = g_array_new(FALSE, TRUE, sizeof(LinkLane));
+  t->entities = paleo_entity_map_new();
+  if (o->iterations) {
+    t->iterations = g_array_sized_new(FALSE, FALSE, sizeof(PaleoRange), o->iterations->len);
+    g_array_append_vals(t->iterations, o->iterations->data, o->iterations->len);
+  }
+  if (o->links)
+    select_links(t, scan, o->max_links ? o->max_links : DEFAULT_MAX_LINKS);
+  if (!select_lanes(t, scan, o->workers, error) || !select_window(t, scan, o, error) ||
+      !layout(t, o, error) || !open_surface(t, o->output_path, error)) {
+    paleo_timeline_free(t);
+    return NULL;
+  }
+  t->pending = g_new0(Pending, 2 * t->lanes->len);
+  draw_title(t, scan);
+  draw_legend(t);
+  draw_lane_labels(t);
+  draw_axis(t);
+  return t;
+}
+
+PaleoTraceSink *paleo_timeline_sink(PaleoTimeline *timeline)
+{
+  return &timeline->base;
+}
+
+gboolean paleo_timeline_finish(PaleoTimeline *t, GError **error)
+{
+  g_assert(t->file);
+  flush_all(t);
+  draw_link_lanes(t);
+  cairo_destroy(t->cr);
+  t->cr = NULL;
+  cairo_status_t status = t->format == PALEO_TIMELINE_PNG
+                            ? cairo_surface_write_to_png_stream(t->surface, write_to_file, t->file)
+                            : (cairo_surface_finish(t->surface), cairo_surface_status(t->surface));
+  int closed = fclose(t->file);
+  t->file = NULL;
+  if (status != CAIRO_STATUS_SUCCESS || closed != 0) {
+    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO, "writing the timeline failed: %s",
+                status != CAIRO_STATUS_SUCCESS ? cairo_status_to_string(status)
+                                               : g_strerror(errno));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+void paleo_timeline_free(PaleoTimeline *t)
+{
+  if (!t)
+    return;
+  if (t->cr)
+    cairo_destroy(t->cr);
+  if (t->surface)
+    cairo_surface_destroy(t->surface);
+  if (t->file)
+    fclose(t->file);
+  for (guint i = 0; i < t->link_lanes->len; i++) {
+    g_free(g_array_index(t->link_lanes, LinkLane, i).name);
+    g_free(g_array_index(t->link_lanes, LinkLane, i).column_util);
+  }
+  g_array_free(t->link_lanes, TRUE);
+  g_array_free(t->link_lane_of, TRUE);
+  g_array_free(t->lanes, TRUE);
+  g_array_free(t->lane_of_worker, TRUE);
+  if (t->iterations)
+    g_array_free(t->iterations, TRUE);
+  paleo_entity_map_free(t->entities);
+  g_free(t->pending);
+  g_free(t);
+}
+
+void paleo_timeline_info(const PaleoTimeline *t, PaleoTimelineInfo *info)
+{
+  *info = (PaleoTimelineInfo){
+    .width_px = t->width_px, .height_px = t->height_px,
+    .plot_x0 = t->plot_x0, .plot_x1 = t->plot_x1,
+    .from_ns = t->from_ns, .to_ns = t->to_ns,
+    .n_lanes = t->lanes->len, .n_link_lanes = t->link_lanes->len,
+    .records_drawn = t->records_drawn, .rects_drawn = t->rects_drawn,
+  };
+}
+
+void paleo_timeline_lane(const PaleoTimeline *t, guint lane, PaleoTimelineLane *out)
+{
+  g_assert(lane < t->lanes->len);
+  *out = g_array_index(t->lanes, PaleoTimelineLane, lane);
+}

@@ -1,0 +1,30 @@
+/* Internal to the timeline: the first-pass scan shared by timeline.c (scan sink, option
+ * parsing) and timeline_draw.c (lanes, window and drawing). */
+#ifndef PALEO_TIMELINE_INT_H
+#define PALEO_TIMELINE_INT_H
+
+#include "output/timeline.h"
+
+typedef struct {
+  gboolean seen;
+  uint64_t start_ns, end_ns;  /* earliest start, latest end over all workers */
+} PaleoScanIteration;
+
+typedef struct {
+  gboolean known;
+  char *name;                 /* owned; NULL when no link record */
+  double util_ns;             /* Σ utilization · duration */
+} PaleoScanLink;
+
+struct PaleoTimelineScan {
+  PaleoTraceSink base;        /* first: the scan is its own sink */
+  char *scenario_name;        /* owned, "" when none */
+  gboolean any_time;
+  uint64_t first_ns, last_ns; /* extent of every timed record */
+  GArray *workers_seen;       /* gboolean indexed by rank */
+  GArray *iterations;         /* PaleoScanIteration indexed by iteration number */
+  GArray *links;              /* PaleoScanLink indexed by link id */
+  guint64 n_tasks;
+};
+
+#endif
