@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "hardware/timing.h"
+
 const char *const paleo_collective_names[] = {"ps", "tree", "butterfly", "butterfly-mixing", "ring",
                                               "hierarchical", NULL};
 const char *const paleo_collective_descriptions[] = {
@@ -375,11 +377,18 @@ static double alpha_ms(const PaleoLink *link, gboolean latency)
   return latency ? link->latency_us / 1000.0 : 0.0;
 }
 
-static double ps_time_ms(const PaleoCollectiveSpec *sp, const PaleoAllReduceParams *p)
+static PaleoAllReduceParams allreduce_params(const PaleoCollectiveSpec *sp, const PaleoCollectiveLinks *l)
+{
+  return (PaleoAllReduceParams){.link = l->link, .ppp_comm = l->ppp_comm, .latency = l->latency,
+                                .intra_link = l->intra_link, .workers_per_host = MAX(sp->gpus_per_host, 1)};
+}
+
+static double ps_time_ms(const PaleoCollectiveSpec *sp, const PaleoCollectiveLinks *l)
 {
   double S = (double)sp->bytes, N = sp->workers, k = sp->ps_servers;
+  PaleoAllReduceParams ap = allreduce_params(sp, l);
   if (!sp->ps_dedicated && k == 1)
-    return paleo_allreduce_ms(PALEO_ALLREDUCE_ONE_TO_ALL, sp->workers, S, p);
+    return paleo_allreduce_ms(PALEO_ALLREDUCE_ONE_TO_ALL, sp->workers, S, &ap);
   /* A server's NIC carries N (dedicated) or N-1 (colocated) shards of S/k each way; a
    * worker's NIC carries its S (less its own shard when it is a server). */
   double per_server = (sp->ps_dedicated ? N : N - 1) / k * S;
@@ -387,11 +396,12 @@ static double ps_time_ms(const PaleoCollectiveSpec *sp, const PaleoAllReducePara
   double busiest = MAX(per_server, per_worker);
   if (busiest <= 0)
     return 0.0;
-  return 2 * paleo_timing_link_ms(p->link, busiest, p->ppp_comm) + 2 * alpha_ms(p->link, p->latency);
+  return 2 * paleo_timing_link_ms(l->link, busiest, l->ppp_comm) + 2 * alpha_ms(l->link, l->latency);
 }
 
-static double hierarchical_time_ms(const PaleoCollectiveSpec *sp, const PaleoAllReduceParams *p)
+static double hierarchical_time_ms(const PaleoCollectiveSpec *sp, const PaleoCollectiveLinks *p)
 {
+  PaleoAllReduceParams ap = allreduce_params(sp, p);
   double S = (double)sp->bytes, G = sp->gpus_per_host, H = (double)sp->workers / G, t = 0;
   if (G > 1) { /* reduce-scatter + gather, scatter + all-gather: (G-1)/G S each on the leader */
     g_assert(p->intra_link);
@@ -399,11 +409,11 @@ static double hierarchical_time_ms(const PaleoCollectiveSpec *sp, const PaleoAll
          2 * G * alpha_ms(p->intra_link, p->latency);
   }
   if (H > 1)
-    t += paleo_allreduce_ms(PALEO_ALLREDUCE_RING, (guint)H, S, p);
+    t += paleo_allreduce_ms(PALEO_ALLREDUCE_RING, (guint)H, S, &ap);
   return t;
 }
 
-double paleo_collective_time_ms(const PaleoCollectiveSpec *sp, const PaleoAllReduceParams *p)
+double paleo_collective_time_ms(const PaleoCollectiveSpec *sp, const PaleoCollectiveLinks *p)
 {
   static const PaleoAllReduceScheme scheme[] = {
     [PALEO_COLLECTIVE_TREE] = PALEO_ALLREDUCE_TREE,
@@ -418,7 +428,10 @@ double paleo_collective_time_ms(const PaleoCollectiveSpec *sp, const PaleoAllRed
   case PALEO_COLLECTIVE_TREE:
   case PALEO_COLLECTIVE_BUTTERFLY:
   case PALEO_COLLECTIVE_BUTTERFLY_MIXING:
-  case PALEO_COLLECTIVE_RING: return paleo_allreduce_ms(scheme[sp->kind], sp->workers, (double)sp->bytes, p);
+  case PALEO_COLLECTIVE_RING: {
+    PaleoAllReduceParams ap = allreduce_params(sp, p);
+    return paleo_allreduce_ms(scheme[sp->kind], sp->workers, (double)sp->bytes, &ap);
+  }
   default: g_assert_not_reached();
   }
 }

@@ -28,7 +28,7 @@
 #include <glib.h>
 #include <stdint.h>
 
-#include "hardware/timing.h"
+#include "hardware/catalog.h"
 
 typedef enum {
   PALEO_COLLECTIVE_PS = 0,
@@ -106,13 +106,22 @@ void paleo_cursor_start(PaleoCollectiveCursor *cursor, GArray *ready);
 void paleo_cursor_complete(PaleoCollectiveCursor *cursor, guint message, GArray *ready);
 gboolean paleo_cursor_done(const PaleoCollectiveCursor *cursor);
 
+/* The links a closed form uses (hardware/timing.h is not included here: its PaleoTime
+ * clashes with the engine's, and this header is used next to the engine). */
+typedef struct {
+  const PaleoLink *link;       /* between workers (between hosts for hierarchical) */
+  const PaleoLink *intra_link; /* hierarchical: inside a host */
+  double ppp_comm;             /* divides every bandwidth term */
+  gboolean latency;            /* add alpha = the link's latency_us per step */
+} PaleoCollectiveLinks;
+
 /* Closed-form time of one collective of spec->bytes, ms. ps (one colocated server), tree,
  * butterfly, butterfly-mixing and ring are hardware/timing.h's paleo_allreduce_ms (PALEO's
  * OneToAll/Tree/Butterfly/ButterflyMixing, alpha = link latency per step when
- * params->latency). Sharded or dedicated ps: 2 t(max over servers and workers of the bytes
- * one NIC carries) + 2 alpha. hierarchical (the leader variant above, one NIC per host):
+ * links->latency). Sharded or dedicated ps: 2 t(the bytes the busiest NIC carries) +
+ * 2 alpha. hierarchical (the leader variant above, one NIC per host):
  * 4 (G-1)/G S / B_intra + 2G alpha_intra + 2(H-1)/H S / B + 2(H-1) alpha. */
-double paleo_collective_time_ms(const PaleoCollectiveSpec *spec, const PaleoAllReduceParams *params);
+double paleo_collective_time_ms(const PaleoCollectiveSpec *spec, const PaleoCollectiveLinks *links);
 
 /* ceil(log2 n), 0 for n <= 1. */
 guint paleo_collective_log2_ceil(uint32_t n);

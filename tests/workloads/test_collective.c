@@ -303,7 +303,7 @@ static void test_closed_forms(void **state)
   (void)state;
   PaleoLink eth = {.name = "ethernet", .gbps = 10, .latency_us = 5};
   PaleoLink pcie = {.name = "pcie3", .gbps = 128, .latency_us = 1};
-  PaleoAllReduceParams p = {.link = &eth, .ppp_comm = 1.0, .latency = TRUE, .intra_link = &pcie, .workers_per_host = 4};
+  PaleoCollectiveLinks p = {.link = &eth, .intra_link = &pcie, .ppp_comm = 1.0, .latency = TRUE};
   PaleoCollectiveSpec ring = {.kind = PALEO_COLLECTIVE_RING, .workers = 4, .bytes = 1000000000};
   /* 2 * 3/4 * 1e9 / 1.25e9 s = 1200 ms, plus 6 * 5 us */
   assert_float_equal(paleo_collective_time_ms(&ring, &p), 1200.03, 1e-9);
