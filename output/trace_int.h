@@ -1,0 +1,40 @@
+/* Internal declarations shared by the trace files of output/: the format-specific sink
+ * constructors and readers behind trace_io.h, the names stored for enums, and the
+ * write-to-a-partial-file-then-rename protocol that keeps a failed write from leaving an
+ * unreadable file behind. */
+#ifndef PALEO_TRACE_INT_H
+#define PALEO_TRACE_INT_H
+
+#include <glib.h>
+
+#include "engine/trace.h"
+
+/* Rows buffered / committed at once. */
+#define PALEO_TRACE_SQLITE_COMMIT_ROWS 1000000
+
+/* The readers fill *status_out and *level_out (either may be NULL) and replay into `sink`;
+ * sink NULL reads the run metadata only. */
+PaleoTraceSink *paleo_trace_sqlite_open(const char *path, PaleoTraceLevel level, GError **error);
+gboolean paleo_trace_sqlite_replay(const char *path, PaleoTraceSink *sink, char **status_out,
+                                   PaleoTraceLevel *level_out, GError **error);
+
+PaleoTraceSink *paleo_trace_hdf5_open(const char *path, PaleoTraceLevel level, int compression,
+                                      GError **error);
+gboolean paleo_trace_hdf5_replay(const char *path, PaleoTraceSink *sink, char **status_out,
+                                 PaleoTraceLevel *level_out, GError **error);
+
+/* Stored names of enum values; NULL / FALSE when out of range or unknown. */
+const char *paleo_trace_entity_kind_name(PaleoEntityKind kind);
+gboolean paleo_trace_entity_kind_parse(const char *name, PaleoEntityKind *kind_out);
+const char *paleo_trace_phase_name(PaleoPhase phase);
+
+/* The file a sink writes before close renames it to `path` (newly allocated). */
+char *paleo_trace_partial_path(const char *path);
+/* Removes a stale partial file of `path` and checks the directory can take it. */
+gboolean paleo_trace_partial_prepare(const char *partial, GError **error);
+/* Renames the finished partial file onto `path`. */
+gboolean paleo_trace_partial_commit(const char *partial, const char *path, GError **error);
+/* Deletes the partial file after a failure (errors ignored: the failure is reported). */
+void paleo_trace_partial_discard(const char *partial);
+
+#endif
