@@ -1,0 +1,387 @@
+/* `paleosim predict`: the PALEO analytical model on one net, as a per-layer table or,
+ * with --link/--workers, as a data-parallel scaling table. */
+#include "sim/commands.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hardware/catalog.h"
+#include "hardware/timing.h"
+#include "sim/cli_common.h"
+#include "sim/table.h"
+#include "workloads/cost.h"
+#include "workloads/net.h"
+
+#define CMD "predict"
+#define DEFAULT_DEVICE "TITAN_X"
+#define DEFAULT_LINK "ethernet"
+#define DEFAULT_WORKERS "1-128"
+#define BATCH_UNSET G_MININT64
+
+typedef struct {
+  char *device, *link, *workers, *scaling, *scheme, *format, *model;
+  char **hardware;
+  gint64 batch;
+  double ppp_comp, ppp_comm;
+  gboolean use_pipeline, fft, fft_tiling, latency;
+} PredictArgs;
+
+static void args_clear(PredictArgs *a)
+{
+  g_free(a->device);
+  g_free(a->link);
+  g_free(a->workers);
+  g_free(a->scaling);
+  g_free(a->scheme);
+  g_free(a->format);
+  g_free(a->model);
+  g_strfreev(a->hardware);
+}
+
+/* Everything a run needs after validation. */
+typedef struct {
+  PaleoFormat format;
+  PaleoCostOptions options;
+  const PaleoCostModel *model;
+  const PaleoDevice *device;
+  PaleoCatalog *catalog;
+  PaleoNet *net;
+  gboolean scaling_mode;
+  PaleoScalingRequest request;
+  GArray *workers; /* guint */
+  PaleoAllReduceScheme schemes[PALEO_ALLREDUCE_N_SCHEMES];
+} Predict;
+
+static void predict_clear(Predict *p)
+{
+  paleo_catalog_free(p->catalog);
+  if (p->net)
+    paleo_net_free(p->net);
+  if (p->workers)
+    g_array_unref(p->workers);
+}
+
+static gboolean bad(GError **error, const char *fmt, const char *option, const char *value)
+{
+  g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, fmt, option, value);
+  return FALSE;
+}
+
+static gboolean parse_args(int argc, char **argv, PredictArgs *a, char **net_name,
+                           GError **error)
+{
+  *a = (PredictArgs){.batch = BATCH_UNSET, .ppp_comp = 1.0, .ppp_comm = 1.0};
+  GOptionEntry entries[] = {
+    {"device", 'd', 0, G_OPTION_ARG_STRING, &a->device, "Device (default " DEFAULT_DEVICE ")", "D"},
+    {"batch", 'b', 0, G_OPTION_ARG_INT64, &a->batch, "Batch size (default: the net's; per worker in weak scaling, global in strong)", "B"},
+    {"ppp-comp", 0, 0, G_OPTION_ARG_DOUBLE, &a->ppp_comp, "Platform percent of peak for compute and memory (default 1)", "X"},
+    {"ppp-comm", 0, 0, G_OPTION_ARG_DOUBLE, &a->ppp_comm, "Platform percent of peak for communication (default 1)", "Y"},
+    {"format", 'f', 0, G_OPTION_ARG_STRING, &a->format, "Output: table (default), csv or json", "FMT"},
+    {"hardware", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &a->hardware, "Extra device/link catalog (repeatable)", "FILE"},
+    {"use-pipeline", 0, 0, G_OPTION_ARG_NONE, &a->use_pipeline, "Per-layer max(comp, comm) instead of the sum", NULL},
+    {"fft", 0, 0, G_OPTION_ARG_NONE, &a->fft, "Charge forward convolutions with PALEO's FFT model (1x1 stay GEMM)", NULL},
+    {"fft-tiling", 0, 0, G_OPTION_ARG_NONE, &a->fft_tiling, "Same with 32x32-tiled FFT", NULL},
+    {"model", 0, 0, G_OPTION_ARG_STRING, &a->model, "Cost model (default paleo)", "M"},
+    {"link", 'l', 0, G_OPTION_ARG_STRING, &a->link, "Data-parallel mode: link between workers (default " DEFAULT_LINK ")", "L"},
+    {"workers", 'w', 0, G_OPTION_ARG_STRING, &a->workers, "Data-parallel mode: worker counts, e.g. 1,2,4 or 1-128 (doubling) or 1:8 (default " DEFAULT_WORKERS ")", "LIST"},
+    {"scaling", 0, 0, G_OPTION_ARG_STRING, &a->scaling, "weak (default) or strong", "S"},
+    {"scheme", 0, 0, G_OPTION_ARG_STRING, &a->scheme, "onetoall, tree, butterfly, butterfly-mixing, ring or all (default all = PALEO's four); comma-separated", "S"},
+    {"latency", 0, 0, G_OPTION_ARG_NONE, &a->latency, "Add the link latency per message step to every scheme (not in PALEO)", NULL},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new("NET - PALEO analytical prediction");
+  g_option_context_set_summary(ctx, "NET is a shipped net name (paleosim list nets) or a PALEO JSON file.");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  if (!g_option_context_parse(ctx, &argc, &argv, error))
+    return FALSE;
+  if (argc < 2) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "missing NET (a shipped net name or a PALEO JSON file)");
+    return FALSE;
+  }
+  if (argc > 2)
+    return bad(error, "unexpected extra argument '%s%s' (expected one NET)", argv[2], "");
+  *net_name = g_strdup(argv[1]);
+  return TRUE;
+}
+
+static gboolean check_numbers(const PredictArgs *a, GError **error)
+{
+  const struct { const char *name; double v; } ppp[] = {{"--ppp-comp", a->ppp_comp},
+                                                        {"--ppp-comm", a->ppp_comm}};
+  for (guint i = 0; i < G_N_ELEMENTS(ppp); i++)
+    if (!isfinite(ppp[i].v) || ppp[i].v <= 0) {
+      g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                  "%s %g: expected a positive fraction of peak (e.g. 0.62)", ppp[i].name, ppp[i].v);
+      return FALSE;
+    }
+  if (a->batch != BATCH_UNSET && a->batch < 1) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "--batch %" G_GINT64_FORMAT ": expected a positive batch size", (gint64)a->batch);
+    return FALSE;
+  }
+  if (a->fft && a->fft_tiling)
+    return bad(error, "%s and %s exclude each other", "--fft", "--fft-tiling");
+  return TRUE;
+}
+
+/* Any data-parallel option selects the scaling table. */
+static gboolean scaling_mode(const PredictArgs *a)
+{
+  return a->link || a->workers || a->scaling || a->scheme || a->latency;
+}
+
+static guint parse_schemes(const char *spec, PaleoAllReduceScheme *out, GError **error)
+{
+  g_auto(GStrv) items = g_strsplit(spec, ",", -1);
+  guint n = 0;
+  for (guint i = 0; items[i]; i++) {
+    const char *item = g_strstrip(items[i]);
+    PaleoAllReduceScheme s;
+    if (!g_ascii_strcasecmp(item, "all")) {
+      for (guint k = 0; k < PALEO_ALLREDUCE_N_PALEO && n < PALEO_ALLREDUCE_N_SCHEMES; k++)
+        out[n++] = (PaleoAllReduceScheme)k;
+      continue;
+    }
+    if (!paleo_allreduce_parse(item, &s) || s == PALEO_ALLREDUCE_HIERARCHICAL) {
+      bad(error, "%s: unknown scheme '%s' (expected onetoall, tree, butterfly, "
+                 "butterfly-mixing, ring or all)", "--scheme", item);
+      return 0;
+    }
+    if (n < PALEO_ALLREDUCE_N_SCHEMES)
+      out[n++] = s;
+  }
+  if (n == 0)
+    bad(error, "%s: empty scheme list '%s'", "--scheme", spec);
+  return n;
+}
+
+static gboolean setup_scaling(const PredictArgs *a, Predict *p, GError **error)
+{
+  p->scaling_mode = scaling_mode(a);
+  if (!p->scaling_mode)
+    return TRUE;
+  PaleoScalingRequest *r = &p->request;
+  if (a->scaling && !paleo_scaling_parse(a->scaling, &r->scaling))
+    return bad(error, "%s: unknown scaling '%s' (expected weak or strong)", "--scaling", a->scaling);
+  p->workers = g_array_new(FALSE, FALSE, sizeof(guint));
+  if (!paleo_cli_parse_workers(a->workers ? a->workers : DEFAULT_WORKERS, p->workers, error))
+    return FALSE;
+  r->workers = (const guint *)(void *)p->workers->data;
+  r->n_workers = p->workers->len;
+  r->n_schemes = parse_schemes(a->scheme ? a->scheme : "all", p->schemes, error);
+  if (!r->n_schemes)
+    return FALSE;
+  r->schemes = p->schemes;
+  r->comm.link = paleo_catalog_link(p->catalog, a->link ? a->link : DEFAULT_LINK, error);
+  r->comm.latency = a->latency;
+  r->batch = a->batch > 0 ? a->batch : p->net->batch;
+  return r->comm.link != NULL;
+}
+
+static gboolean setup(const PredictArgs *a, const char *net_name, Predict *p, GError **error)
+{
+  if (!check_numbers(a, error))
+    return FALSE;
+  if (!paleo_format_parse(a->format ? a->format : "table", &p->format))
+    return bad(error, "%s: unknown format '%s' (expected table, csv or json)", "--format",
+               a->format);
+  p->model = paleo_cost_model_find(a->model ? a->model : "paleo", error);
+  if (!p->model)
+    return FALSE;
+  paleo_cost_options_init(&p->options);
+  p->options.ppp_comp = a->ppp_comp;
+  p->options.ppp_comm = a->ppp_comm;
+  p->options.use_pipeline = a->use_pipeline;
+  p->options.conv_algo = a->fft ? PALEO_CONV_ALGO_FFT
+                                : a->fft_tiling ? PALEO_CONV_ALGO_FFT_TILING : PALEO_CONV_ALGO_GEMM;
+  p->catalog = paleo_cli_catalog(a->hardware, error);
+  if (!p->catalog)
+    return FALSE;
+  p->device = paleo_catalog_device(p->catalog, a->device ? a->device : DEFAULT_DEVICE, error);
+  if (!p->device)
+    return FALSE;
+  /* In scaling mode the batch is applied per worker count by the cost model. */
+  p->net = paleo_net_load_named(net_name, scaling_mode(a) || a->batch == BATCH_UNSET ? 0 : a->batch, error);
+  return p->net && setup_scaling(a, p, error);
+}
+
+static void add_meta(PaleoTable *t, const Predict *p)
+{
+  paleo_table_meta(t, "net", "%s", p->net->path);
+  paleo_table_meta(t, "device", "%s", p->device->name);
+  paleo_table_meta(t, "model", "%s", p->model->name);
+  paleo_table_meta(t, "ppp", "%g/%g", p->options.ppp_comp, p->options.ppp_comm);
+  paleo_table_meta(t, "pipeline", "%s", p->options.use_pipeline ? "max(comp, comm)" : "off (sum)");
+  paleo_table_meta(t, "conv", "%s", p->options.conv_algo == PALEO_CONV_ALGO_GEMM ? "gemm"
+                                    : p->options.conv_algo == PALEO_CONV_ALGO_FFT ? "fft"
+                                                                                  : "fft-tiling");
+}
+
+static const PaleoColumn layer_columns[] = {
+  {"layer", "layer", -1},
+  {"type", "type", -1},
+  {"output_shape", "output (NxHxWxC)", -1},
+  {"params", "params", 0},
+  {"fwd_gflop", "fwd GFLOP", 3},
+  {"fwd_comp_ms", "fwd comp ms", 3},
+  {"fwd_mem_ms", "fwd mem ms", 3},
+  {"fwd_ms", "fwd ms", 3},
+  {"bwd_gflop", "bwd GFLOP", 3},
+  {"bwd_data_ms", "bwd-data ms", 3},
+  {"bwd_filter_ms", "bwd-filter ms", 3},
+  {"bwd_ms", "bwd ms", 3},
+  {"total_ms", "total ms", 3},
+};
+
+static void layer_row(PaleoTable *t, const PaleoLayer *l, const PaleoLayerCost *c,
+                      gboolean pipe)
+{
+  char shape[96];
+  PaleoTime fwd = paleo_layer_cost_fwd(c), bwd = paleo_layer_cost_bwd(c);
+  paleo_table_row(t, FALSE);
+  paleo_table_text(t, l->name);
+  paleo_table_text(t, l->type_name);
+  paleo_table_text(t, paleo_net_format_shape(l->output, l->output_rank, shape, sizeof shape));
+  paleo_table_num(t, (double)l->params);
+  paleo_table_num(t, c->fwd_flops / 1e9);
+  paleo_table_num(t, fwd.comp_ms);
+  paleo_table_num(t, fwd.comm_ms);
+  paleo_table_num(t, paleo_time_ms(fwd, pipe));
+  paleo_table_num(t, c->bwd_flops / 1e9);
+  paleo_table_num(t, paleo_time_ms(c->bwd_data, pipe));
+  paleo_table_num(t, paleo_time_ms(c->bwd_filter, pipe));
+  paleo_table_num(t, paleo_time_ms(bwd, pipe));
+  paleo_table_num(t, paleo_time_ms(fwd, pipe) + paleo_time_ms(bwd, pipe));
+}
+
+static void summary_rows(PaleoTable *t, const PaleoNet *net, const PaleoNetCost *c,
+                         gboolean pipe)
+{
+  double fwd_flops = 0, bwd_flops = 0, bwd_data = 0, bwd_filter = 0;
+  for (guint i = 0; i < c->n_layers; i++) {
+    fwd_flops += c->layers[i].fwd_flops;
+    bwd_flops += c->layers[i].bwd_flops;
+    bwd_data += paleo_time_ms(c->layers[i].bwd_data, pipe);
+    bwd_filter += paleo_time_ms(c->layers[i].bwd_filter, pipe);
+  }
+  paleo_table_row(t, TRUE);
+  paleo_table_text(t, "(update)");
+  paleo_table_text(t, "");
+  paleo_table_text(t, "");
+  paleo_table_num(t, c->params_bytes / 4);
+  for (guint k = 0; k < 8; k++)
+    paleo_table_empty(t);
+  paleo_table_num(t, c->chosen.update_ms);
+  paleo_table_row(t, FALSE);
+  paleo_table_text(t, "(total)");
+  paleo_table_text(t, "");
+  paleo_table_text(t, "");
+  paleo_table_num(t, (double)net->params);
+  paleo_table_num(t, fwd_flops / 1e9);
+  paleo_table_num(t, c->fwd.comp_ms);
+  paleo_table_num(t, c->fwd.comm_ms);
+  paleo_table_num(t, c->chosen.fwd_ms);
+  paleo_table_num(t, bwd_flops / 1e9);
+  paleo_table_num(t, bwd_data);
+  paleo_table_num(t, bwd_filter);
+  paleo_table_num(t, c->chosen.bwd_ms);
+  paleo_table_num(t, c->chosen.iteration_ms);
+}
+
+static int run_layers(const Predict *p)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PaleoNetCost) cost = p->model->cost_net(p->net, p->device, &p->options, &error);
+  if (!cost)
+    return paleo_cli_fail(CMD, error);
+  g_autoptr(PaleoTable) t = paleo_table_new(layer_columns, G_N_ELEMENTS(layer_columns));
+  add_meta(t, p);
+  paleo_table_meta(t, "batch", "%" G_GINT64_FORMAT, cost->batch);
+  paleo_table_meta(t, "images/s", "%.1f", (double)cost->batch / cost->chosen.iteration_ms * 1e3);
+  for (guint i = 0; i < cost->n_layers; i++)
+    layer_row(t, paleo_net_layer(p->net, i), &cost->layers[i], p->options.use_pipeline);
+  summary_rows(t, p->net, cost, p->options.use_pipeline);
+  if (!paleo_table_write(t, p->format, stdout, &error)) {
+    fprintf(stderr, "paleosim " CMD ": %s\n", error->message);
+    return PALEO_EXIT_FAILURE;
+  }
+  return PALEO_EXIT_OK;
+}
+
+static const PaleoColumn scaling_columns[] = {
+  {"workers", "workers", 0},
+  {"batch_per_worker", "batch/worker", 0},
+  {"effective_batch", "global batch", 0},
+  {"scheme", "scheme", -1},
+  {"fwd_ms", "fwd ms", 3},
+  {"bwd_ms", "bwd ms", 3},
+  {"update_ms", "update ms", 3},
+  {"compute_ms", "compute ms", 3},
+  {"comm_ms", "comm ms", 3},
+  {"iteration_ms", "iteration ms", 3},
+  {"images_per_s", "images/s", 1},
+  {"speedup", "speed-up", 2},
+};
+
+static void scaling_row(PaleoTable *t, const PaleoScalingRow *r, gboolean first_of_group)
+{
+  paleo_table_row(t, first_of_group);
+  paleo_table_num(t, r->workers);
+  paleo_table_num(t, (double)r->batch_per_worker);
+  paleo_table_num(t, (double)r->effective_batch);
+  paleo_table_text(t, paleo_allreduce_name(r->scheme));
+  paleo_table_num(t, r->fwd_ms);
+  paleo_table_num(t, r->bwd_ms);
+  paleo_table_num(t, r->update_ms);
+  paleo_table_num(t, r->compute_ms);
+  paleo_table_num(t, r->comm_ms);
+  paleo_table_num(t, r->iteration_ms);
+  paleo_table_num(t, (double)r->effective_batch / r->iteration_ms * 1e3);
+  paleo_table_num(t, r->speedup);
+}
+
+static int run_scaling(Predict *p)
+{
+  g_autoptr(GError) error = NULL;
+  GArray *rows = paleo_cost_scaling(p->net, p->device, &p->options, &p->request, &error);
+  if (!rows)
+    return paleo_cli_fail(CMD, error);
+  g_autoptr(PaleoTable) t = paleo_table_new(scaling_columns, G_N_ELEMENTS(scaling_columns));
+  add_meta(t, p);
+  paleo_table_meta(t, "link", "%s (%g Gbit/s)", p->request.comm.link->name,
+                   p->request.comm.link->gbps);
+  paleo_table_meta(t, "scaling", "%s", paleo_scaling_name(p->request.scaling));
+  paleo_table_meta(t, "batch", "%" G_GINT64_FORMAT " %s", p->request.batch,
+                   p->request.scaling == PALEO_SCALING_WEAK ? "per worker" : "global");
+  for (guint i = 0; i < rows->len; i++)
+    scaling_row(t, &g_array_index(rows, PaleoScalingRow, i),
+                i > 0 && i % p->request.n_schemes == 0 && p->request.n_schemes > 1);
+  g_array_unref(rows);
+  if (!paleo_table_write(t, p->format, stdout, &error)) {
+    fprintf(stderr, "paleosim " CMD ": %s\n", error->message);
+    return PALEO_EXIT_FAILURE;
+  }
+  return PALEO_EXIT_OK;
+}
+
+int paleo_cmd_predict(int argc, char **argv)
+{
+  PredictArgs a;
+  g_autofree char *net_name = NULL;
+  g_autoptr(GError) error = NULL;
+  if (!parse_args(argc, argv, &a, &net_name, &error)) {
+    args_clear(&a);
+    return paleo_cli_fail(CMD, error);
+  }
+  Predict p = {0};
+  int rc;
+  if (!setup(&a, net_name, &p, &error))
+    rc = paleo_cli_fail(CMD, error);
+  else
+    rc = p.scaling_mode ? run_scaling(&p) : run_layers(&p);
+  predict_clear(&p);
+  args_clear(&a);
+  return rc;
+}
