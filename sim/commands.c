@@ -6,10 +6,16 @@
 int paleo_cmd_list(int argc, char **argv);
 int paleo_cmd_predict(int argc, char **argv);
 int paleo_cmd_convert(int argc, char **argv);
+int paleo_cmd_analyze(int argc, char **argv);
+int paleo_cmd_timeline(int argc, char **argv);
+int paleo_cmd_export(int argc, char **argv);
 
 const PaleoCommand paleo_commands[] = {
   {"predict", "PALEO analytical prediction: per-layer table or data-parallel scaling", paleo_cmd_predict},
   {"list", "list shipped devices, links, nets, cost models", paleo_cmd_list},
   {"convert", "convert a trace between SQLite (.db) and HDF5 (.h5), losslessly", paleo_cmd_convert},
+  {"analyze", "stragglers, compute/communication overlap and link contention of a trace", paleo_cmd_analyze},
+  {"timeline", "draw a trace as a timeline (PNG, SVG or PDF)", paleo_cmd_timeline},
+  {"export", "export a trace as Chrome trace-event JSON (Perfetto, chrome://tracing)", paleo_cmd_export},
   {NULL, NULL, NULL},
 };

@@ -1,0 +1,93 @@
+/* `paleosim analyze TRACE`: stragglers, communication/compute overlap and link contention
+ * of a recorded run (SQLite or HDF5 trace), as a table, JSON or CSV. */
+#include <stdio.h>
+#include <string.h>
+
+#include "output/analyze.h"
+#include "output/trace_io.h"
+#include "sim/cli_common.h"
+#include "sim/trace_cli.h"
+
+typedef struct {
+  char *format;
+  int top;
+  char *table;
+  char *output;
+} AnalyzeArgs;
+
+static void analyze_args_clear(AnalyzeArgs *a)
+{
+  g_free(a->format);
+  g_free(a->table);
+  g_free(a->output);
+}
+
+static gboolean check_args(const AnalyzeArgs *a, PaleoReportFormat *format, GError **error)
+{
+  if (!paleo_report_format_parse(a->format ? a->format : "table", format)) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "--format '%s': expected table, json or csv", a->format);
+    return FALSE;
+  }
+  if (a->top < 0) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "--top %d: expected a row count >= 0 (0 = all)", a->top);
+    return FALSE;
+  }
+  if (!a->table)
+    return TRUE;
+  for (guint i = 0; paleo_analysis_table_names[i]; i++)
+    if (!strcmp(a->table, paleo_analysis_table_names[i]))
+      return TRUE;
+  g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+              "--table '%s': expected stragglers, iterations, overlap or links", a->table);
+  return FALSE;
+}
+
+static gboolean write_text(const char *path, const char *text, GError **error)
+{
+  if (!path) {
+    fputs(text, stdout);
+    return TRUE;
+  }
+  if (g_file_set_contents(path, text, -1, error))
+    return TRUE;
+  g_autofree char *message = g_strdup((*error)->message);
+  g_clear_error(error);
+  g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO, "%s", message);
+  return FALSE;
+}
+
+int paleo_cmd_analyze(int argc, char **argv)
+{
+  AnalyzeArgs a = {.top = 10};
+  GOptionEntry entries[] = {
+    {"format", 'f', 0, G_OPTION_ARG_STRING, &a.format, "table (default), json or csv", "FMT"},
+    {"top", 'n', 0, G_OPTION_ARG_INT, &a.top, "at most N rows per list, worst first (default 10, 0 = all)", "N"},
+    {"table", 't', 0, G_OPTION_ARG_STRING, &a.table, "only this table (table/csv): stragglers, iterations, overlap or links", "NAME"},
+    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &a.output, "write the report to FILE instead of stdout", "FILE"},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
+  };
+  g_autoptr(GError) error = NULL;
+  PaleoReportFormat format = PALEO_REPORT_TABLE;
+  if (!paleo_trace_cli_parse(&argc, &argv, "TRACE - stragglers, overlap and link contention of a run",
+                             "TRACE is a paleosim trace (.db or .h5). Links need trace level 'all', "
+                             "overlap needs 'flows'.", entries, &error) ||
+      !check_args(&a, &format, &error)) {
+    analyze_args_clear(&a);
+    return paleo_trace_cli_fail("analyze", error);
+  }
+  g_autoptr(PaleoAnalysis) analysis = paleo_analysis_new();
+  g_autofree char *status = NULL;
+  int rc = PALEO_EXIT_OK;
+  if (paleo_trace_replay(argv[1], paleo_analysis_sink(analysis), &status, &error)) {
+    g_autoptr(PaleoAnalysisReport) report = paleo_analysis_report(analysis, status);
+    g_autofree char *text = paleo_analysis_report_format(report, format, (guint)a.top, a.table);
+    if (!write_text(a.output, text, &error))
+      rc = paleo_trace_cli_fail("analyze", error);
+  } else {
+    rc = paleo_trace_cli_fail("analyze", error);
+  }
+  analyze_args_clear(&a);
+  return rc;
+}
