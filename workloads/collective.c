@@ -2,6 +2,7 @@
  * the incremental dependency cursor, and the closed-form times. See collective.h. */
 #include "workloads/collective.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "hardware/timing.h"
@@ -268,6 +269,9 @@ struct PaleoCollectiveCursor {
   guint *step_end;  /* per node: end of its current step's involvements */
   guint *pending;   /* per node: unfinished involvements in the current step */
   guint8 *done;     /* per message */
+  guint8 *released; /* per node: has entered the collective */
+  guint *parked;    /* per node: head of sends waiting for it to enter (G_MAXUINT = none) */
+  guint *next;      /* per message: next in its parked list */
   guint remaining;
 };
 
@@ -282,6 +286,11 @@ PaleoCollectiveCursor *paleo_cursor_new(const PaleoSchedule *s)
   c->step_end = g_new0(guint, n);
   c->pending = g_new0(guint, n);
   c->done = g_new0(guint8, M);
+  c->released = g_new0(guint8, n);
+  c->parked = g_new(guint, n);
+  c->next = g_new(guint, M);
+  for (guint p = 0; p < n; p++)
+    c->parked[p] = G_MAXUINT;
   c->remaining = M;
   for (guint i = 0; i < M; i++) {
     const PaleoMessage *m = paleo_schedule_message(s, i);
@@ -309,6 +318,9 @@ void paleo_cursor_free(PaleoCollectiveCursor *c)
   g_free(c->step_end);
   g_free(c->pending);
   g_free(c->done);
+  g_free(c->released);
+  g_free(c->parked);
+  g_free(c->next);
   g_free(c);
 }
 
@@ -325,8 +337,15 @@ static void advance(PaleoCollectiveCursor *c, uint32_t node, guint from, GArray 
       if (c->done[mi])
         continue;
       pending++;
-      if (paleo_schedule_message(c->s, mi)->src == node)
+      const PaleoMessage *m = paleo_schedule_message(c->s, mi);
+      if (m->src != node)
+        continue;
+      if (c->released[m->dst])
         g_array_append_val(ready, mi);
+      else { /* the receiver has not entered the collective yet */
+        c->next[mi] = c->parked[m->dst];
+        c->parked[m->dst] = mi;
+      }
     }
     c->pos[node] = from;
     c->step_end[node] = e;
@@ -339,10 +358,35 @@ static void advance(PaleoCollectiveCursor *c, uint32_t node, guint from, GArray 
   c->pending[node] = 0;
 }
 
+static int guint_cmp(gconstpointer a, gconstpointer b)
+{
+  guint x = *(const guint *)a, y = *(const guint *)b;
+  return (x > y) - (x < y);
+}
+
+gboolean paleo_cursor_release(PaleoCollectiveCursor *c, uint32_t node, GArray *ready)
+{
+  g_assert(node < c->s->n_nodes && !c->released[node]);
+  c->released[node] = 1;
+  guint first = ready->len;
+  for (guint mi = c->parked[node]; mi != G_MAXUINT; mi = c->next[mi])
+    g_array_append_val(ready, mi);
+  c->parked[node] = G_MAXUINT;
+  if (ready->len - first > 1) /* parked lists are LIFO: restore message order */
+    qsort(&g_array_index(ready, guint, first), ready->len - first, sizeof(guint), guint_cmp);
+  advance(c, node, c->inv_start[node], ready);
+  return paleo_cursor_node_done(c, node);
+}
+
 void paleo_cursor_start(PaleoCollectiveCursor *c, GArray *ready)
 {
   for (uint32_t p = 0; p < c->s->n_nodes; p++)
-    advance(c, p, c->inv_start[p], ready);
+    paleo_cursor_release(c, p, ready);
+}
+
+gboolean paleo_cursor_node_done(const PaleoCollectiveCursor *c, uint32_t node)
+{
+  return c->released[node] && c->pos[node] == c->inv_start[node + 1];
 }
 
 static void settle(PaleoCollectiveCursor *c, uint32_t node, guint step, GArray *ready)

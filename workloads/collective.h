@@ -100,9 +100,17 @@ typedef struct PaleoCollectiveCursor PaleoCollectiveCursor;
 PaleoCollectiveCursor *paleo_cursor_new(const PaleoSchedule *schedule);
 void paleo_cursor_free(PaleoCollectiveCursor *cursor);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoCollectiveCursor, paleo_cursor_free)
-/* Appends to `ready` (guint message indices, in a deterministic order) the messages that
- * may start now. Call start once, then complete for each finished message. */
+/* A participant takes part once released (it has entered the collective: its data is
+ * ready and its communication stream is free). A message starts when its sender has
+ * finished its earlier steps and its receiver has been released. The functions append
+ * to `ready` (guint message indices, in a deterministic order) the messages that may
+ * start now; the caller starts them and reports each completion. */
+/* Releases one participant; returns TRUE when it has nothing (left) to do. */
+gboolean paleo_cursor_release(PaleoCollectiveCursor *cursor, uint32_t node, GArray *ready);
+/* Releases every participant, in index order. */
 void paleo_cursor_start(PaleoCollectiveCursor *cursor, GArray *ready);
+/* The participant was released and all its messages are complete. */
+gboolean paleo_cursor_node_done(const PaleoCollectiveCursor *cursor, uint32_t node);
 void paleo_cursor_complete(PaleoCollectiveCursor *cursor, guint message, GArray *ready);
 gboolean paleo_cursor_done(const PaleoCollectiveCursor *cursor);
 

@@ -159,16 +159,36 @@ static double execute(const PaleoSchedule *s, Data *d, GRand *rng)
   GArray *ready = g_array_new(FALSE, FALSE, sizeof(guint));
   GArray *flying = g_array_new(FALSE, FALSE, sizeof(InFlight));
   double now = 0;
-  paleo_cursor_start(c, ready);
+  /* With rng, participants enter late and in random order (half at once, then one per
+   * completion); without, all start together. */
+  guint n = s->n_nodes, entered = 0;
+  g_autofree uint32_t *order = g_new(uint32_t, n);
+  for (guint i = 0; i < n; i++)
+    order[i] = i;
+  if (rng) {
+    for (guint i = n; i > 1; i--) {
+      guint j = g_rand_int_range(rng, 0, i);
+      uint32_t t = order[i - 1];
+      order[i - 1] = order[j];
+      order[j] = t;
+    }
+    for (; entered < n / 2; entered++)
+      paleo_cursor_release(c, order[entered], ready);
+  } else
+    paleo_cursor_start(c, ready), entered = n;
   for (;;) {
+    if (entered < n && (!flying->len || g_rand_boolean(rng)))
+      paleo_cursor_release(c, order[entered++], ready);
     for (guint i = 0; i < ready->len; i++) {
       guint mi = g_array_index(ready, guint, i);
       InFlight f = {now + (rng ? g_rand_double_range(rng, 0.1, 2.0) : 1.0), mi, d ? payload(d, mi) : NULL};
       g_array_append_val(flying, f);
     }
     g_array_set_size(ready, 0);
-    if (!flying->len)
+    if (!flying->len && entered == n)
       break;
+    if (!flying->len)
+      continue;
     g_array_sort(flying, inflight_cmp);
     InFlight f = g_array_index(flying, InFlight, 0);
     g_array_remove_index(flying, 0);
@@ -180,6 +200,8 @@ static double execute(const PaleoSchedule *s, Data *d, GRand *rng)
     paleo_cursor_complete(c, f.msg, ready);
   }
   assert_true(paleo_cursor_done(c));
+  for (guint i = 0; i < n; i++)
+    assert_true(paleo_cursor_node_done(c, i));
   g_array_free(ready, TRUE);
   g_array_free(flying, TRUE);
   return now;

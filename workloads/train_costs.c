@@ -1,0 +1,58 @@
+/* Per-layer training durations from a registered cost model (see train_costs.h). */
+#include "workloads/train_costs.h"
+
+#include "hardware/timing.h"
+#include "workloads/cost.h"
+
+PaleoTrainCosts *paleo_train_costs_new(const PaleoNet *net, const PaleoDevice *device,
+                                       const char *cost_model, double ppp_comp, double ppp_comm,
+                                       int64_t batch, GError **error)
+{
+  g_return_val_if_fail(net && device && cost_model && batch > 0, NULL);
+  const PaleoCostModel *model = paleo_cost_model_find(cost_model, error);
+  if (!model)
+    return NULL;
+  PaleoCostOptions options;
+  paleo_cost_options_init(&options);
+  options.ppp_comp = ppp_comp;
+  options.ppp_comm = ppp_comm;
+  options.batch = batch;
+  g_autoptr(PaleoNetCost) nc = model->cost_net(net, device, &options, error);
+  if (!nc)
+    return NULL;
+  PaleoTrainCosts *c = g_new0(PaleoTrainCosts, 1);
+  c->n_layers = nc->n_layers;
+  c->fwd_ns = g_new0(uint64_t, c->n_layers);
+  c->bwd_ns = g_new0(uint64_t, c->n_layers);
+  c->grad_bytes = g_new0(uint64_t, c->n_layers);
+  for (guint i = 0; i < c->n_layers; i++) {
+    const PaleoLayer *l = paleo_net_layer(net, i);
+    c->fwd_ns[i] = paleo_timing_ms_to_ns(paleo_time_ms(paleo_layer_cost_fwd(&nc->layers[i]), options.use_pipeline));
+    c->bwd_ns[i] = paleo_timing_ms_to_ns(paleo_time_ms(paleo_layer_cost_bwd(&nc->layers[i]), options.use_pipeline));
+    if (l->type == PALEO_LAYER_CONV || l->type == PALEO_LAYER_DECONV || l->type == PALEO_LAYER_INNER_PRODUCT)
+      c->grad_bytes[i] = (uint64_t)l->params * 4;
+    c->total_grad_bytes += c->grad_bytes[i];
+  }
+  g_assert((double)c->total_grad_bytes == nc->params_bytes);
+  c->update_ns = paleo_timing_ms_to_ns(nc->chosen.update_ms);
+  c->batch = batch;
+  c->fwd_ms = nc->chosen.fwd_ms;
+  c->bwd_ms = nc->chosen.bwd_ms;
+  c->update_ms = nc->chosen.update_ms;
+  return c;
+}
+
+void paleo_train_costs_free(PaleoTrainCosts *c)
+{
+  if (!c)
+    return;
+  g_free(c->fwd_ns);
+  g_free(c->bwd_ns);
+  g_free(c->grad_bytes);
+  g_free(c);
+}
+
+double paleo_train_costs_iteration_ms(const PaleoTrainCosts *c)
+{
+  return c->fwd_ms + c->bwd_ms + c->update_ms;
+}

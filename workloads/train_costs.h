@@ -1,0 +1,36 @@
+/* The per-layer durations a training simulation needs, taken from a cost model and
+ * converted to engine nanoseconds in one place. The header deliberately avoids
+ * hardware/timing.h and workloads/cost.h (their PaleoTime clashes with the engine's), so
+ * simulation code can include it next to engine/engine.h. */
+#ifndef PALEO_TRAIN_COSTS_H
+#define PALEO_TRAIN_COSTS_H
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "hardware/catalog.h"
+#include "workloads/net.h"
+
+typedef struct {
+  guint n_layers;         /* = net->layers->len */
+  uint64_t *fwd_ns;       /* per layer, forward (PALEO's comp + comm, or max with pipeline) */
+  uint64_t *bwd_ns;       /* per layer, backward data + filter */
+  uint64_t *grad_bytes;   /* per layer, 4 x params of weighted layers (conv, deconv, fc) */
+  uint64_t update_ns;     /* the weight update of the whole net */
+  uint64_t total_grad_bytes; /* |w|, PALEO's params bytes */
+  int64_t batch;          /* the batch costed */
+  double fwd_ms, bwd_ms, update_ms; /* the cost model's own sums (no rounding) */
+} PaleoTrainCosts;
+
+/* Costs `net` with the named cost model at `batch` (> 0) on `device`. Errors:
+ * PALEO_CONFIG_ERROR_UNKNOWN for an unknown model, _INVALID for bad figures. */
+PaleoTrainCosts *paleo_train_costs_new(const PaleoNet *net, const PaleoDevice *device,
+                                       const char *cost_model, double ppp_comp, double ppp_comm,
+                                       int64_t batch, GError **error);
+void paleo_train_costs_free(PaleoTrainCosts *costs);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoTrainCosts, paleo_train_costs_free)
+
+/* Single-worker iteration time (fwd + bwd + update) in ms as the cost model sums it. */
+double paleo_train_costs_iteration_ms(const PaleoTrainCosts *costs);
+
+#endif
