@@ -1,8 +1,11 @@
-/* The event queue: an array-based 4-ary min-heap of small keys (time, seq, slot) over a
+/* The event queue: an array-based 4-ary min-heap of small keys (time, tie, slot) over a
  * pool of event records, with {slot, generation} handles for O(log n) cancel and re-key.
  *
- * Order: (time, seq) lexicographically, where seq is the queue's global insertion counter
- * (also renewed by a re-key), so equal times pop in insertion order. Records come from a
+ * Order: (time, seq) lexicographically, where seq is the queue's global 64-bit insertion
+ * counter (also renewed by a re-key), so equal times pop in insertion order. To keep heap
+ * keys at 16 bytes (four children per 64-byte cache line) the heap compares a 32-bit
+ * "tie" number that follows seq order; when it would wrap, the pending keys are
+ * renumbered in order (paleo_queue_renumber, O(n log n) once per 2^32 insertions). Records come from a
  * pool with a free list; the pool and the heap only grow (amortised doubling), so a steady
  * state allocates nothing. Each record knows its heap position, which makes cancel and
  * re-key O(log n). A handle goes stale when its event is popped or cancelled (the slot's
@@ -59,6 +62,10 @@ gboolean paleo_queue_key(const PaleoQueue *queue, PaleoQueueHandle handle, uint6
 size_t paleo_queue_size(const PaleoQueue *queue);
 /* The seq the next push or re-key will receive. */
 uint64_t paleo_queue_next_seq(const PaleoQueue *queue);
+
+/* Reassigns the internal tie numbers 0..n-1 in (time, seq) order; pop order is unchanged.
+ * Runs automatically before the tie counter wraps; public so tests can exercise it. */
+void paleo_queue_renumber(PaleoQueue *queue);
 
 /* Checks every heap and pool invariant (heap order, position back-links, free list,
  * sizes); aborts with a message on the first violation. O(n), for tests. */
