@@ -91,7 +91,8 @@ typedef struct {
 
 struct TtStarter {
   PaleoNetwork *net;
-  TtRecorder *rec;
+  PaleoFlowDoneFn done;
+  void *user_data;
   uint32_t entity;
   GArray *starts; /* TtStart, indexed by event arg */
 };
@@ -101,15 +102,16 @@ static void starter_handle(PaleoEngine *engine, uint32_t entity, void *state, co
   (void)entity;
   TtStarter *st = state;
   const TtStart *s = &g_array_index(st->starts, TtStart, ev->arg);
-  paleo_network_start_flow(st->net, s->src, s->dst, s->bytes, tt_record_done, st->rec);
+  paleo_network_start_flow(st->net, s->src, s->dst, s->bytes, st->done, st->user_data);
 }
 
 static const PaleoEntityClass starter_class = {"test-starter", NULL, starter_handle, NULL};
 
-TtStarter *tt_starter_new(PaleoNetwork *net, TtRecorder *rec) {
+TtStarter *tt_starter_new(PaleoNetwork *net, PaleoFlowDoneFn done, void *user_data) {
   TtStarter *st = g_new0(TtStarter, 1);
   st->net = net;
-  st->rec = rec;
+  st->done = done;
+  st->user_data = user_data;
   st->entity = paleo_engine_add_entity(paleo_network_engine(net), &starter_class, st);
   st->starts = g_array_new(FALSE, FALSE, sizeof(TtStart));
   return st;

@@ -33,7 +33,7 @@ void tt_record_done(PaleoNetwork *net, const PaleoFlowInfo *flow, void *user_dat
 
 /* Starts a flow src->dst of `bytes` at time `at` (through an engine event). */
 typedef struct TtStarter TtStarter;
-TtStarter *tt_starter_new(PaleoNetwork *net, TtRecorder *rec);
+TtStarter *tt_starter_new(PaleoNetwork *net, PaleoFlowDoneFn done, void *user_data);
 void tt_starter_free(TtStarter *st);
 void tt_start_at(TtStarter *st, PaleoTime at, uint32_t src, uint32_t dst, uint64_t bytes);
 
