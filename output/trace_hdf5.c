@@ -190,10 +190,19 @@ static void typeset_clear(TypeSet *ts)
   memset(ts, 0, sizeof *ts);
 }
 
+/* The deepest HDF5 message; for a failed system call, just the system's message
+ * (HDF5 writes "..., error message = 'File too large', ..."). */
 static herr_t deepest_error(unsigned n, const H5E_error2_t *err, void *data)
 {
   char **out = data;
-  if (n == 0 && err->desc)
+  if (n != 0 || !err->desc)
+    return 0;
+  const char *marker = "error message = '";
+  const char *sys = strstr(err->desc, marker);
+  const char *end = sys ? strchr(sys + strlen(marker), '\'') : NULL;
+  if (end)
+    *out = g_strndup(sys + strlen(marker), (gsize)(end - sys - strlen(marker)));
+  else
     *out = g_strdup(err->desc);
   return 0;
 }
@@ -210,9 +219,18 @@ static gboolean h5_error(GError **error, PaleoOutputError code, const char *path
   return FALSE;
 }
 
-/* HDF5 prints its error stack on stderr by default; errors become GErrors here instead. */
+/* HDF5 prints its error stack on stderr by default; errors become GErrors here instead.
+ * HDF5 1.10 also crashes at exit (H5F__close_cb) on a file whose close failed, e.g. on a
+ * full disk, so its atexit cleanup is turned off when we are the first to use HDF5 (every
+ * file we open is closed explicitly; a failed one is deleted). */
 static void h5_quiet(void)
 {
+  static gsize initialized = 0;
+  if (g_once_init_enter(&initialized)) {
+    if (H5dont_atexit() < 0)
+      H5Eclear2(H5E_DEFAULT);
+    g_once_init_leave(&initialized, 1);
+  }
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 

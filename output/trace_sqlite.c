@@ -74,16 +74,15 @@ static const char trace_sqlite_schema[] =
   " SUM((u.end_ns - u.start_ns) * u.utilization) / MAX(SUM(u.end_ns - u.start_ns), 1)"
   " AS mean_utilization FROM link_usage u LEFT JOIN link k ON k.id = u.link GROUP BY u.link;";
 
-/* Created at close, after the bulk inserts. */
+/* Created at close, after the bulk inserts: the replay order of each large table (task,
+ * flow, link_usage, ps_update) and per-worker lookup of the small iteration table. More
+ * indices cost close time on large traces; users add their own with CREATE INDEX. */
 static const char trace_sqlite_indices[] =
   "CREATE INDEX task_by_start ON task (start_ns);"
-  "CREATE INDEX task_by_worker ON task (worker, iteration);"
   "CREATE INDEX flow_by_start ON flow (start_ns, id);"
-  "CREATE INDEX flow_by_iteration ON flow (iteration);"
   "CREATE INDEX iteration_by_start ON iteration (start_ns);"
   "CREATE INDEX iteration_by_worker ON iteration (worker, iteration);"
   "CREATE INDEX link_usage_by_start ON link_usage (start_ns);"
-  "CREATE INDEX link_usage_by_link ON link_usage (link, start_ns);"
   "CREATE INDEX ps_update_by_time ON ps_update (time_ns);";
 
 typedef struct {
@@ -105,8 +104,10 @@ static SqliteSink *sqlite_of(PaleoTraceSink *sink)
 static gboolean sink_fail(SqliteSink *s, const char *what, GError **error)
 {
   s->failed = TRUE;
-  g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO, "trace '%s': %s failed: %s",
-              s->path, what, s->db ? sqlite3_errmsg(s->db) : "no database");
+  int sys_errno = s->db ? sqlite3_system_errno(s->db) : 0;
+  g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO, "trace '%s': %s failed: %s%s%s%s",
+              s->path, what, s->db ? sqlite3_errmsg(s->db) : "no database",
+              sys_errno ? " (" : "", sys_errno ? g_strerror(sys_errno) : "", sys_errno ? ")" : "");
   return FALSE;
 }
 

@@ -106,8 +106,8 @@ static void test_convert_round_trip_cli(void **state)
   fixture_write_file(db, "complete", 0);
   char *to_h5[] = {(char *)bin, "convert", db, h5, NULL};
   char *to_db[] = {(char *)bin, "convert", "--compression", "0", h5, db2, NULL};
-  assert_int_equal(fixture_spawn(to_h5, NULL), 0);
-  assert_int_equal(fixture_spawn(to_db, NULL), 0);
+  assert_int_equal(fixture_spawn(to_h5, NULL, NULL), 0);
+  assert_int_equal(fixture_spawn(to_db, NULL, NULL), 0);
   g_autoptr(PaleoTraceMem) a = fixture_read_file(db);
   g_autoptr(PaleoTraceMem) b = fixture_read_file(h5);
   g_autoptr(PaleoTraceMem) c = fixture_read_file(db2);

@@ -96,12 +96,19 @@ char *fixture_tmp_path(const char *name)
   return path;
 }
 
-int fixture_spawn(char **argv, char **stderr_out)
+int fixture_spawn(char **argv, char **stdout_out, char **stderr_out)
 {
   g_autoptr(GError) error = NULL;
   int status = -1;
-  if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
-                    NULL, NULL, stderr_out, &status, &error))
+  GSpawnFlags flags = G_SPAWN_SEARCH_PATH | (stdout_out ? 0 : G_SPAWN_STDOUT_TO_DEV_NULL) |
+                      (stderr_out ? 0 : G_SPAWN_STDERR_TO_DEV_NULL);
+  if (!g_spawn_sync(NULL, argv, NULL, flags, NULL, NULL, stdout_out, stderr_out, &status, &error))
     fail_msg("spawn %s: %s", argv[0], error->message);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+gboolean fixture_have_tool(const char *tool)
+{
+  g_autofree char *found = g_find_program_in_path(tool);
+  return found != NULL;
 }

@@ -21,6 +21,9 @@ PaleoTraceMem *fixture_read_file(const char *path);
 
 /* A fresh path under PALEO_TEST_TMP: "<tmp>/<name>" with any old file removed. */
 char *fixture_tmp_path(const char *name);
-/* Runs argv (argv[0] searched in PATH); returns the exit status, OUT: stderr text. */
-int fixture_spawn(char **argv, char **stderr_out);
+/* Runs argv (argv[0] searched in PATH); returns the exit status; OUT (each may be NULL):
+ * stdout and stderr text. */
+int fixture_spawn(char **argv, char **stdout_out, char **stderr_out);
+/* TRUE when `tool` is found in PATH. */
+gboolean fixture_have_tool(const char *tool);
 #endif
