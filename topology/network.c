@@ -267,7 +267,7 @@ uint64_t paleo_network_start_flow(PaleoNetwork *net, uint32_t src, uint32_t dst,
   Flow *f = flow_at(net, slot);
   uint32_t n = net->route->len;
   f->hops = n <= INLINE_HOPS ? f->inline_hops : g_new(uint32_t, 2 * n);
-  memcpy(f->hops, net->route->data, sizeof(uint32_t) * n);
+  if (n > 0) memcpy(f->hops, net->route->data, sizeof(uint32_t) * n);
   f->info = (PaleoFlowInfo){id, src, dst, bytes, now, 0, f->hops, n,
                             paleo_topology_path_latency_ns(net->topo, f->hops, n), 0.0};
   f->done = done;
