@@ -318,6 +318,7 @@ static gboolean create_table(Hdf5Sink *s, Table t)
   hid_t space = H5Screate_simple(1, &zero, &unlimited);
   hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
   H5Pset_chunk(dcpl, 1, &spec->chunk_rows);
+  H5Pset_obj_track_times(dcpl, FALSE); /* same records => same bytes */
   if (s->compression > 0) {
     H5Pset_shuffle(dcpl);
     H5Pset_deflate(dcpl, (unsigned)s->compression);
@@ -493,8 +494,10 @@ static gboolean write_collectives(Hdf5Sink *s)
 {
   hsize_t n = s->collectives->len;
   hid_t space = H5Screate_simple(1, &n, NULL);
-  hid_t dset = H5Dcreate2(s->file, "collective", s->types.str, space, H5P_DEFAULT, H5P_DEFAULT,
-                          H5P_DEFAULT);
+  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_obj_track_times(dcpl, FALSE);
+  hid_t dset = H5Dcreate2(s->file, "collective", s->types.str, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  H5Pclose(dcpl);
   herr_t rc = dset < 0 ? -1 : 0;
   if (rc >= 0 && n > 0)
     rc = H5Dwrite(dset, s->types.str, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->collectives->pdata);

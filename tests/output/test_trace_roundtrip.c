@@ -181,6 +181,26 @@ static void test_replay_skips_null_callbacks(void **state)
   }
 }
 
+/* Same records => identical file bytes, in both formats. */
+static void test_same_records_same_bytes(void **state)
+{
+  (void)state;
+  const char *names[][2] = {{"det1.db", "det2.db"}, {"det1.h5", "det2.h5"}};
+  for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+    g_autofree char *a = fixture_tmp_path(names[i][0]);
+    g_autofree char *b = fixture_tmp_path(names[i][1]);
+    fixture_write_file(a, "complete", 4);
+    g_usleep(1100 * 1000); /* a timestamp in the file would now differ */
+    fixture_write_file(b, "complete", 4);
+    g_autofree char *da = NULL, *db = NULL;
+    gsize la = 0, lb = 0;
+    assert_true(g_file_get_contents(a, &da, &la, NULL));
+    assert_true(g_file_get_contents(b, &db, &lb, NULL));
+    assert_int_equal(la, lb);
+    assert_memory_equal(da, db, la);
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -191,6 +211,7 @@ int main(void)
     cmocka_unit_test(test_level_filters_records),
     cmocka_unit_test(test_mem_equal_detects_difference),
     cmocka_unit_test(test_replay_skips_null_callbacks),
+    cmocka_unit_test(test_same_records_same_bytes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
