@@ -3,18 +3,26 @@
  * all-reduce of the weights, no overlap. */
 #include "workloads/cost.h"
 
+/* The last per-worker compute costed (weak scaling reuses one batch for every count). */
+typedef struct {
+  int64_t batch; /* 0: empty */
+  PaleoPhaseTimes times;
+  double params_bytes;
+} ComputeCache;
+
 /* Compute time of one worker at `batch`: fwd, bwd, update by the options' pipeline rule. */
 static gboolean compute_at(const PaleoNet *net, const PaleoDevice *device,
-                           const PaleoCostOptions *options, int64_t batch,
-                           PaleoPhaseTimes *out, double *params_bytes, GError **error)
+                           const PaleoCostOptions *options, int64_t batch, ComputeCache *cache,
+                           GError **error)
 {
+  if (cache->batch == batch)
+    return TRUE;
   PaleoCostOptions o = *options;
   o.batch = batch;
   g_autoptr(PaleoNetCost) cost = paleo_cost_net(net, device, &o, error);
   if (!cost)
     return FALSE;
-  *out = cost->chosen;
-  *params_bytes = cost->params_bytes;
+  *cache = (ComputeCache){batch, cost->chosen, cost->params_bytes};
   return TRUE;
 }
 
@@ -43,13 +51,14 @@ static gboolean check_request(const PaleoScalingRequest *r, GError **error)
 /* Iteration time of every scheme at one worker count; fills rows[0..n_schemes). */
 static gboolean rows_at(const PaleoNet *net, const PaleoDevice *device,
                         const PaleoCostOptions *options, const PaleoScalingRequest *r,
-                        guint workers, PaleoScalingRow *rows, GError **error)
+                        guint workers, ComputeCache *cache, PaleoScalingRow *rows,
+                        GError **error)
 {
-  PaleoPhaseTimes t;
-  double params_bytes;
   int64_t per_worker = paleo_scaling_batch_per_worker(r->scaling, r->batch, workers);
-  if (!compute_at(net, device, options, per_worker, &t, &params_bytes, error))
+  if (!compute_at(net, device, options, per_worker, cache, error))
     return FALSE;
+  const PaleoPhaseTimes t = cache->times;
+  const double params_bytes = cache->params_bytes;
   PaleoAllReduceParams comm = r->comm;
   comm.ppp_comm = options->ppp_comm;
   for (guint s = 0; s < r->n_schemes; s++) {
@@ -72,14 +81,15 @@ GArray *paleo_cost_scaling(const PaleoNet *net, const PaleoDevice *device,
   if (!check_request(r, error))
     return NULL;
   g_autofree PaleoScalingRow *base = g_new0(PaleoScalingRow, MAX(r->n_schemes, 1));
-  if (!rows_at(net, device, options, r, 1, base, error))
+  ComputeCache cache = {0};
+  if (!rows_at(net, device, options, r, 1, &cache, base, error))
     return NULL;
   GArray *rows = g_array_sized_new(FALSE, TRUE, sizeof(PaleoScalingRow),
                                    r->n_workers * r->n_schemes);
   g_array_set_size(rows, r->n_workers * r->n_schemes);
   for (guint w = 0; w < r->n_workers; w++) {
     PaleoScalingRow *at = &g_array_index(rows, PaleoScalingRow, w * r->n_schemes);
-    if (!rows_at(net, device, options, r, r->workers[w], at, error)) {
+    if (!rows_at(net, device, options, r, r->workers[w], &cache, at, error)) {
       g_array_unref(rows);
       return NULL;
     }
