@@ -134,7 +134,7 @@ static void flush_all(PaleoTimeline *t)
 
 /* Adds [x0, x1) in `colour` to a sub-lane: merged into the pending span when the same colour
  * touches it at pixel resolution and (raster output, or either is narrower than a pixel);
- * dropped when sub-pixel and hidden under the pending span's pixels (raster only); else the
+ * dropped when sub-pixel and inside the pixel columns the pending span covers; else the
  * pending span is drawn and this one becomes pending. */
 static void span_add(PaleoTimeline *t, guint sublane, double x0, double x1,
                      PaleoTimelineColour colour)
@@ -149,7 +149,7 @@ static void span_add(PaleoTimeline *t, guint sublane, double x0, double x1,
       p->x1 = MAX(p->x1, x1);
       return;
     }
-    if (raster && x1 - x0 < 1.0 && x0 >= floor(p->x0) && x1 <= ceil(p->x1))
+    if (x1 - x0 < 1.0 && x0 >= floor(p->x0) && x1 <= ceil(p->x1))
       return;
     flush(t, sublane);
   }
@@ -561,7 +561,8 @@ static void draw_axis(PaleoTimeline *t)
   cairo_line_to(t->cr, t->plot_x1, y + 0.5);
   cairo_stroke(t->cr);
   double from_u = t->from_ns / units[u].ns, to_u = t->to_ns / units[u].ns;
-  for (double tick = ceil(from_u / step - 1e-9) * step; tick <= to_u + 1e-9 * step; tick += step) {
+  for (double k = ceil(from_u / step - 1e-9); k * step <= to_u + 1e-9 * step; k++) {
+    double tick = k == 0 ? 0.0 : k * step; /* no "-0" */
     double x = round(t->plot_x0 + (tick - from_u) * units[u].ns * t->px_per_ns) + 0.5;
     cairo_move_to(t->cr, x, y);
     cairo_line_to(t->cr, x, y + 5);
