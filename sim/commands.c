@@ -5,6 +5,7 @@
 
 int paleo_cmd_list(int argc, char **argv);
 int paleo_cmd_predict(int argc, char **argv);
+int paleo_cmd_run(int argc, char **argv);
 int paleo_cmd_convert(int argc, char **argv);
 int paleo_cmd_analyze(int argc, char **argv);
 int paleo_cmd_timeline(int argc, char **argv);
@@ -12,6 +13,7 @@ int paleo_cmd_export(int argc, char **argv);
 
 const PaleoCommand paleo_commands[] = {
   {"predict", "PALEO analytical prediction: per-layer table or data-parallel scaling", paleo_cmd_predict},
+  {"run", "simulate synchronous data-parallel training of a scenario (configs/scenarios)", paleo_cmd_run},
   {"list", "list shipped devices, links, nets, cost models", paleo_cmd_list},
   {"convert", "convert a trace between SQLite (.db) and HDF5 (.h5), losslessly", paleo_cmd_convert},
   {"analyze", "stragglers, compute/communication overlap and link contention of a trace", paleo_cmd_analyze},

@@ -18,6 +18,7 @@ G_DEFINE_QUARK(paleo-scenario-error-quark, paleo_scenario_error)
 static const char *const scaling_names[] = {"weak", "strong", NULL}; /* PaleoScaling order */
 const char *const paleo_topology_kind_names[] = {"star", "fat-tree", "ring", "torus2d", "torus3d",
                                                  "hierarchical", "file", NULL};
+const char *const paleo_fabric_names[] = {"star", "fat-tree", "ring", "torus2d", "torus3d", NULL};
 const char *const paleo_strategy_names[] = {"sync", NULL};
 const char *const paleo_ps_placement_names[] = {"colocated", "dedicated", NULL};
 const char *const paleo_trace_format_names[] = {"auto", "sqlite", "hdf5", NULL};
@@ -61,7 +62,9 @@ static const KeySpec keys[] = {
   {"cluster", "hosts", KEY_INT, OFF(cluster.hosts), "0", 0, 1 << 20, FALSE, NULL, "", "hosts in the cluster; 0 = ceil(workers / gpus_per_host)"},
   {"cluster", "intra_host_link", KEY_STRING, OFF(cluster.intra_host_link), "pcie3", 1, 0, FALSE, NULL, "", "link between an accelerator and its host (catalog link key)"},
   {"cluster", "oversubscription", KEY_DOUBLE, OFF(cluster.oversubscription), "1.0", 1, 1024, FALSE, NULL, "ratio", "fat-tree: rack downlink / uplink capacity ratio"},
-  {"cluster", "hosts_per_rack", KEY_INT, OFF(cluster.hosts_per_rack), "8", 1, 1 << 16, FALSE, NULL, "", "fat-tree: hosts under one leaf switch"},
+  {"cluster", "radix", KEY_INT, OFF(cluster.radix), "32", 2, 1 << 16, FALSE, NULL, "ports", "fat-tree: ports per leaf switch, split between hosts and spine uplinks by the oversubscription"},
+  {"cluster", "fabric", KEY_CHOICE, OFF(cluster.fabric), "fat-tree", 0, 0, FALSE, paleo_fabric_names, "", "topology = hierarchical: the network joining the hosts"},
+  {"cluster", "nics_per_host", KEY_INT, OFF(cluster.nics_per_host), "1", 1, 64, FALSE, NULL, "", "links from each host into the fabric"},
   {"cluster", "dims", KEY_STRING, OFF(cluster.dims), "", NOLIM, "", "torus dimensions in hosts, \"4x4\" or \"4x4x2\"; empty = as square/cubic as fits"},
   {"cluster", "latency_us", KEY_DOUBLE, OFF(cluster.latency_us), "0", 0, 1e6, FALSE, NULL, "us", "latency of every network link hop (PALEO: 0)"},
   {"cluster", "intra_host_latency_us", KEY_DOUBLE, OFF(cluster.intra_host_latency_us), "0", 0, 1e6, FALSE, NULL, "us", "latency of every intra-host link hop"},

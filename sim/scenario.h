@@ -29,6 +29,8 @@ typedef enum {
   PALEO_TOPOLOGY_FILE,
 } PaleoTopologyKind;
 extern const char *const paleo_topology_kind_names[];
+/* Fabrics joining hosts when topology = hierarchical (topology generator names). */
+extern const char *const paleo_fabric_names[];
 
 /* Open enum: issue 6 adds async-ps, ssp, backup. */
 typedef enum { PALEO_STRATEGY_SYNC = 0 } PaleoStrategyKind;
@@ -68,7 +70,9 @@ typedef struct {
     int64_t hosts;        /* 0 = ceil(workers / gpus_per_host) */
     char *intra_host_link;
     double oversubscription;
-    int64_t hosts_per_rack;
+    int64_t radix;        /* fat-tree ports per leaf */
+    int fabric;           /* index into paleo_fabric_names (topology = hierarchical) */
+    int64_t nics_per_host;
     char *dims;           /* torus "4x4" / "4x4x2"; "" = as square/cubic as fits */
     double latency_us;    /* per hop, network links */
     double intra_host_latency_us;

@@ -479,3 +479,8 @@ double paleo_collective_time_ms(const PaleoCollectiveSpec *sp, const PaleoCollec
   default: g_assert_not_reached();
   }
 }
+
+uint64_t paleo_collective_time_ns(const PaleoCollectiveSpec *sp, const PaleoCollectiveLinks *l)
+{
+  return paleo_timing_ms_to_ns(paleo_collective_time_ms(sp, l));
+}

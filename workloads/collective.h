@@ -130,6 +130,8 @@ typedef struct {
  * 2 alpha. hierarchical (the leader variant above, one NIC per host):
  * 4 (G-1)/G S / B_intra + 2G alpha_intra + 2(H-1)/H S / B + 2(H-1) alpha. */
 double paleo_collective_time_ms(const PaleoCollectiveSpec *spec, const PaleoCollectiveLinks *links);
+/* The same in engine nanoseconds (hardware/timing.h's one conversion). */
+uint64_t paleo_collective_time_ns(const PaleoCollectiveSpec *spec, const PaleoCollectiveLinks *links);
 
 /* ceil(log2 n), 0 for n <= 1. */
 guint paleo_collective_log2_ceil(uint32_t n);

@@ -56,3 +56,18 @@ double paleo_train_costs_iteration_ms(const PaleoTrainCosts *c)
 {
   return c->fwd_ms + c->bwd_ms + c->update_ms;
 }
+
+int64_t paleo_train_batch_per_worker(int scaling, int64_t batch, guint workers)
+{
+  return paleo_scaling_batch_per_worker((PaleoScaling)scaling, batch, workers);
+}
+
+int64_t paleo_train_effective_batch(int scaling, int64_t batch, guint workers)
+{
+  return paleo_scaling_effective_batch((PaleoScaling)scaling, batch, workers);
+}
+
+double paleo_train_speedup(int scaling, guint workers, double t1_ms, double tn_ms)
+{
+  return paleo_scaling_speedup((PaleoScaling)scaling, workers, t1_ms, tn_ms);
+}

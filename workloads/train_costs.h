@@ -33,4 +33,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoTrainCosts, paleo_train_costs_free)
 /* Single-worker iteration time (fwd + bwd + update) in ms as the cost model sums it. */
 double paleo_train_costs_iteration_ms(const PaleoTrainCosts *costs);
 
+/* PALEO's scaling rules (hardware/timing.h), for code that cannot include it. `scaling`
+ * is a PaleoScaling: 0 weak (batch per worker), 1 strong (global batch ceil-split). */
+int64_t paleo_train_batch_per_worker(int scaling, int64_t batch, guint workers);
+int64_t paleo_train_effective_batch(int scaling, int64_t batch, guint workers);
+double paleo_train_speedup(int scaling, guint workers, double t1_ms, double tn_ms);
+
 #endif

@@ -1,0 +1,466 @@
+/* Wiring of one run: scenario -> catalog entries, net, costs, topology and network model,
+ * trace sink, strategy; then the engine loop, the progress line and the summary. */
+#include "sim/run.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/engine.h"
+#include "hardware/catalog.h"
+#include "output/trace_io.h"
+#include "paleo_config.h"
+#include "topology/generators.h"
+#include "topology/network.h"
+#include "workloads/train.h"
+#include "workloads/train_costs.h"
+
+static PaleoEngine *volatile running_engine;
+
+void paleo_run_request_stop(void)
+{
+  PaleoEngine *e = running_engine;
+  if (e)
+    paleo_engine_stop(e);
+}
+
+/* Everything a run holds; freed by run_clear. */
+typedef struct {
+  const PaleoScenario *sc;
+  PaleoCatalog *catalog;
+  const PaleoDevice *device;
+  PaleoLink link, intra_link, ps_link; /* copies with the scenario's latencies */
+  PaleoNet *net;
+  PaleoTrainCosts *costs, *costs_one;
+  PaleoEngine *engine;
+  PaleoTopology *topo;
+  PaleoNetwork *network;
+  PaleoTraceSink *sink;
+  GError *sink_error;
+  PaleoTrainer *trainer;
+  uint32_t *worker_nodes, *server_nodes;
+  double *slowdown;
+  gint64 wall_start_us;
+  gboolean progress_shown;
+} Run;
+
+static void run_clear(Run *r)
+{
+  paleo_trainer_free(r->trainer);
+  if (r->sink)
+    paleo_trace_sink_free(r->sink);
+  g_clear_error(&r->sink_error);
+  paleo_network_free(r->network);
+  paleo_topology_free(r->topo);
+  if (r->engine)
+    paleo_engine_free(r->engine);
+  paleo_train_costs_free(r->costs);
+  paleo_train_costs_free(r->costs_one);
+  if (r->net)
+    paleo_net_free(r->net);
+  if (r->catalog)
+    paleo_catalog_free(r->catalog);
+  g_free(r->worker_nodes);
+  g_free(r->server_nodes);
+  g_free(r->slowdown);
+}
+
+/* Re-labels an error from another module as bad scenario input naming section.key. */
+static gboolean scenario_fail(const PaleoScenario *sc, GError **error, GError *cause, const char *section,
+                              const char *key)
+{
+  paleo_scenario_set_error(sc, error, PALEO_SCENARIO_ERROR_UNKNOWN, section, key, "%s", cause->message);
+  g_error_free(cause);
+  return FALSE;
+}
+
+static gboolean find_link(Run *r, const char *key, const char *name, double latency_us, PaleoLink *out,
+                          GError **error)
+{
+  GError *local = NULL;
+  const PaleoLink *l = paleo_catalog_link(r->catalog, name, &local);
+  if (!l)
+    return scenario_fail(r->sc, error, local, "cluster", key);
+  *out = *l;
+  out->latency_us = latency_us;
+  return TRUE;
+}
+
+static gboolean resolve_hardware(Run *r, GError **error)
+{
+  const PaleoScenario *sc = r->sc;
+  GError *local = NULL;
+  r->catalog = paleo_catalog_load_default(&local);
+  if (!r->catalog) {
+    g_propagate_error(error, local);
+    return FALSE;
+  }
+  r->device = paleo_catalog_device(r->catalog, sc->cluster.device, &local);
+  if (!r->device)
+    return scenario_fail(sc, error, local, "cluster", "device");
+  const char *ps_link = *sc->cluster.ps_link ? sc->cluster.ps_link : sc->cluster.link;
+  return find_link(r, "link", sc->cluster.link, sc->cluster.latency_us, &r->link, error) &&
+         find_link(r, "intra_host_link", sc->cluster.intra_host_link, sc->cluster.intra_host_latency_us,
+                   &r->intra_link, error) &&
+         find_link(r, *sc->cluster.ps_link ? "ps_link" : "link", ps_link, sc->cluster.latency_us, &r->ps_link, error);
+}
+
+static gboolean load_workload(Run *r, int64_t batch_per_worker, GError **error)
+{
+  const PaleoScenario *sc = r->sc;
+  GError *local = NULL;
+  r->net = paleo_net_load_named(sc->workload.net, batch_per_worker, &local);
+  if (!r->net)
+    return scenario_fail(sc, error, local, "workload", "net");
+  r->costs = paleo_train_costs_new(r->net, r->device, sc->workload.cost_model, sc->workload.ppp_comp,
+                                   sc->workload.ppp_comm, batch_per_worker, &local);
+  if (!r->costs)
+    return scenario_fail(sc, error, local, "workload", "cost_model");
+  if (sc->workload.batch == batch_per_worker)
+    return TRUE;
+  r->costs_one = paleo_train_costs_new(r->net, r->device, sc->workload.cost_model, sc->workload.ppp_comp,
+                                       sc->workload.ppp_comm, sc->workload.batch, &local);
+  if (!r->costs_one)
+    return scenario_fail(sc, error, local, "workload", "cost_model");
+  return TRUE;
+}
+
+static double bytes_per_s(const PaleoLink *l, double ppp_comm)
+{
+  return l->gbps * 1e9 / 8 * ppp_comm;
+}
+
+static gboolean build_topology(Run *r, GError **error)
+{
+  const PaleoScenario *sc = r->sc;
+  PaleoTopologyParams p;
+  paleo_topology_params_init(&p);
+  gboolean hier = sc->cluster.topology == PALEO_TOPOLOGY_HIERARCHICAL ||
+                  (sc->cluster.gpus_per_host > 1 && sc->cluster.topology != PALEO_TOPOLOGY_FILE);
+  g_free(p.generator);
+  p.generator = g_strdup(hier ? "hierarchical" : paleo_topology_kind_names[sc->cluster.topology]);
+  if (hier) {
+    g_free(p.fabric);
+    p.fabric = g_strdup(sc->cluster.topology == PALEO_TOPOLOGY_HIERARCHICAL ? paleo_fabric_names[sc->cluster.fabric]
+                                                                           : paleo_topology_kind_names[sc->cluster.topology]);
+  }
+  uint32_t N = (uint32_t)sc->cluster.workers;
+  p.workers = sc->cluster.topology == PALEO_TOPOLOGY_FILE ? 0 : N;
+  p.gpus_per_host = (uint32_t)sc->cluster.gpus_per_host;
+  p.nics_per_host = (uint32_t)sc->cluster.nics_per_host;
+  p.link_bw_bytes_per_s = bytes_per_s(&r->link, sc->workload.ppp_comm);
+  p.link_latency_ns = (uint64_t)llround(sc->cluster.latency_us * 1000);
+  p.intra_bw_bytes_per_s = bytes_per_s(&r->intra_link, sc->workload.ppp_comm);
+  p.intra_latency_ns = (uint64_t)llround(sc->cluster.intra_host_latency_us * 1000);
+  p.oversubscription = sc->cluster.oversubscription;
+  p.radix = (uint32_t)sc->cluster.radix;
+  gboolean dedicated = sc->training.collective == PALEO_COLLECTIVE_PS && sc->cluster.ps_placement == PALEO_PS_DEDICATED;
+  p.ps_count = dedicated ? (uint32_t)sc->cluster.ps_count : 0;
+  if (*sc->cluster.dims) {
+    int64_t d[3] = {0, 0, 0};
+    g_auto(GStrv) parts = g_strsplit(sc->cluster.dims, "x", 3);
+    for (guint i = 0; parts[i] && i < 3; i++)
+      d[i] = g_ascii_strtoll(parts[i], NULL, 10);
+    for (guint i = 0; i < 3; i++)
+      p.dims[i] = (uint32_t)d[i];
+  }
+  if (sc->cluster.topology == PALEO_TOPOLOGY_FILE)
+    p.file = g_strdup(sc->cluster.topology_file);
+  GError *local = NULL;
+  r->topo = paleo_topology_generate(&p, &local);
+  paleo_topology_params_clear(&p);
+  if (!r->topo)
+    return scenario_fail(sc, error, local, "cluster", sc->cluster.topology == PALEO_TOPOLOGY_FILE ? "topology_file" : "topology");
+  if (paleo_topology_n_workers(r->topo) < N) {
+    paleo_scenario_set_error(sc, error, PALEO_SCENARIO_ERROR_RANGE, "cluster", "workers",
+                             "more workers than the topology has accelerators (%u)", paleo_topology_n_workers(r->topo));
+    return FALSE;
+  }
+  r->worker_nodes = g_new(uint32_t, N);
+  for (uint32_t w = 0; w < N; w++)
+    r->worker_nodes[w] = paleo_topology_worker_node(r->topo, w);
+  if (dedicated) {
+    r->server_nodes = g_new(uint32_t, sc->cluster.ps_count);
+    for (uint32_t j = 0; j < sc->cluster.ps_count; j++)
+      r->server_nodes[j] = paleo_topology_ps_node(r->topo, j);
+  }
+  r->network = paleo_network_new(r->engine, r->topo, PALEO_NET_FLOW);
+  return TRUE;
+}
+
+/* ---- trace ---- */
+
+/* After a failed write the file is closed as "failed" (still a readable file). */
+static gboolean sink_ok(Run *r, gboolean ok)
+{
+  if (!ok && r->sink) {
+    paleo_trace_sink_close(r->sink, "failed", NULL);
+    paleo_trace_sink_free(r->sink);
+    r->sink = NULL;
+  }
+  return ok;
+}
+
+static void usage_hook(const PaleoLinkUsageRecord *rec, void *user_data)
+{
+  Run *r = user_data;
+  if (r->sink && !r->sink_error && !r->sink->ops->link_usage(r->sink, rec, &r->sink_error))
+    paleo_engine_stop(r->engine);
+}
+
+static gboolean trace_static(Run *r, GError **error)
+{
+  PaleoTraceSink *k = r->sink;
+  PaleoRunMeta meta = {r->sc->name, r->sc->text, r->sc->training.seed, PALEO_VERSION, (int64_t)(g_get_real_time() / G_USEC_PER_SEC)};
+  if (!k->ops->begin(k, &meta, error))
+    return FALSE;
+  for (uint32_t i = 0; r->topo && i < paleo_topology_n_nodes(r->topo); i++) {
+    const PaleoNode *n = paleo_topology_node(r->topo, i);
+    PaleoEntityRecord e = {i, n->kind, n->host, n->kind == PALEO_ENTITY_WORKER ? n->rank : -1, n->name};
+    if (!k->ops->entity(k, &e, error))
+      return FALSE;
+  }
+  if (!r->topo) /* analytical: workers only */
+    for (uint32_t w = 0; w < r->sc->cluster.workers; w++) {
+      g_autofree char *name = g_strdup_printf("w%u", w);
+      PaleoEntityRecord e = {w, PALEO_ENTITY_WORKER, -1, (int32_t)w, name};
+      if (!k->ops->entity(k, &e, error))
+        return FALSE;
+    }
+  for (uint32_t i = 0; r->topo && i < paleo_topology_n_links(r->topo); i++) {
+    const PaleoTopoLink *l = paleo_topology_link(r->topo, i);
+    PaleoLinkRecord lr = {i, l->src, l->dst, l->bw_bytes_per_s, l->latency_ns, l->name};
+    if (!k->ops->link(k, &lr, error))
+      return FALSE;
+  }
+  for (guint i = 0; i < r->net->layers->len; i++) {
+    const PaleoLayer *l = paleo_net_layer(r->net, i);
+    PaleoLayerRecord lr = {i, l->name, l->type_name};
+    if (!k->ops->layer(k, &lr, error))
+      return FALSE;
+  }
+  if (r->network && k->level >= PALEO_TRACE_LEVEL_ALL)
+    paleo_network_set_usage_hook(r->network, usage_hook, r);
+  return TRUE;
+}
+
+static gboolean open_trace(Run *r, GError **error)
+{
+  const PaleoScenario *sc = r->sc;
+  if (!*sc->output.trace)
+    return TRUE;
+  const char *format = sc->output.trace_format == PALEO_TRACE_FORMAT_HDF5 ? "hdf5" : "sqlite";
+  r->sink = paleo_trace_sink_open(sc->output.trace, format, (PaleoTraceLevel)sc->output.trace_level,
+                                  (int)sc->output.compression, error);
+  return r->sink && sink_ok(r, trace_static(r, error));
+}
+
+/* ---- progress ---- */
+
+static void progress(PaleoEngine *engine, PaleoTime now, uint64_t events, void *user_data)
+{
+  (void)engine;
+  Run *r = user_data;
+  double wall = (g_get_monotonic_time() - r->wall_start_us) / 1e6;
+  if (wall < 1.0)
+    return;
+  const PaleoTrainStats *st = paleo_trainer_stats(r->trainer);
+  fprintf(stderr, "\r[paleosim] iteration %u/%" G_GINT64_FORMAT "  simulated %.1f ms  %" G_GUINT64_FORMAT " events  %.1f s",
+          st->iterations_done, r->sc->training.iterations, now / 1e6, events, wall);
+  fflush(stderr);
+  r->progress_shown = TRUE;
+}
+
+/* ---- summary ---- */
+
+static int double_cmp(gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static int link_cmp(gconstpointer a, gconstpointer b)
+{
+  const PaleoRunLink *x = a, *y = b;
+  if (x->utilization != y->utilization)
+    return x->utilization > y->utilization ? -1 : 1;
+  return strcmp(x->name, y->name);
+}
+
+/* Nearest-rank percentile of sorted values. */
+static double percentile(const double *v, guint n, double q)
+{
+  guint k = (guint)ceil(q * n);
+  return v[k ? k - 1 : 0];
+}
+
+static void summarize_links(Run *r, PaleoRunSummary *out, double makespan_s)
+{
+  GArray *all = g_array_new(FALSE, FALSE, sizeof(PaleoRunLink));
+  for (uint32_t i = 0; r->network && makespan_s > 0 && i < paleo_topology_n_links(r->topo); i++) {
+    PaleoLinkStats ls;
+    paleo_network_link_stats(r->network, i, &ls);
+    const PaleoTopoLink *l = paleo_topology_link(r->topo, i);
+    if (!ls.bytes_carried)
+      continue;
+    PaleoRunLink rl = {(char *)l->name, MIN(1.0, ls.bytes_carried / (l->bw_bytes_per_s * makespan_s))};
+    g_array_append_val(all, rl);
+  }
+  g_array_sort(all, link_cmp);
+  for (guint i = 0; i < all->len && i < 10; i++) {
+    PaleoRunLink rl = g_array_index(all, PaleoRunLink, i);
+    rl.name = g_strdup(rl.name);
+    g_array_append_val(out->links, rl);
+  }
+  g_array_free(all, TRUE);
+}
+
+static void summarize(Run *r, PaleoRunSummary *out, int64_t bpw)
+{
+  const PaleoScenario *sc = r->sc;
+  const PaleoTrainStats *st = paleo_trainer_stats(r->trainer);
+  uint32_t N = st->workers, I = st->iterations_done;
+  out->iterations = I;
+  out->buckets = st->n_buckets;
+  out->flows = st->flows;
+  out->events = paleo_engine_events_processed(r->engine);
+  if (I) {
+    g_autofree double *d = g_new(double, I);
+    for (uint32_t i = 0; i < I; i++)
+      d[i] = (st->iteration_end_ns[i] - (i ? st->iteration_end_ns[i - 1] : 0)) / 1e6;
+    qsort(d, I, sizeof(double), double_cmp);
+    out->iteration_mean_ms = st->makespan_ns / 1e6 / I;
+    out->iteration_p50_ms = percentile(d, I, 0.5);
+    out->iteration_p99_ms = percentile(d, I, 0.99);
+    double samples = (double)paleo_train_effective_batch(sc->workload.scaling, sc->workload.batch, N);
+    out->throughput_samples_per_s = samples / (out->iteration_mean_ms / 1e3);
+    out->speedup = paleo_train_speedup(sc->workload.scaling, N, out->one_worker_ms, out->iteration_mean_ms);
+  }
+  double comp = 0, comm = 0, hidden = 0, exposed = 0, wait = 0;
+  for (uint32_t w = 0; w < N; w++) {
+    comp += st->compute_ns[w];
+    comm += st->comm_ns[w];
+    hidden += st->hidden_ns[w];
+    exposed += st->exposed_ns[w];
+    wait += st->wait_ns[w];
+  }
+  double per = I ? 1e6 * N * I : 1;
+  out->compute_ms = comp / per;
+  out->comm_ms = comm / per;
+  out->comm_exposed_ms = exposed / per;
+  out->wait_ms = wait / per;
+  out->overlap_fraction = comm > 0 ? hidden / comm : 0;
+  out->batch_per_worker = bpw;
+  summarize_links(r, out, st->makespan_ns / 1e9);
+}
+
+/* ---- the run ---- */
+
+static PaleoTrainConfig train_config(Run *r)
+{
+  const PaleoScenario *sc = r->sc;
+  uint32_t N = (uint32_t)sc->cluster.workers;
+  r->slowdown = g_new(double, N);
+  for (uint32_t w = 0; w < N; w++)
+    r->slowdown[w] = paleo_scenario_slowdown(sc, w);
+  return (PaleoTrainConfig){
+    .workers = N,
+    .iterations = (uint32_t)sc->training.iterations,
+    .collective = sc->training.collective,
+    .fidelity = sc->training.fidelity,
+    .overlap = sc->training.overlap,
+    .bucket_bytes = (uint64_t)llround(sc->training.bucket_mb * 1024 * 1024),
+    .ps_servers = (uint32_t)sc->cluster.ps_count,
+    .ps_dedicated = sc->cluster.ps_placement == PALEO_PS_DEDICATED,
+    .gpus_per_host = (uint32_t)sc->cluster.gpus_per_host,
+    .links = {&r->link, &r->intra_link, sc->workload.ppp_comm, TRUE},
+    .slowdown = r->slowdown,
+    .worker_nodes = r->worker_nodes,
+    .server_nodes = r->server_nodes,
+    .sink = r->sink,
+  };
+}
+
+/* The 1-worker iteration, computed the way the run computes: compute plus, in analytical
+ * fidelity, the collective's closed form at N = 1 (PALEO charges butterfly-mixing). */
+static double one_worker_ms(Run *r, const PaleoTrainConfig *cfg)
+{
+  const PaleoTrainCosts *c = r->costs_one ? r->costs_one : r->costs;
+  double t = (double)(c->update_ns + 0) / 1e6;
+  for (guint i = 0; i < c->n_layers; i++)
+    t += (c->fwd_ns[i] + c->bwd_ns[i]) / 1e6;
+  if (cfg->fidelity == PALEO_FIDELITY_ANALYTICAL && c->total_grad_bytes) {
+    PaleoCollectiveSpec one = {.kind = cfg->collective, .workers = 1, .bytes = c->total_grad_bytes,
+                               .ps_servers = 1, .gpus_per_host = 1};
+    t += paleo_collective_time_ns(&one, &cfg->links) / 1e6;
+  }
+  return t;
+}
+
+static gboolean finish_trace(Run *r, PaleoStopReason reason, GError **error)
+{
+  if (!r->sink)
+    return TRUE;
+  GError *train_err = NULL;
+  gboolean ok = paleo_trainer_trace_status(r->trainer, &train_err);
+  if (!ok || r->sink_error) {
+    GError *e = train_err ? train_err : g_error_copy(r->sink_error);
+    paleo_trace_sink_close(r->sink, "failed", NULL);
+    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO, "trace %s: %s", r->sc->output.trace, e->message);
+    g_error_free(e);
+    return FALSE;
+  }
+  return paleo_trace_sink_close(r->sink, reason == PALEO_STOP_REQUESTED ? "interrupted" : "complete", error);
+}
+
+gboolean paleo_run_scenario(const PaleoScenario *sc, const PaleoRunOptions *options, PaleoRunSummary *out,
+                            GError **error)
+{
+  memset(out, 0, sizeof(*out));
+  out->links = g_array_new(FALSE, FALSE, sizeof(PaleoRunLink));
+  out->workers = (uint32_t)sc->cluster.workers;
+  Run r = {.sc = sc, .wall_start_us = g_get_monotonic_time()};
+  int64_t bpw = paleo_train_batch_per_worker(sc->workload.scaling, sc->workload.batch, out->workers);
+  gboolean ok = resolve_hardware(&r, error) && load_workload(&r, bpw, error);
+  if (ok) {
+    r.engine = paleo_engine_new(sc->training.seed);
+    ok = (sc->training.fidelity == PALEO_FIDELITY_ANALYTICAL || build_topology(&r, error)) && open_trace(&r, error);
+  }
+  if (!ok) {
+    run_clear(&r);
+    return FALSE;
+  }
+  PaleoTrainConfig cfg = train_config(&r);
+  out->one_worker_ms = one_worker_ms(&r, &cfg);
+  const PaleoStrategy *strategy = paleo_strategy_find(paleo_strategy_names[sc->training.strategy]);
+  g_assert(strategy);
+  r.trainer = strategy->create(r.engine, r.network, r.costs, &cfg);
+  if (options && options->progress && isatty(STDERR_FILENO))
+    paleo_engine_set_progress(r.engine, progress, &r, 200000);
+  running_engine = r.engine;
+  PaleoStopReason reason = paleo_engine_run(r.engine, NULL);
+  running_engine = NULL;
+  paleo_engine_finish(r.engine);
+  if (r.progress_shown)
+    fprintf(stderr, "\n");
+  if (r.network)
+    paleo_network_flush_usage(r.network);
+  out->interrupted = reason == PALEO_STOP_REQUESTED && !r.sink_error && paleo_trainer_trace_status(r.trainer, NULL);
+  ok = finish_trace(&r, reason, error);
+  summarize(&r, out, bpw);
+  out->wall_s = (g_get_monotonic_time() - r.wall_start_us) / 1e6;
+  run_clear(&r);
+  return ok;
+}
+
+void paleo_run_summary_clear(PaleoRunSummary *s)
+{
+  if (!s->links)
+    return;
+  for (guint i = 0; i < s->links->len; i++)
+    g_free(g_array_index(s->links, PaleoRunLink, i).name);
+  g_array_free(s->links, TRUE);
+  s->links = NULL;
+}

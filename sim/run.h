@@ -1,0 +1,52 @@
+/* One `paleosim run`: wires a validated scenario into catalog, net, cost model, topology,
+ * network model, trace sink and a training strategy, drives the engine and summarizes.
+ * Used by the CLI (sim/cmd_run.c), tests and benchmarks. */
+#ifndef PALEO_RUN_H
+#define PALEO_RUN_H
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "sim/scenario.h"
+
+typedef struct {
+  char *name;          /* topology link name */
+  double utilization;  /* bytes carried / (bandwidth x makespan), [0, 1] */
+} PaleoRunLink;
+
+typedef struct {
+  uint32_t workers;
+  int64_t batch_per_worker;
+  uint32_t iterations;          /* completed by every worker */
+  double iteration_mean_ms, iteration_p50_ms, iteration_p99_ms;
+  double throughput_samples_per_s;
+  double one_worker_ms;         /* the 1-worker iteration the speed-up compares with */
+  double speedup;               /* weak: N T1 / TN; strong: T1 / TN */
+  double compute_ms;            /* per worker per iteration, mean over workers */
+  double comm_ms;               /* time with own messages in flight */
+  double comm_exposed_ms;
+  double wait_ms;
+  double overlap_fraction;      /* hidden / all communication, 0 without communication */
+  GArray *links;                /* of PaleoRunLink, most utilized first (at most 10) */
+  guint buckets;
+  uint64_t events, flows;
+  double wall_s;
+  gboolean interrupted;         /* SIGINT/SIGTERM stopped it */
+} PaleoRunSummary;
+
+typedef struct {
+  gboolean progress;            /* progress line on stderr (TTY and > 1 s) */
+} PaleoRunOptions;
+
+/* Runs the scenario. Bad input found while wiring (unknown net, device, link, cost model,
+ * topology that cannot hold the workers) is a PALEO_SCENARIO_ERROR naming section and
+ * key; a failed trace write is PALEO_OUTPUT_ERROR_IO. `out` is cleared with
+ * paleo_run_summary_clear. */
+gboolean paleo_run_scenario(const PaleoScenario *scenario, const PaleoRunOptions *options,
+                            PaleoRunSummary *out, GError **error);
+void paleo_run_summary_clear(PaleoRunSummary *summary);
+
+/* Stops the run in progress (async-signal-safe; for SIGINT/SIGTERM handlers). */
+void paleo_run_request_stop(void);
+
+#endif
