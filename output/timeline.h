@@ -88,6 +88,11 @@ typedef struct {
 void paleo_timeline_info(const PaleoTimeline *timeline, PaleoTimelineInfo *info_out);
 void paleo_timeline_lane(const PaleoTimeline *timeline, guint lane, PaleoTimelineLane *out);
 
+/* Releases cairo's and fontconfig's process-wide font caches. Call once, at exit, after
+ * every timeline is freed (no cairo text may be drawn afterwards); it only matters to leak
+ * checkers. */
+void paleo_timeline_release_fonts(void);
+
 /* The fill colours (r, g, b in [0, 1]) of the legend entries. */
 typedef enum {
   PALEO_TIMELINE_FORWARD,

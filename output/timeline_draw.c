@@ -7,6 +7,7 @@
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
 #include <errno.h>
+#include <fontconfig/fontconfig.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -726,4 +727,10 @@ void paleo_timeline_lane(const PaleoTimeline *t, guint lane, PaleoTimelineLane *
 {
   g_assert(lane < t->lanes->len);
   *out = g_array_index(t->lanes, PaleoTimelineLane, lane);
+}
+
+void paleo_timeline_release_fonts(void)
+{
+  cairo_debug_reset_static_data();
+  FcFini();
 }

@@ -116,5 +116,6 @@ int paleo_cmd_timeline(int argc, char **argv)
       !resolve_options(&a, &o, &error) || !draw(argv[1], &o, &error))
     rc = paleo_trace_cli_fail("timeline", error);
   timeline_args_clear(&a);
+  paleo_timeline_release_fonts();
   return rc;
 }

@@ -81,7 +81,7 @@ static void test_chrome_json(void **state)
       else if (!strcmp(name, "process_name"))
         g_hash_table_insert(process_names, GINT_TO_POINTER(pid),
                             g_strdup(json_object_get_string_member(args, "name")));
-      else
+      if (strcmp(name, "thread_name"))
         g_free(key);
       continue;
     }

@@ -261,5 +261,7 @@ int main(void)
     cmocka_unit_test(test_pdf),
     cmocka_unit_test(test_bad_selections),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  int failed = cmocka_run_group_tests(tests, NULL, NULL);
+  paleo_timeline_release_fonts();
+  return failed;
 }
