@@ -25,6 +25,7 @@ struct PaleoEngine {
   uint32_t initialized;    /* entities [0, initialized) have had init */
   uint32_t finished;       /* entities [0, finished) have had finish */
   gboolean started;        /* a run has begun: new entities get init at once */
+  gboolean running;        /* inside paleo_engine_run (which is not re-entrant) */
   PaleoRng **rng_chunks;
   PaleoProgressFn progress;
   void *progress_data;
@@ -200,12 +201,8 @@ static inline void report_progress(PaleoEngine *engine)
   engine->progress(engine, engine->now, engine->events, engine->progress_data);
 }
 
-PaleoStopReason paleo_engine_run(PaleoEngine *engine, const PaleoRunLimits *limits)
+static PaleoStopReason run_loop(PaleoEngine *engine, PaleoTime until, uint64_t max_events)
 {
-  PaleoTime until = limits ? limits->until : PALEO_TIME_MAX;
-  uint64_t max_events = limits && limits->max_events ? limits->max_events : UINT64_MAX;
-  engine->started = TRUE;
-  init_pending_entities(engine);
   for (uint64_t done = 0;; done++) {
     if (engine->stop_requested) {
       engine->stop_requested = 0;
@@ -224,6 +221,19 @@ PaleoStopReason paleo_engine_run(PaleoEngine *engine, const PaleoRunLimits *limi
     dispatch_next(engine);
     report_progress(engine);
   }
+}
+
+PaleoStopReason paleo_engine_run(PaleoEngine *engine, const PaleoRunLimits *limits)
+{
+  g_assert(!engine->running); /* a handler must not call run */
+  PaleoTime until = limits ? limits->until : PALEO_TIME_MAX;
+  uint64_t max_events = limits && limits->max_events ? limits->max_events : UINT64_MAX;
+  engine->running = TRUE;
+  engine->started = TRUE;
+  init_pending_entities(engine);
+  PaleoStopReason reason = run_loop(engine, until, max_events);
+  engine->running = FALSE;
+  return reason;
 }
 
 void paleo_engine_stop(PaleoEngine *engine)

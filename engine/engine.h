@@ -96,7 +96,8 @@ PaleoRng *paleo_engine_rng(PaleoEngine *engine, uint32_t entity);
 void paleo_engine_set_progress(PaleoEngine *engine, PaleoProgressFn fn, void *user_data,
                                uint64_t every_events);
 /* Runs init of every entity (once), then events until a stop condition; finish is run
- * by paleo_engine_finish(). Can be called again to continue after a limit. */
+ * by paleo_engine_finish(). Not re-entrant: a handler must not call it (asserted).
+ * Can be called again to continue after a limit. */
 PaleoStopReason paleo_engine_run(PaleoEngine *engine, const PaleoRunLimits *limits);
 /* Requests the run loop to stop after the current event; async-signal-safe (it only sets
  * a volatile sig_atomic_t). The request is consumed when a run returns
