@@ -442,6 +442,8 @@ gboolean paleo_run_scenario(const PaleoScenario *sc, const PaleoRunOptions *opti
   running_engine = r.engine;
   PaleoStopReason reason = paleo_engine_run(r.engine, NULL);
   running_engine = NULL;
+  /* An empty queue before the last iteration would be a deadlock in the trainer. */
+  g_assert(reason != PALEO_STOP_DONE || paleo_trainer_stats(r.trainer)->iterations_done == sc->training.iterations);
   paleo_engine_finish(r.engine);
   if (r.progress_shown)
     fprintf(stderr, "\n");

@@ -256,6 +256,10 @@ static Instance *instance_get(Sync *s, uint32_t iteration, guint bucket)
   in->cursor = paleo_cursor_new(in->schedule);
   in->msg_start = g_new0(PaleoTime, paleo_schedule_n_messages(in->schedule));
   row[bucket] = in;
+  /* Dedicated parameter servers are always ready; their sends appear in s->ready and go
+   * out with the caller's next start_flows. */
+  for (uint32_t node = s->cfg.workers; node < in->schedule->n_nodes; node++)
+    paleo_cursor_release(in->cursor, node, s->ready);
   return in;
 }
 
