@@ -1,0 +1,49 @@
+/* paleosim-bench-run: wall time and events/s of `paleosim run` at scale.
+ * (a) 1024 workers = 128 hosts x 8 GPUs, ResNet-50, hierarchical all-reduce on a fat-tree,
+ *     flow fidelity, 10 iterations, no trace (target < 30 s);
+ * (b) 16384 workers, analytical fidelity (target < 20 s).
+ * Optional argument: "a" or "b" to run one. */
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/run.h"
+#include "sim/scenario.h"
+
+static const char *case_a =
+  "[workload]\nnet=resnet50\nbatch=64\nppp_comp=0.62\nppp_comm=0.72\n"
+  "[cluster]\ndevice=V100\nworkers=1024\ngpus_per_host=8\ntopology=hierarchical\nfabric=fat-tree\nradix=32\n"
+  "link=eth100\nintra_host_link=nvlink2\nlatency_us=5\nintra_host_latency_us=1\n"
+  "[training]\ncollective=hierarchical\nfidelity=flow\noverlap=true\nbucket_mb=25\niterations=10\n";
+
+static const char *case_b =
+  "[workload]\nnet=resnet50\nbatch=64\nppp_comp=0.62\nppp_comm=0.72\n"
+  "[cluster]\ndevice=V100\nworkers=16384\ngpus_per_host=8\ntopology=hierarchical\n"
+  "link=eth100\nintra_host_link=nvlink2\nlatency_us=5\nintra_host_latency_us=1\n"
+  "[training]\ncollective=hierarchical\nfidelity=analytical\noverlap=true\nbucket_mb=25\niterations=10\n";
+
+static int bench(const char *label, const char *text, double target_s)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PaleoScenario) s = paleo_scenario_load_data(text, label, NULL, &error);
+  PaleoRunSummary sum;
+  if (!s || !paleo_run_scenario(s, NULL, &sum, &error)) {
+    fprintf(stderr, "%s: %s\n", label, error->message);
+    return 1;
+  }
+  printf("%-34s %6u workers  %2u iterations  wall %7.2f s (target < %.0f s)  %10" G_GUINT64_FORMAT
+         " events  %9.0f events/s  %9" G_GUINT64_FORMAT " flows  iteration %.2f ms  speed-up %.0f\n",
+         label, sum.workers, sum.iterations, sum.wall_s, target_s, sum.events, sum.events / sum.wall_s, sum.flows,
+         sum.iteration_mean_ms, sum.speedup);
+  paleo_run_summary_clear(&sum);
+  return 0;
+}
+
+int main(int argc, char **argv)
+{
+  int rc = 0;
+  if (argc < 2 || !strcmp(argv[1], "a"))
+    rc |= bench("(a) flow, hierarchical, fat-tree", case_a, 30);
+  if (argc < 2 || !strcmp(argv[1], "b"))
+    rc |= bench("(b) analytical", case_b, 20);
+  return rc;
+}
