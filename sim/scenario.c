@@ -576,8 +576,13 @@ void paleo_scenario_print_keys(FILE *out, gboolean markdown)
     g_autofree char *choices = k->type == KEY_CHOICE ? choices_text(k->choices) : NULL;
     const char *type = choices ? choices : type_name(k);
     const char *def = k->def ? (*k->def ? k->def : "\"\"") : "(required)";
-    if (markdown)
-      fprintf(out, "| %s | %s | %s | %s | %s | %s |\n", k->group, k->key, type, k->unit, def, k->help);
+    if (markdown) {
+      g_auto(GStrv) parts = g_strsplit(type, "|", -1); /* a bare | would split the cell */
+      g_autofree char *cell = g_strjoinv("\\|", parts);
+      g_auto(GStrv) hparts = g_strsplit(k->help, "|", -1);
+      g_autofree char *help = g_strjoinv("\\|", hparts);
+      fprintf(out, "| %s | %s | %s | %s | %s | %s |\n", k->group, k->key, cell, k->unit, def, help);
+    }
     else if (choices)
       fprintf(out, "%-9s %-22s %-8s %-9s %-10s %s (%s)\n", k->group, k->key, "choice", k->unit, def, k->help, choices);
     else
