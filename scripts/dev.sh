@@ -32,6 +32,7 @@ case "${1:-}" in
     install_deps
     build build -DPALEO_WERROR=ON
     ./build/sim/paleosim predict alex_v2 --device TITAN_X
+    ./build/sim/paleosim run default
     ;;
   test)
     install_deps
