@@ -158,21 +158,29 @@ static gboolean get_int(const PaleoNetFlat *flat, const char *layer, JsonObject 
   return TRUE;
 }
 
-/* "strides": [1, sh, sw, 1]; PALEO reads only the middle two, which must be >= 1. */
+/* A [1, h, w, 1] array ("strides", "ksize"); PALEO reads only the middle two, which must
+ * be >= 1. `what` names the value in the error ("stride", "ksize"). */
+static gboolean parse_hw(const PaleoNetFlat *flat, PaleoLayer *l, JsonObject *obj,
+                         const char *key, const char *what, int64_t *h, int64_t *w,
+                         GError **error)
+{
+  int64_t v[4];
+  if (!get_int_array(flat, l->name, obj, key, 4, 4, v, NULL, error))
+    return FALSE;
+  if (v[1] <= 0 || v[2] <= 0)
+    return fail(error, PALEO_NET_ERROR_INVALID, flat, l->name,
+                "bad %s [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+                "], expected positive height and width",
+                what, v[1], v[2]);
+  *h = v[1];
+  *w = v[2];
+  return TRUE;
+}
+
 static gboolean parse_strides(const PaleoNetFlat *flat, PaleoLayer *l, JsonObject *obj,
                               GError **error)
 {
-  int64_t s[4];
-  if (!get_int_array(flat, l->name, obj, "strides", 4, 4, s, NULL, error))
-    return FALSE;
-  if (s[1] <= 0 || s[2] <= 0)
-    return fail(error, PALEO_NET_ERROR_INVALID, flat, l->name,
-                "bad stride [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
-                "], expected positive height and width strides",
-                s[1], s[2]);
-  l->sh = s[1];
-  l->sw = s[2];
-  return TRUE;
+  return parse_hw(flat, l, obj, "strides", "stride", &l->sh, &l->sw, error);
 }
 
 /* "padding": "SAME", "VALID" or [ph, pw]. */
@@ -239,17 +247,7 @@ static gboolean parse_conv(const PaleoNetFlat *flat, PaleoLayer *l, JsonObject *
 static gboolean parse_ksize(const PaleoNetFlat *flat, PaleoLayer *l, JsonObject *obj,
                             GError **error)
 {
-  int64_t k[4];
-  if (!get_int_array(flat, l->name, obj, "ksize", 4, 4, k, NULL, error))
-    return FALSE;
-  if (k[1] <= 0 || k[2] <= 0)
-    return fail(error, PALEO_NET_ERROR_INVALID, flat, l->name,
-                "ksize [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
-                "] must be positive in height and width",
-                k[1], k[2]);
-  l->kh = k[1];
-  l->kw = k[2];
-  return TRUE;
+  return parse_hw(flat, l, obj, "ksize", "ksize", &l->kh, &l->kw, error);
 }
 
 static gboolean parse_dropout(const PaleoNetFlat *flat, PaleoLayer *l, JsonObject *obj,
