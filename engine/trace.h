@@ -8,7 +8,7 @@
 #include <glib.h>
 #include <stdint.h>
 
-#define PALEO_TRACE_SCHEMA_VERSION 1
+#define PALEO_TRACE_SCHEMA_VERSION 2
 
 /* What a run records, from least to most. */
 typedef enum {
@@ -83,7 +83,8 @@ typedef struct {
   uint32_t worker;
   uint32_t iteration;
   uint64_t start_ns, end_ns;
-  uint64_t wait_ns;   /* time blocked on others (barrier, collective partners) */
+  uint64_t wait_ns;   /* time blocked on others (barrier, collective partners, ssp bound) */
+  double slowdown;    /* this iteration's compute time / its nominal time (1 = none) */
 } PaleoIterationRecord;
 
 typedef struct {
@@ -97,8 +98,8 @@ typedef struct {
   uint32_t server;
   uint32_t worker;
   uint32_t iteration;
-  uint32_t staleness; /* updates applied between the worker's pull and its push */
-  uint64_t time_ns;
+  uint32_t staleness; /* updates the server applied between the worker's pull and its push */
+  uint64_t time_ns;   /* when the server finished applying the update */
 } PaleoPsUpdateRecord;
 
 typedef struct PaleoTraceSink PaleoTraceSink;

@@ -41,7 +41,7 @@ typedef struct {
   GError *sink_error;
   PaleoTrainer *trainer;
   uint32_t *worker_nodes, *server_nodes;
-  double *slowdown;
+  PaleoStragglerModel *stragglers;
   gint64 wall_start_us;
   gboolean progress_shown;
 } Run;
@@ -64,7 +64,7 @@ static void run_clear(Run *r)
     paleo_catalog_free(r->catalog);
   g_free(r->worker_nodes);
   g_free(r->server_nodes);
-  g_free(r->slowdown);
+  paleo_straggler_model_free(r->stragglers);
 }
 
 /* Re-labels an error from another module as bad scenario input naming section.key. */
@@ -132,6 +132,46 @@ static double bytes_per_s(const PaleoLink *l, double ppp_comm)
   return l->gbps * 1e9 / 8 * ppp_comm;
 }
 
+/* Gradients go through parameter servers: every strategy but sync, and sync with ps. */
+static gboolean uses_ps(const PaleoScenario *sc)
+{
+  return sc->training.strategy != PALEO_STRATEGY_SYNC || sc->training.collective == PALEO_COLLECTIVE_PS;
+}
+
+/* The links a [stragglers] degrade_link target names: a link, or every link of a node. */
+static GArray *degrade_targets(const PaleoTopology *topo, const char *target)
+{
+  GArray *links = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+  int64_t node = paleo_topology_find_node(topo, target);
+  for (uint32_t i = 0; i < paleo_topology_n_links(topo); i++) {
+    const PaleoTopoLink *l = paleo_topology_link(topo, i);
+    if (!strcmp(l->name, target) || (node >= 0 && (l->src == (uint32_t)node || l->dst == (uint32_t)node)))
+      g_array_append_val(links, i);
+  }
+  return links;
+}
+
+static gboolean schedule_degradations(Run *r, GError **error)
+{
+  const GArray *dg = r->sc->stragglers.degrades;
+  for (guint i = 0; dg && i < dg->len; i++) {
+    const PaleoLinkDegrade *d = &g_array_index(dg, PaleoLinkDegrade, i);
+    g_autoptr(GArray) links = degrade_targets(r->topo, d->target);
+    if (!links->len) {
+      paleo_scenario_set_error(r->sc, error, PALEO_SCENARIO_ERROR_UNKNOWN, "stragglers", "degrade_link",
+                               "no link or node named '%s' in the topology (links are named like 'w0->sw0', nodes like "
+                               "'w0', 'host1', 'ps0')", d->target);
+      return FALSE;
+    }
+    for (guint k = 0; k < links->len; k++) {
+      uint32_t id = g_array_index(links, uint32_t, k);
+      double bw = paleo_topology_link(r->topo, id)->bw_bytes_per_s * d->factor;
+      paleo_network_schedule_link_bandwidth(r->network, (PaleoTime)llround(d->at_ms * 1e6), id, bw);
+    }
+  }
+  return TRUE;
+}
+
 static gboolean build_topology(Run *r, GError **error)
 {
   const PaleoScenario *sc = r->sc;
@@ -156,7 +196,7 @@ static gboolean build_topology(Run *r, GError **error)
   p.intra_latency_ns = (uint64_t)llround(sc->cluster.intra_host_latency_us * 1000);
   p.oversubscription = sc->cluster.oversubscription;
   p.radix = (uint32_t)sc->cluster.radix;
-  gboolean dedicated = sc->training.collective == PALEO_COLLECTIVE_PS && sc->cluster.ps_placement == PALEO_PS_DEDICATED;
+  gboolean dedicated = uses_ps(sc) && sc->cluster.ps_placement == PALEO_PS_DEDICATED;
   p.ps_count = dedicated ? (uint32_t)sc->cluster.ps_count : 0;
   if (*sc->cluster.dims) {
     int64_t d[3] = {0, 0, 0};
@@ -187,7 +227,7 @@ static gboolean build_topology(Run *r, GError **error)
       r->server_nodes[j] = paleo_topology_ps_node(r->topo, j);
   }
   r->network = paleo_network_new(r->engine, r->topo, PALEO_NET_FLOW);
-  return TRUE;
+  return schedule_degradations(r, error);
 }
 
 /* ---- trace ---- */
@@ -317,26 +357,94 @@ static void summarize_links(Run *r, PaleoRunSummary *out, double makespan_s)
   g_array_free(all, TRUE);
 }
 
+/* Iteration time statistics: sync and backup from the global iteration ends, async-ps
+ * and ssp from every worker iteration. */
+static void summarize_iterations(const PaleoTrainStats *st, gboolean global, PaleoRunSummary *out)
+{
+  uint32_t I = st->iterations_done;
+  guint n = global ? I : st->worker_iteration_ns->len;
+  if (!n)
+    return;
+  g_autofree double *d = g_new(double, n);
+  double sum = 0;
+  for (guint i = 0; i < n; i++) {
+    d[i] = global ? (st->iteration_end_ns[i] - (i ? st->iteration_end_ns[i - 1] : 0)) / 1e6
+                  : g_array_index(st->worker_iteration_ns, uint64_t, i) / 1e6;
+    sum += d[i];
+  }
+  qsort(d, n, sizeof(double), double_cmp);
+  out->iteration_mean_ms = sum / n;
+  out->iteration_p50_ms = percentile(d, n, 0.5);
+  out->iteration_p99_ms = percentile(d, n, 0.99);
+}
+
+/* Nearest-rank percentile of a histogram of counts per value. */
+static double histogram_percentile(const GArray *hist, uint64_t total, double q)
+{
+  uint64_t rank = (uint64_t)ceil(q * (double)total), seen = 0;
+  for (guint v = 0; v < hist->len; v++) {
+    seen += g_array_index(hist, uint64_t, v);
+    if (seen >= MAX(rank, 1))
+      return v;
+  }
+  return hist->len ? hist->len - 1 : 0;
+}
+
+static void summarize_staleness(const PaleoTrainStats *st, PaleoRunSummary *out)
+{
+  uint64_t total = 0;
+  double sum = 0;
+  for (guint v = 0; v < st->staleness->len; v++) {
+    uint64_t c = g_array_index(st->staleness, uint64_t, v);
+    total += c;
+    sum += (double)c * v;
+    if (c)
+      out->staleness.max = v;
+  }
+  if (!total)
+    return;
+  out->staleness.mean = sum / (double)total;
+  out->staleness.p50 = histogram_percentile(st->staleness, total, 0.5);
+  out->staleness.p99 = histogram_percentile(st->staleness, total, 0.99);
+}
+
+static void summarize_workers(const PaleoTrainStats *st, PaleoRunSummary *out)
+{
+  for (uint32_t w = 0; w < st->workers; w++) {
+    PaleoRunWorker rw = {w, st->nominal_ns[w] ? (double)st->compute_ns[w] / (double)st->nominal_ns[w] : 1.0,
+                         st->worker_iterations[w],
+                         st->failed_at_ns[w] == PALEO_NEVER_NS ? -1.0 : st->failed_at_ns[w] / 1e6};
+    g_array_append_val(out->workers_detail, rw);
+  }
+}
+
 static void summarize(Run *r, PaleoRunSummary *out, int64_t bpw)
 {
   const PaleoScenario *sc = r->sc;
   const PaleoTrainStats *st = paleo_trainer_stats(r->trainer);
   uint32_t N = st->workers, I = st->iterations_done;
+  gboolean sync = sc->training.strategy == PALEO_STRATEGY_SYNC;
+  gboolean async = !sync && sc->training.strategy != PALEO_STRATEGY_BACKUP;
   out->iterations = I;
   out->buckets = st->n_buckets;
   out->flows = st->flows;
   out->events = paleo_engine_events_processed(r->engine);
-  if (I) {
-    g_autofree double *d = g_new(double, I);
-    for (uint32_t i = 0; i < I; i++)
-      d[i] = (st->iteration_end_ns[i] - (i ? st->iteration_end_ns[i - 1] : 0)) / 1e6;
-    qsort(d, I, sizeof(double), double_cmp);
-    out->iteration_mean_ms = st->makespan_ns / 1e6 / I;
-    out->iteration_p50_ms = percentile(d, I, 0.5);
-    out->iteration_p99_ms = percentile(d, I, 0.99);
-    double samples = (double)paleo_train_effective_batch(sc->workload.scaling, sc->workload.batch, N);
-    out->throughput_samples_per_s = samples / (out->iteration_mean_ms / 1e3);
-    out->speedup = paleo_train_speedup(sc->workload.scaling, N, out->one_worker_ms, out->iteration_mean_ms);
+  out->updates = st->updates;
+  out->dropped_gradients = st->dropped_gradients;
+  out->has_staleness = async;
+  summarize_staleness(st, out);
+  summarize_workers(st, out);
+  summarize_iterations(st, !async, out);
+  double makespan_s = st->makespan_ns / 1e9;
+  if (st->updates && makespan_s > 0) {
+    double samples = sync ? (double)paleo_train_effective_batch(sc->workload.scaling, sc->workload.batch, N)
+                          : (double)st->gradients_per_update * (double)bpw;
+    out->updates_per_s = st->updates / makespan_s;
+    out->throughput_samples_per_s = samples * out->updates_per_s;
+    if (sync)
+      out->speedup = paleo_train_speedup(sc->workload.scaling, N, out->one_worker_ms, st->makespan_ns / 1e6 / I);
+    else /* against one worker training alone, in samples/s */
+      out->speedup = out->throughput_samples_per_s * out->one_worker_ms / 1e3 / (double)sc->workload.batch;
   }
   double comp = 0, comm = 0, hidden = 0, exposed = 0, wait = 0;
   for (uint32_t w = 0; w < N; w++) {
@@ -346,7 +454,8 @@ static void summarize(Run *r, PaleoRunSummary *out, int64_t bpw)
     exposed += st->exposed_ns[w];
     wait += st->wait_ns[w];
   }
-  double per = I ? 1e6 * N * I : 1;
+  /* per worker iteration: sync/backup N x I of them, async-ps/ssp every one finished */
+  double per = 1e6 * (async ? MAX(st->worker_iteration_ns->len, 1) : (I ? (double)N * I : 1));
   out->compute_ms = comp / per;
   out->comm_ms = comm / per;
   out->comm_exposed_ms = exposed / per;
@@ -362,9 +471,7 @@ static PaleoTrainConfig train_config(Run *r)
 {
   const PaleoScenario *sc = r->sc;
   uint32_t N = (uint32_t)sc->cluster.workers;
-  r->slowdown = g_new(double, N);
-  for (uint32_t w = 0; w < N; w++)
-    r->slowdown[w] = paleo_scenario_slowdown(sc, w);
+  r->stragglers = paleo_scenario_straggler_model(sc);
   return (PaleoTrainConfig){
     .workers = N,
     .iterations = (uint32_t)sc->training.iterations,
@@ -376,7 +483,10 @@ static PaleoTrainConfig train_config(Run *r)
     .ps_dedicated = sc->cluster.ps_placement == PALEO_PS_DEDICATED,
     .gpus_per_host = (uint32_t)sc->cluster.gpus_per_host,
     .links = {&r->link, &r->intra_link, sc->workload.ppp_comm, TRUE},
-    .slowdown = r->slowdown,
+    .ps_link = &r->ps_link,
+    .ssp_bound = (uint32_t)sc->training.ssp_bound,
+    .backup_workers = (uint32_t)sc->training.backup_workers,
+    .stragglers = r->stragglers,
     .worker_nodes = r->worker_nodes,
     .server_nodes = r->server_nodes,
     .sink = r->sink,
@@ -399,7 +509,7 @@ static double one_worker_ms(Run *r, const PaleoTrainConfig *cfg)
   return t;
 }
 
-static gboolean finish_trace(Run *r, PaleoStopReason reason, GError **error)
+static gboolean finish_trace(Run *r, gboolean interrupted, GError **error)
 {
   if (!r->sink)
     return TRUE;
@@ -412,7 +522,7 @@ static gboolean finish_trace(Run *r, PaleoStopReason reason, GError **error)
     g_error_free(e);
     return FALSE;
   }
-  return paleo_trace_sink_close(r->sink, reason == PALEO_STOP_REQUESTED ? "interrupted" : "complete", error);
+  return paleo_trace_sink_close(r->sink, interrupted ? "interrupted" : "complete", error);
 }
 
 gboolean paleo_run_scenario(const PaleoScenario *sc, const PaleoRunOptions *options, PaleoRunSummary *out,
@@ -420,6 +530,8 @@ gboolean paleo_run_scenario(const PaleoScenario *sc, const PaleoRunOptions *opti
 {
   memset(out, 0, sizeof(*out));
   out->links = g_array_new(FALSE, FALSE, sizeof(PaleoRunLink));
+  out->workers_detail = g_array_new(FALSE, FALSE, sizeof(PaleoRunWorker));
+  out->strategy = paleo_strategy_names[sc->training.strategy];
   out->workers = (uint32_t)sc->cluster.workers;
   Run r = {.sc = sc, .wall_start_us = g_get_monotonic_time()};
   int64_t bpw = paleo_train_batch_per_worker(sc->workload.scaling, sc->workload.batch, out->workers);
@@ -442,15 +554,20 @@ gboolean paleo_run_scenario(const PaleoScenario *sc, const PaleoRunOptions *opti
   running_engine = r.engine;
   PaleoStopReason reason = paleo_engine_run(r.engine, NULL);
   running_engine = NULL;
-  /* An empty queue before the last iteration would be a deadlock in the trainer. */
-  g_assert(reason != PALEO_STOP_DONE || paleo_trainer_stats(r.trainer)->iterations_done == sc->training.iterations);
+  /* An empty queue before the target is a failed worker blocking the others (anything
+   * else would be a deadlock in the trainer). */
+  const PaleoTrainStats *st = paleo_trainer_stats(r.trainer);
+  out->stalled = reason == PALEO_STOP_DONE && !st->complete;
+  g_assert(!out->stalled || paleo_straggler_any_failure(r.stragglers));
+  out->stalled_at_ms = paleo_engine_now(r.engine) / 1e6;
   paleo_engine_finish(r.engine);
   if (r.progress_shown)
     fprintf(stderr, "\n");
   if (r.network)
     paleo_network_flush_usage(r.network);
-  out->interrupted = reason == PALEO_STOP_REQUESTED && !r.sink_error && paleo_trainer_trace_status(r.trainer, NULL);
-  ok = finish_trace(&r, reason, error);
+  out->interrupted = reason == PALEO_STOP_REQUESTED && !st->complete && !r.sink_error &&
+                     paleo_trainer_trace_status(r.trainer, NULL);
+  ok = finish_trace(&r, reason == PALEO_STOP_REQUESTED && !st->complete, error);
   summarize(&r, out, bpw);
   out->wall_s = (g_get_monotonic_time() - r.wall_start_us) / 1e6;
   run_clear(&r);
@@ -459,6 +576,9 @@ gboolean paleo_run_scenario(const PaleoScenario *sc, const PaleoRunOptions *opti
 
 void paleo_run_summary_clear(PaleoRunSummary *s)
 {
+  if (s->workers_detail)
+    g_array_free(s->workers_detail, TRUE);
+  s->workers_detail = NULL;
   if (!s->links)
     return;
   for (guint i = 0; i < s->links->len; i++)

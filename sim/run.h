@@ -15,11 +15,30 @@ typedef struct {
 } PaleoRunLink;
 
 typedef struct {
+  uint32_t id;
+  double slowdown;              /* compute time / the same compute at factor 1 without pauses */
+  uint32_t iterations;          /* iterations completed */
+  double failed_at_ms;          /* < 0: did not fail */
+} PaleoRunWorker;
+
+typedef struct {
+  const char *strategy;         /* registry name: sync, async-ps, ssp, backup (static) */
   uint32_t workers;
   int64_t batch_per_worker;
-  uint32_t iterations;          /* completed by every worker */
-  double iteration_mean_ms, iteration_p50_ms, iteration_p99_ms;
-  double throughput_samples_per_s;
+  uint32_t iterations;          /* completed by every worker (async-ps, ssp: every live one) */
+  double iteration_mean_ms, iteration_p50_ms, iteration_p99_ms; /* sync, backup: global
+                                   iterations; async-ps, ssp: every worker iteration */
+  double throughput_samples_per_s; /* samples whose gradient was applied / makespan */
+  uint64_t updates;             /* model updates applied */
+  double updates_per_s;
+  gboolean has_staleness;       /* async-ps, ssp */
+  struct {
+    double mean, p50, p99, max; /* nearest-rank percentiles over every applied update */
+  } staleness;
+  uint64_t dropped_gradients;   /* backup */
+  GArray *workers_detail;       /* of PaleoRunWorker, one per worker */
+  gboolean stalled;             /* a failed worker stopped sync/backup before the target */
+  double stalled_at_ms;         /* simulated time of the last event */
   double one_worker_ms;         /* the 1-worker iteration the speed-up compares with */
   double speedup;               /* weak: N T1 / TN; strong: T1 / TN */
   double compute_ms;            /* per worker per iteration, mean over workers */

@@ -1,6 +1,8 @@
-/* The registry of training strategies and the trainer functions every strategy shares. */
+/* The registry of training strategies and the trainer functions every strategy shares:
+ * statistics, straggler draws and compute durations, trace records. */
 #include "workloads/train.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "workloads/train_int.h"
@@ -8,6 +10,12 @@
 const PaleoStrategy paleo_strategies[] = {
   {"sync", "synchronous data parallel: forward, backward with bucketed gradient all-reduce, update",
    paleo_train_sync_new},
+  {"async-ps", "asynchronous SGD: every worker pushes to the sharded parameter servers and pulls fresh weights, no barrier",
+   paleo_train_async_ps_new},
+  {"ssp", "stale-synchronous parallel: async-ps, but no worker runs more than ssp_bound iterations ahead of the slowest",
+   paleo_train_ssp_new},
+  {"backup", "synchronous through the parameter servers with backup workers: an update takes the first workers - b gradients",
+   paleo_train_backup_new},
   {NULL, NULL, NULL},
 };
 
@@ -32,25 +40,112 @@ gboolean paleo_trainer_trace_status(const PaleoTrainer *trainer, GError **error)
   return FALSE;
 }
 
-void paleo_train_stats_init(PaleoTrainStats *st, uint32_t workers, uint32_t iterations)
+static void stats_init(PaleoTrainStats *st, uint32_t workers, uint32_t iterations)
 {
   st->workers = workers;
   st->iteration_end_ns = g_new0(uint64_t, iterations);
+  st->worker_iteration_ns = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+  st->staleness = g_array_new(FALSE, TRUE, sizeof(uint64_t));
   st->compute_ns = g_new0(uint64_t, workers);
   st->comm_ns = g_new0(uint64_t, workers);
   st->hidden_ns = g_new0(uint64_t, workers);
   st->exposed_ns = g_new0(uint64_t, workers);
   st->wait_ns = g_new0(uint64_t, workers);
+  st->worker_iterations = g_new0(uint32_t, workers);
+  st->nominal_ns = g_new0(uint64_t, workers);
+  st->failed_at_ns = g_new(uint64_t, workers);
+  for (uint32_t w = 0; w < workers; w++)
+    st->failed_at_ns[w] = PALEO_NEVER_NS;
 }
 
 static void stats_clear(PaleoTrainStats *st)
 {
   g_free(st->iteration_end_ns);
+  g_array_free(st->worker_iteration_ns, TRUE);
+  g_array_free(st->staleness, TRUE);
   g_free(st->compute_ns);
   g_free(st->comm_ns);
   g_free(st->hidden_ns);
   g_free(st->exposed_ns);
   g_free(st->wait_ns);
+  g_free(st->worker_iterations);
+  g_free(st->nominal_ns);
+  g_free(st->failed_at_ns);
+}
+
+void paleo_trainer_init(PaleoTrainer *t, const char *strategy, PaleoEngine *engine, const PaleoTrainCosts *costs,
+                        const PaleoTrainConfig *config)
+{
+  t->strategy = paleo_strategy_find(strategy);
+  g_assert(t->strategy);
+  t->engine = engine;
+  t->sink = config->sink;
+  t->costs = costs;
+  if (config->stragglers) {
+    g_assert(config->stragglers->workers == config->workers);
+    t->stragglers = config->stragglers;
+  } else
+    t->stragglers = t->own_stragglers = paleo_straggler_model_new(config->workers);
+  t->noise = g_new(PaleoRng, config->workers);
+  for (uint32_t w = 0; w < config->workers; w++)
+    paleo_straggler_rng_init(&t->noise[w], paleo_engine_seed(engine), w);
+  stats_init(&t->stats, config->workers, config->iterations);
+}
+
+gboolean paleo_trainer_tracing(const PaleoTrainer *t, PaleoTraceLevel level)
+{
+  return t->sink && t->sink->level >= level;
+}
+
+double paleo_trainer_draw_factor(PaleoTrainer *t, uint32_t worker)
+{
+  return paleo_straggler_draw(t->stragglers, worker, &t->noise[worker]);
+}
+
+uint64_t paleo_trainer_scaled(uint64_t ns, double factor)
+{
+  return factor == 1.0 ? ns : (uint64_t)llround((double)ns * factor);
+}
+
+PaleoTime paleo_trainer_compute_end(const PaleoTrainer *t, uint32_t worker, double factor, PaleoTime start,
+                                    uint64_t nominal_ns)
+{
+  return paleo_straggler_end_ns(t->stragglers, worker, start, paleo_trainer_scaled(nominal_ns, factor));
+}
+
+void paleo_trainer_trace_layers(PaleoTrainer *t, uint32_t worker, uint32_t iteration, double factor, PaleoPhase phase,
+                                guint lo, guint hi, PaleoTime start, PaleoTime until)
+{
+  if (!paleo_trainer_tracing(t, PALEO_TRACE_LEVEL_TASKS))
+    return;
+  const uint64_t *d = phase == PALEO_PHASE_FWD ? t->costs->fwd_ns : t->costs->bwd_ns;
+  uint64_t cum = 0;
+  for (guint k = 0; k <= hi - lo && t->sink; k++) {
+    guint layer = phase == PALEO_PHASE_FWD ? lo + k : hi - k;
+    PaleoTime a = paleo_trainer_compute_end(t, worker, factor, start, cum);
+    if (a >= until && (d[layer] || a > until))
+      return;
+    cum += d[layer];
+    PaleoTime b = MIN(paleo_trainer_compute_end(t, worker, factor, start, cum), until);
+    PaleoTaskRecord r = {worker, iteration, layer, phase, a, b};
+    paleo_trainer_trace(t, t->sink->ops->task(t->sink, &r, &t->trace_error));
+  }
+}
+
+void paleo_trainer_trace_iteration(PaleoTrainer *t, uint32_t worker, uint32_t iteration, PaleoTime start,
+                                   PaleoTime end, uint64_t wait_ns, double slowdown)
+{
+  if (!t->sink)
+    return;
+  PaleoIterationRecord r = {worker, iteration, start, end, wait_ns, slowdown};
+  paleo_trainer_trace(t, t->sink->ops->iteration(t->sink, &r, &t->trace_error));
+}
+
+void paleo_trainer_complete(PaleoTrainer *t, gboolean stop)
+{
+  t->stats.complete = TRUE;
+  if (stop)
+    paleo_engine_stop(t->engine);
 }
 
 gboolean paleo_trainer_trace(PaleoTrainer *t, gboolean ok)
@@ -70,6 +165,8 @@ void paleo_trainer_free(PaleoTrainer *trainer)
   if (trainer->free)
     trainer->free(trainer);
   stats_clear(&trainer->stats);
+  paleo_straggler_model_free(trainer->own_stragglers);
+  g_free(trainer->noise);
   g_clear_error(&trainer->trace_error);
   g_free(trainer);
 }

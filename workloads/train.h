@@ -1,7 +1,8 @@
-/* Training strategies on the engine: a registry of strategies (sync today; async-ps, ssp
- * and backup workers plug in here), the configuration they share, and the statistics they
- * report. A trainer registers its entities on an engine; the caller runs the engine and
- * then reads the statistics. */
+/* Training strategies on the engine: a registry of strategies (sync, async-ps, ssp,
+ * backup), the configuration they share, and the statistics they report. A trainer
+ * registers its entities on an engine; the caller runs the engine and then reads the
+ * statistics. A trainer that reaches its target before the queue drains (async-ps and
+ * ssp stop at the target number of updates) stops the engine and sets stats.complete. */
 #ifndef PALEO_TRAIN_H
 #define PALEO_TRAIN_H
 
@@ -12,6 +13,7 @@
 #include "engine/trace.h"
 #include "topology/network.h"
 #include "workloads/collective.h"
+#include "workloads/straggler.h"
 #include "workloads/train_costs.h"
 
 typedef struct {
@@ -25,7 +27,10 @@ typedef struct {
   gboolean ps_dedicated;       /* ps: servers are their own nodes */
   uint32_t gpus_per_host;      /* hierarchical: G, N a multiple of G */
   PaleoCollectiveLinks links;  /* analytical fidelity: closed-form links */
-  const double *slowdown;      /* per worker compute multiplier; NULL = all 1 (copied) */
+  const PaleoLink *ps_link;    /* analytical, dedicated servers: their NIC (NULL = links.link) */
+  uint32_t ssp_bound;          /* ssp: s, how many iterations ahead of the slowest a worker may be */
+  uint32_t backup_workers;     /* backup: b < workers; an update takes the first workers - b gradients */
+  const PaleoStragglerModel *stragglers; /* NULL = none; not copied: must outlive the trainer */
   const uint32_t *worker_nodes; /* flow: topology node of each worker (copied) */
   const uint32_t *server_nodes; /* flow with dedicated ps: node of each server (copied) */
   PaleoTraceSink *sink;        /* NULL = no trace; not owned */
@@ -34,9 +39,20 @@ typedef struct {
 /* What a run measured. Per-worker arrays have `workers` entries; times are ns. */
 typedef struct {
   uint32_t workers;
-  uint32_t iterations_done;     /* iterations every worker completed */
-  PaleoTime makespan_ns;        /* end of the last completed iteration */
-  uint64_t *iteration_end_ns;   /* per iteration: when its last worker finished */
+  gboolean complete;            /* the target was reached (iterations, or updates for async) */
+  uint32_t iterations_done;     /* sync, backup: global iterations done; async-ps, ssp:
+                                   iterations every live worker completed */
+  PaleoTime makespan_ns;        /* sync, backup: end of the last completed iteration;
+                                   async-ps, ssp: when the last counted update was applied */
+  uint64_t *iteration_end_ns;   /* sync, backup, per iteration: when it ended (else unused) */
+  GArray *worker_iteration_ns;  /* async-ps, ssp: every worker iteration's duration (uint64_t) */
+  uint64_t updates;             /* updates applied to the model (sync, backup: = iterations) */
+  uint32_t gradients_per_update; /* sync: N; backup: N - b; async-ps, ssp: 1 */
+  uint64_t dropped_gradients;   /* backup: gradients computed (or being computed) and not used */
+  GArray *staleness;            /* async-ps, ssp: uint64_t count of updates per staleness value */
+  uint32_t *worker_iterations;  /* per worker: iterations completed */
+  uint64_t *nominal_ns;         /* per worker: the compute of compute_ns at factor 1, no pauses */
+  uint64_t *failed_at_ns;       /* per worker: when it failed; PALEO_NEVER_NS = did not */
   uint64_t *compute_ns;         /* per worker: forward + backward + update */
   uint64_t *comm_ns;            /* per worker: time with own messages in flight */
   uint64_t *hidden_ns;          /* per worker: part of comm_ns under backward compute */
@@ -72,6 +88,18 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoTrainer, paleo_trainer_free)
 /* The synchronous data-parallel trainer (also reachable as registry entry "sync"). */
 PaleoTrainer *paleo_train_sync_new(PaleoEngine *engine, PaleoNetwork *network, const PaleoTrainCosts *costs,
                                    const PaleoTrainConfig *config);
+
+/* The parameter-server strategies (workloads/train_ps.c). Each worker computes forward and
+ * backward, pushes its gradient to the k servers (shard j: bytes j S / k .. (j+1) S / k),
+ * each server applies the update on arrival, in arrival order (cost: the cost model's
+ * update time x shard / S), and sends the fresh shard back; the worker's iteration ends
+ * when every shard is back. async-ps and ssp stop at workers x iterations updates. */
+PaleoTrainer *paleo_train_async_ps_new(PaleoEngine *engine, PaleoNetwork *network, const PaleoTrainCosts *costs,
+                                       const PaleoTrainConfig *config);
+PaleoTrainer *paleo_train_ssp_new(PaleoEngine *engine, PaleoNetwork *network, const PaleoTrainCosts *costs,
+                                  const PaleoTrainConfig *config);
+PaleoTrainer *paleo_train_backup_new(PaleoEngine *engine, PaleoNetwork *network, const PaleoTrainCosts *costs,
+                                     const PaleoTrainConfig *config);
 
 /* Gradient buckets as the sync trainer forms them: walking layers from the last, a bucket
  * closes once it holds >= bucket_bytes (PyTorch DDP); with overlap off, one bucket. Writes

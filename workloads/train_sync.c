@@ -16,7 +16,12 @@
  * Accounting per worker: compute (its own tasks), comm (time with one of its messages in
  * flight; analytical: the collective's duration), hidden (comm during backward), exposed
  * (comm after backward, before the update), wait (after backward with nothing in flight:
- * blocked on other workers). */
+ * blocked on other workers).
+ *
+ * Stragglers: each iteration draws the worker's compute factor (workloads/straggler.h)
+ * and every compute run is stretched by the worker's pauses. A failed worker does
+ * nothing more and sends nothing more, so the others block at the next collective: the
+ * queue drains before the target and the caller reports the stall. */
 #include "workloads/train.h"
 
 #include <math.h>
@@ -24,14 +29,16 @@
 
 #include "workloads/train_int.h"
 
-enum { EV_START, EV_FWD_DONE, EV_BWD_DONE, EV_UPDATE_DONE, EV_COLLECTIVE_DONE };
+enum { EV_START, EV_FWD_DONE, EV_BWD_DONE, EV_UPDATE_DONE, EV_COLLECTIVE_DONE, EV_FAIL };
 
 typedef struct Sync Sync;
 
 typedef struct {
   Sync *sync;
   uint32_t rank;
-  double factor;          /* compute slowdown */
+  double factor;          /* compute factor of this iteration */
+  uint64_t iter_compute, iter_nominal; /* compute of this iteration: actual, at factor 1 */
+  gboolean failed;
   uint32_t iteration;
   guint produced;         /* buckets whose backward is done (this iteration) */
   guint released;         /* buckets whose collective the worker entered */
@@ -107,40 +114,29 @@ static PaleoTime now_ns(Sync *s)
   return paleo_engine_now(s->base.engine);
 }
 
-static uint64_t scaled(uint64_t ns, double f)
-{
-  return f == 1.0 ? ns : (uint64_t)llround((double)ns * f);
-}
-
 static gboolean tracing(Sync *s, PaleoTraceLevel level)
 {
-  return s->base.sink && s->base.sink->level >= level;
+  return paleo_trainer_tracing(&s->base, level);
 }
 
-static void trace_task(Sync *s, const Worker *w, guint layer, PaleoPhase phase, PaleoTime start, PaleoTime end)
+/* Runs `nominal_ns` of the worker's compute from now, for layers lo..hi of `phase`
+ * (update: lo = hi = UINT32_MAX), and schedules `kind` at its end. */
+static void compute(Sync *s, Worker *w, PaleoPhase phase, guint lo, guint hi, uint64_t nominal_ns, uint32_t kind,
+                    uint64_t arg)
 {
-  PaleoTaskRecord r = {w->rank, w->iteration, layer, phase, start, end};
-  paleo_trainer_trace(&s->base, s->base.sink->ops->task(s->base.sink, &r, &s->base.trace_error));
-}
-
-/* Records layers [lo, hi] (walked up or down) of one compute event starting at `start`. */
-static void trace_layers(Sync *s, const Worker *w, PaleoPhase phase, guint lo, guint hi, PaleoTime start)
-{
-  if (!tracing(s, PALEO_TRACE_LEVEL_TASKS))
-    return;
-  const uint64_t *d = phase == PALEO_PHASE_FWD ? s->costs->fwd_ns : s->costs->bwd_ns;
-  uint64_t cum = 0;
-  for (guint k = 0; k <= hi - lo && s->base.sink; k++) {
-    guint layer = phase == PALEO_PHASE_FWD ? lo + k : hi - k;
-    PaleoTime a = start + scaled(cum, w->factor);
-    cum += d[layer];
-    trace_task(s, w, layer, phase, a, start + scaled(cum, w->factor));
+  PaleoTime now = now_ns(s);
+  PaleoTime end = paleo_trainer_compute_end(&s->base, w->rank, w->factor, now, nominal_ns);
+  s->base.stats.compute_ns[w->rank] += end - now;
+  s->base.stats.nominal_ns[w->rank] += nominal_ns;
+  w->iter_compute += end - now;
+  w->iter_nominal += nominal_ns;
+  if (phase != PALEO_PHASE_UPDATE)
+    paleo_trainer_trace_layers(&s->base, w->rank, w->iteration, w->factor, phase, lo, hi, now, end);
+  else if (tracing(s, PALEO_TRACE_LEVEL_TASKS)) {
+    PaleoTaskRecord r = {w->rank, w->iteration, UINT32_MAX, PALEO_PHASE_UPDATE, now, end};
+    paleo_trainer_trace(&s->base, s->base.sink->ops->task(s->base.sink, &r, &s->base.trace_error));
   }
-}
-
-static void schedule_worker(Sync *s, Worker *w, uint64_t after_ns, uint32_t kind, uint64_t arg)
-{
-  paleo_engine_schedule(s->base.engine, now_ns(s) + after_ns, s->first_entity + w->rank, kind, arg, NULL);
+  paleo_engine_schedule(s->base.engine, end, s->first_entity + w->rank, kind, arg, NULL);
 }
 
 /* ---- communication accounting ---- */
@@ -176,10 +172,9 @@ static void start_iteration(Sync *s, Worker *w)
   w->produced = w->released = w->comm_done = 0;
   w->bwd_done = w->updating = FALSE;
   w->iter_exposed = w->iter_wait = 0;
-  uint64_t d = scaled(s->fwd_ns, w->factor);
-  s->base.stats.compute_ns[w->rank] += d;
-  trace_layers(s, w, PALEO_PHASE_FWD, 0, s->costs->n_layers - 1, w->iter_start);
-  schedule_worker(s, w, d, EV_FWD_DONE, 0);
+  w->iter_compute = w->iter_nominal = 0;
+  w->factor = paleo_trainer_draw_factor(&s->base, w->rank);
+  compute(s, w, PALEO_PHASE_FWD, 0, s->costs->n_layers - 1, s->fwd_ns, EV_FWD_DONE, 0);
 }
 
 /* Backward segment `seg` covers layers [first(seg), first(seg - 1) - 1], walked down. */
@@ -187,10 +182,7 @@ static void start_segment(Sync *s, Worker *w, guint seg)
 {
   guint lo = s->n_buckets ? s->bucket_first[seg] : 0;
   guint hi = seg == 0 ? s->costs->n_layers - 1 : s->bucket_first[seg - 1] - 1;
-  uint64_t d = scaled(s->seg_ns[seg], w->factor);
-  s->base.stats.compute_ns[w->rank] += d;
-  trace_layers(s, w, PALEO_PHASE_BWD, lo, hi, now_ns(s));
-  schedule_worker(s, w, d, EV_BWD_DONE, seg);
+  compute(s, w, PALEO_PHASE_BWD, lo, hi, s->seg_ns[seg], EV_BWD_DONE, seg);
 }
 
 static void start_update(Sync *s, Worker *w)
@@ -201,25 +193,22 @@ static void start_update(Sync *s, Worker *w)
   w->updating = TRUE;
   w->iter_wait = idle - w->iter_exposed;
   s->base.stats.wait_ns[w->rank] += w->iter_wait;
-  uint64_t d = scaled(s->costs->update_ns, w->factor);
-  s->base.stats.compute_ns[w->rank] += d;
-  if (tracing(s, PALEO_TRACE_LEVEL_TASKS))
-    trace_task(s, w, UINT32_MAX, PALEO_PHASE_UPDATE, now, now + d);
-  schedule_worker(s, w, d, EV_UPDATE_DONE, 0);
+  compute(s, w, PALEO_PHASE_UPDATE, UINT32_MAX, UINT32_MAX, s->costs->update_ns, EV_UPDATE_DONE, 0);
 }
 
 static void finish_iteration(Sync *s, Worker *w)
 {
   PaleoTime now = now_ns(s);
-  if (s->base.sink) {
-    PaleoIterationRecord r = {w->rank, w->iteration, w->iter_start, now, w->iter_wait};
-    paleo_trainer_trace(&s->base, s->base.sink->ops->iteration(s->base.sink, &r, &s->base.trace_error));
-  }
+  double slowdown = w->iter_nominal ? (double)w->iter_compute / (double)w->iter_nominal : 1.0;
+  paleo_trainer_trace_iteration(&s->base, w->rank, w->iteration, w->iter_start, now, w->iter_wait, slowdown);
   PaleoTrainStats *st = &s->base.stats;
+  st->worker_iterations[w->rank]++;
   st->iteration_end_ns[w->iteration] = MAX(st->iteration_end_ns[w->iteration], now);
   if (++s->finished[w->iteration] == s->cfg.workers) {
-    st->iterations_done = w->iteration + 1;
+    st->iterations_done = st->updates = w->iteration + 1;
     st->makespan_ns = st->iteration_end_ns[w->iteration];
+    if (st->iterations_done == s->cfg.iterations)
+      paleo_trainer_complete(&s->base, FALSE);
   }
   if (++w->iteration < s->cfg.iterations)
     start_iteration(s, w);
@@ -232,6 +221,8 @@ static void try_release(Sync *s, Worker *w);
 /* The worker's part of bucket `bucket` is complete. */
 static void bucket_done(Sync *s, Worker *w)
 {
+  if (w->failed)
+    return;
   w->comm_done++;
   try_release(s, w);
   if (w->comm_done == s->n_buckets && w->bwd_done && !w->updating)
@@ -286,6 +277,8 @@ static void start_flows(Sync *s, Instance *in)
   for (guint i = 0; i < s->ready->len; i++) {
     guint mi = g_array_index(s->ready, guint, i);
     const PaleoMessage *m = paleo_schedule_message(in->schedule, mi);
+    if (m->src < s->cfg.workers && s->workers[m->src].failed)
+      continue; /* never sent: the collective cannot finish */
     FlowCtx *ctx = s->ctx_pool;
     if (ctx)
       s->ctx_pool = ctx->next_free;
@@ -412,8 +405,19 @@ static void try_release(Sync *s, Worker *w)
 
 static void worker_init(PaleoEngine *engine, uint32_t entity, void *state)
 {
-  (void)state;
+  Worker *w = state;
   paleo_engine_schedule(engine, 0, entity, EV_START, 0, NULL);
+  uint64_t fail = w->sync->base.stragglers->fail_at_ns[w->rank];
+  if (fail != PALEO_NEVER_NS)
+    paleo_engine_schedule(engine, fail, entity, EV_FAIL, 0, NULL);
+}
+
+static void fail_worker(Sync *s, Worker *w)
+{
+  if (s->base.stats.complete || w->iteration == s->cfg.iterations)
+    return; /* it had finished its work */
+  w->failed = TRUE;
+  s->base.stats.failed_at_ns[w->rank] = now_ns(s);
 }
 
 static void worker_handle(PaleoEngine *engine, uint32_t entity, void *state, const PaleoEvent *ev)
@@ -422,7 +426,10 @@ static void worker_handle(PaleoEngine *engine, uint32_t entity, void *state, con
   (void)entity;
   Worker *w = state;
   Sync *s = w->sync;
+  if (w->failed)
+    return;
   switch (ev->kind) {
+  case EV_FAIL: fail_worker(s, w); break;
   case EV_START: start_iteration(s, w); break;
   case EV_FWD_DONE: start_segment(s, w, 0); break;
   case EV_BWD_DONE:
@@ -559,17 +566,15 @@ PaleoTrainer *paleo_train_sync_new(PaleoEngine *engine, PaleoNetwork *network, c
   g_assert(config->workers >= 1 && config->iterations >= 1 && costs->n_layers >= 1);
   g_assert(config->fidelity == PALEO_FIDELITY_ANALYTICAL || (network && config->worker_nodes));
   Sync *s = g_new0(Sync, 1);
-  s->base.strategy = paleo_strategy_find("sync");
-  s->base.engine = engine;
-  s->base.sink = config->sink;
+  paleo_trainer_init(&s->base, "sync", engine, costs, config);
   s->base.free = sync_free;
   s->network = network;
   s->costs = costs;
   s->cfg = *config;
-  s->cfg.slowdown = NULL; /* the pointers are not kept */
+  /* the pointers are not kept */
   s->cfg.worker_nodes = s->cfg.server_nodes = NULL;
   s->cfg.sink = NULL;
-  paleo_train_stats_init(&s->base.stats, config->workers, config->iterations);
+  s->base.stats.gradients_per_update = config->workers;
   s->finished = g_new0(uint32_t, config->iterations);
   build_buckets(s);
   s->base.stats.n_buckets = s->n_buckets;
@@ -583,7 +588,6 @@ PaleoTrainer *paleo_train_sync_new(PaleoEngine *engine, PaleoNetwork *network, c
     Worker *w = &s->workers[r];
     w->sync = s;
     w->rank = r;
-    w->factor = config->slowdown ? config->slowdown[r] : 1.0;
     uint32_t id = paleo_engine_add_entity(engine, &worker_class, w);
     if (r == 0)
       s->first_entity = id;
