@@ -19,7 +19,7 @@ static const char *const scaling_names[] = {"weak", "strong", NULL}; /* PaleoSca
 const char *const paleo_topology_kind_names[] = {"star", "fat-tree", "ring", "torus2d", "torus3d",
                                                  "hierarchical", "file", NULL};
 const char *const paleo_fabric_names[] = {"star", "fat-tree", "ring", "torus2d", "torus3d", NULL};
-const char *const paleo_strategy_names[] = {"sync", NULL};
+const char *const paleo_strategy_names[] = {"sync", "async-ps", "ssp", "backup", NULL};
 const char *const paleo_ps_placement_names[] = {"colocated", "dedicated", NULL};
 const char *const paleo_trace_format_names[] = {"auto", "sqlite", "hdf5", NULL};
 const char *const paleo_trace_level_names[] = {"iterations", "tasks", "flows", "all", NULL};
@@ -54,7 +54,7 @@ static const KeySpec keys[] = {
   {"workload", "ppp_comm", KEY_DOUBLE, OFF(workload.ppp_comm), "1.0", 0, 1, TRUE, NULL, "fraction", "platform percent of peak for network links (scales every link's bandwidth)"},
 
   {"cluster", "device", KEY_STRING, OFF(cluster.device), NULL, 1, 0, FALSE, NULL, "", "accelerator of every worker (hardware catalog key)"},
-  {"cluster", "workers", KEY_INT, OFF(cluster.workers), NULL, 1, 1 << 20, FALSE, NULL, "", "number of data-parallel workers (one accelerator each)"},
+  {"cluster", "workers", KEY_INT, OFF(cluster.workers), NULL, 1, 1 << 20, FALSE, NULL, "", "number of data-parallel workers (one accelerator each), all the machines: with strategy backup the backups too"},
   {"cluster", "topology", KEY_CHOICE, OFF(cluster.topology), "star", 0, 0, FALSE, paleo_topology_kind_names, "", "network topology generator"},
   {"cluster", "topology_file", KEY_STRING, OFF(cluster.topology_file), "", NOLIM, "path", "topology description when topology = file"},
   {"cluster", "link", KEY_STRING, OFF(cluster.link), "ethernet", 1, 0, FALSE, NULL, "", "network link type of every host NIC and fabric link (catalog link key)"},
@@ -80,8 +80,19 @@ static const KeySpec keys[] = {
   {"training", "bucket_mb", KEY_DOUBLE, OFF(training.bucket_mb), "25", 0, 1 << 20, TRUE, NULL, "MiB", "gradient bucket size (PyTorch DDP style); a layer never splits"},
   {"training", "iterations", KEY_INT, OFF(training.iterations), "10", 1, 1000000, FALSE, NULL, "", "iterations to simulate"},
   {"training", "seed", KEY_U64, OFF(training.seed), "1", NOLIM, "", "seed of every random stream"},
-  {"training", "ssp_bound", KEY_INT, OFF(training.ssp_bound), "0", 0, 1000000, FALSE, NULL, "iterations", "ssp: how far a worker may run ahead of the slowest (strategy ssp)"},
-  {"training", "backup_workers", KEY_INT, OFF(training.backup_workers), "0", 0, 1 << 20, FALSE, NULL, "", "backup workers whose gradients are dropped (strategy backup)"},
+  {"training", "ssp_bound", KEY_INT, OFF(training.ssp_bound), "0", 0, 1000000, FALSE, NULL, "iterations", "strategy ssp: how many iterations a worker may run ahead of the slowest (0 = lockstep)"},
+  {"training", "backup_workers", KEY_INT, OFF(training.backup_workers), "0", 0, 1 << 20, FALSE, NULL, "", "strategy backup: b < workers; an update aggregates the first workers - b gradients, the b late ones are dropped"},
+
+  {"stragglers", "noise", KEY_CHOICE, OFF(stragglers.noise), "none", 0, 0, FALSE, paleo_noise_names, "", "per-iteration compute noise, a factor drawn per worker per iteration from the seed"},
+  {"stragglers", "noise_mu", KEY_DOUBLE, OFF(stragglers.noise_mu), "0", -10, 10, FALSE, NULL, "", "lognormal: factor = exp(N(mu, sigma)), mean exp(mu + sigma^2/2)"},
+  {"stragglers", "noise_sigma", KEY_DOUBLE, OFF(stragglers.noise_sigma), "0.1", 0, 3, FALSE, NULL, "", "lognormal: standard deviation of the underlying normal"},
+  {"stragglers", "noise_mean", KEY_DOUBLE, OFF(stragglers.noise_mean), "0.1", 0, 1000, TRUE, NULL, "fraction", "exponential: factor = 1 + Exp(mean), a delay of mean x the nominal compute on average"},
+  {"stragglers", "noise_workers", KEY_STRING, OFF(stragglers.noise_workers), "", NOLIM, "", "workers the noise applies to, \"0,3,5\"; empty = every worker"},
+  {"stragglers", "pause_every_ms", KEY_DOUBLE, OFF(stragglers.pause_every_ms), "0", 0, 1e9, FALSE, NULL, "ms", "period P of pauses: no compute progress during [kP, kP + D) for k >= 1; 0 = no pauses"},
+  {"stragglers", "pause_ms", KEY_DOUBLE, OFF(stragglers.pause_ms), "0", 0, 1e9, FALSE, NULL, "ms", "length D of each pause, < pause_every_ms"},
+  {"stragglers", "pause_workers", KEY_STRING, OFF(stragglers.pause_workers), "", NOLIM, "", "workers that pause, \"0,3\"; empty = every worker"},
+  {"stragglers", "fail", KEY_STRING, OFF(stragglers.fail), "", NOLIM, "", "failures, \"3:50,7:120\" = worker 3 stops at 50 ms, worker 7 at 120 ms (simulated time); sync stalls, async goes on"},
+  {"stragglers", "degrade_link", KEY_STRING, OFF(stragglers.degrade_link), "", NOLIM, "", "bandwidth changes, \"w0->sw0:0.5@100,host1:0.25@0\" = TARGET:FACTOR@MS; TARGET a link name or a node name (every link from or to it); needs fidelity flow"},
 
   {"output", "trace", KEY_STRING, OFF(output.trace), "", NOLIM, "path", "trace file (.db SQLite, .h5 HDF5); empty = none"},
   {"output", "trace_level", KEY_CHOICE, OFF(output.trace_level), "tasks", 0, 0, FALSE, paleo_trace_level_names, "", "what the trace records: iterations < tasks < flows < all (link usage)"},
@@ -267,14 +278,34 @@ static gboolean apply_override(GKeyFile *kf, const char *origin, const char *ov,
   return TRUE;
 }
 
+/* "scenario, workload, ... or output": the table's sections in order. */
+static char *sections_text(void)
+{
+  GString *out = g_string_new(NULL);
+  const char *last = NULL;
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+    if (last && !strcmp(last, keys[i].group))
+      continue;
+    gboolean final = TRUE;
+    for (gsize j = i + 1; j < G_N_ELEMENTS(keys) && final; j++)
+      final = !strcmp(keys[j].group, keys[i].group);
+    if (last)
+      g_string_append(out, final ? " or " : ", ");
+    g_string_append(out, keys[i].group);
+    last = keys[i].group;
+  }
+  return g_string_free(out, FALSE);
+}
+
 /* Every section and key present must be in the table (catches typos). */
 static gboolean check_known(GKeyFile *kf, const char *origin, GError **error)
 {
   g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
   for (char **g = groups; *g; g++) {
     if (!group_known(*g)) {
-      g_set_error(error, PALEO_SCENARIO_ERROR, PALEO_SCENARIO_ERROR_UNKNOWN,
-                  "%s: unknown section [%s] (expected scenario, workload, cluster, training or output)", origin, *g);
+      g_autofree char *expected = sections_text();
+      g_set_error(error, PALEO_SCENARIO_ERROR, PALEO_SCENARIO_ERROR_UNKNOWN, "%s: unknown section [%s] (expected %s)",
+                  origin, *g, expected);
       return FALSE;
     }
     g_auto(GStrv) ks = g_key_file_get_keys(kf, *g, NULL, NULL);
@@ -410,17 +441,209 @@ static gboolean validate_training(PaleoScenario *s, GError **error)
                              s->cluster.workers);
     return FALSE;
   }
-  if (s->training.strategy == PALEO_STRATEGY_SYNC && s->training.ssp_bound) {
+  const char *strategy = paleo_strategy_names[s->training.strategy];
+  if (s->training.strategy != PALEO_STRATEGY_SSP && s->training.ssp_bound) {
     paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "training", "ssp_bound",
-                             "applies to strategy ssp only (strategy is sync)");
+                             "applies to strategy ssp only (strategy is %s)", strategy);
     return FALSE;
   }
-  if (s->training.strategy == PALEO_STRATEGY_SYNC && s->training.backup_workers) {
+  if (s->training.strategy != PALEO_STRATEGY_BACKUP && s->training.backup_workers) {
     paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "training", "backup_workers",
-                             "applies to strategy backup only (strategy is sync)");
+                             "applies to strategy backup only (strategy is %s)", strategy);
+    return FALSE;
+  }
+  if (s->training.strategy == PALEO_STRATEGY_BACKUP && s->training.backup_workers >= s->cluster.workers) {
+    paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "training", "backup_workers",
+                             "an update needs at least one gradient: backup_workers < workers = %" G_GINT64_FORMAT
+                             " (workers counts the backups too)", s->cluster.workers);
     return FALSE;
   }
   return TRUE;
+}
+
+/* ---- [stragglers] ---- */
+
+/* Simulated milliseconds to nanoseconds, rounded to the nearest (ms within the keys' ranges). */
+static uint64_t ms_to_ns(double ms)
+{
+  g_assert(ms >= 0 && ms <= 1e9);
+  return (uint64_t)llround(ms * 1e6);
+}
+
+/* The largest time a fail or degrade_link entry may name (as the pause keys). */
+#define MAX_EVENT_MS 1e9
+
+/* Parses a worker id of entry `entry` of [stragglers] `key` into [0, workers). */
+static gboolean parse_worker(const PaleoScenario *s, const char *key, const char *text, const char *entry,
+                             uint32_t *out, GError **error)
+{
+  int64_t w;
+  if (!parse_int(text, &w)) {
+    paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_TYPE, "stragglers", key,
+                             "entry '%s': '%s' is not a worker id (an integer)", entry, text);
+    return FALSE;
+  }
+  if (w < 0 || w >= s->cluster.workers) {
+    paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "stragglers", key,
+                             "entry '%s' needs a worker in [0, %" G_GINT64_FORMAT ")", entry, s->cluster.workers);
+    return FALSE;
+  }
+  *out = (uint32_t)w;
+  return TRUE;
+}
+
+/* Parses a number of entry `entry` of [stragglers] `key` in [lo, hi] (lo excluded when
+ * `lo_open`); `what` names it in messages. */
+static gboolean parse_entry_number(const PaleoScenario *s, const char *key, const char *text, const char *entry,
+                                   const char *what, double lo, gboolean lo_open, double hi, double *out,
+                                   GError **error)
+{
+  double x;
+  if (!parse_double(text, &x)) {
+    paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_TYPE, "stragglers", key,
+                             "entry '%s': %s '%s' is not a number", entry, what, text);
+    return FALSE;
+  }
+  if ((lo_open ? x <= lo : x < lo) || x > hi) {
+    paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "stragglers", key,
+                             "entry '%s': %s must be in %s%g, %g]", entry, what, lo_open ? "(" : "[", lo, hi);
+    return FALSE;
+  }
+  *out = x;
+  return TRUE;
+}
+
+static gboolean listed_twice(const PaleoScenario *s, const char *key, const gboolean *seen, uint32_t w,
+                             GError **error)
+{
+  if (!seen[w])
+    return FALSE;
+  paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "stragglers", key, "worker %u is listed twice", w);
+  return TRUE;
+}
+
+/* A worker list key ("" = every worker, else "0,3,5") into mask[workers]. */
+static gboolean parse_worker_list(const PaleoScenario *s, const char *key, const char *text, gboolean *mask,
+                                  GError **error)
+{
+  uint32_t n = (uint32_t)s->cluster.workers, listed = 0;
+  memset(mask, 0, n * sizeof(*mask));
+  g_auto(GStrv) items = g_strsplit(text, ",", -1);
+  for (char **it = items; *it; it++) {
+    uint32_t w;
+    if (!*g_strstrip(*it))
+      continue;
+    if (!parse_worker(s, key, *it, *it, &w, error) || listed_twice(s, key, mask, w, error))
+      return FALSE;
+    mask[w] = TRUE;
+    listed++;
+  }
+  for (uint32_t w = 0; w < n && !listed; w++)
+    mask[w] = TRUE;
+  return TRUE;
+}
+
+/* fail = "W:MS,..." into fail_at_ns[workers] (PALEO_NEVER_NS when not listed). */
+static gboolean parse_failures(const PaleoScenario *s, uint64_t *fail_at_ns, GError **error)
+{
+  uint32_t n = (uint32_t)s->cluster.workers;
+  g_autofree gboolean *seen = g_new0(gboolean, n);
+  for (uint32_t w = 0; w < n; w++)
+    fail_at_ns[w] = PALEO_NEVER_NS;
+  g_auto(GStrv) items = g_strsplit(s->stragglers.fail, ",", -1);
+  for (char **it = items; *it; it++) {
+    if (!*g_strstrip(*it))
+      continue;
+    g_auto(GStrv) wm = g_strsplit(*it, ":", 2);
+    if (!wm[0] || !wm[1]) {
+      paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_TYPE, "stragglers", "fail",
+                               "entry '%s' is not WORKER:MS (e.g. 3:50)", *it);
+      return FALSE;
+    }
+    uint32_t w;
+    double ms;
+    if (!parse_worker(s, "fail", g_strstrip(wm[0]), *it, &w, error) ||
+        !parse_entry_number(s, "fail", g_strstrip(wm[1]), *it, "the time (ms)", 0, FALSE, MAX_EVENT_MS, &ms, error) ||
+        listed_twice(s, "fail", seen, w, error))
+      return FALSE;
+    seen[w] = TRUE;
+    fail_at_ns[w] = ms_to_ns(ms);
+  }
+  return TRUE;
+}
+
+static void link_degrade_clear(gpointer p)
+{
+  g_free(((PaleoLinkDegrade *)p)->target);
+}
+
+/* One degrade_link entry "TARGET:FACTOR@MS": split on the last '@' and the last ':' before
+ * it (a target may hold ':' and '@'). */
+static gboolean parse_degrade(const PaleoScenario *s, const char *entry, PaleoLinkDegrade *out, GError **error)
+{
+  const char *at = strrchr(entry, '@');
+  const char *colon = at ? g_strrstr_len(entry, at - entry, ":") : NULL;
+  if (!at || !colon || colon == entry) { /* entries are stripped: colon > entry means a target */
+    paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_TYPE, "stragglers", "degrade_link",
+                             "entry '%s' is not TARGET:FACTOR@MS (e.g. w0->sw0:0.5@100)", entry);
+    return FALSE;
+  }
+  g_autofree char *target = g_strstrip(g_strndup(entry, colon - entry));
+  g_autofree char *factor = g_strstrip(g_strndup(colon + 1, at - colon - 1));
+  g_autofree char *ms = g_strstrip(g_strdup(at + 1));
+  if (!parse_entry_number(s, "degrade_link", factor, entry, "the bandwidth factor", 0, TRUE, 1e6, &out->factor,
+                          error) ||
+      !parse_entry_number(s, "degrade_link", ms, entry, "the time (ms)", 0, FALSE, MAX_EVENT_MS, &out->at_ms, error))
+    return FALSE;
+  out->target = g_steal_pointer(&target);
+  return TRUE;
+}
+
+static gboolean parse_degrades(PaleoScenario *s, GError **error)
+{
+  s->stragglers.degrades = g_array_new(FALSE, FALSE, sizeof(PaleoLinkDegrade));
+  g_array_set_clear_func(s->stragglers.degrades, link_degrade_clear);
+  g_auto(GStrv) items = g_strsplit(s->stragglers.degrade_link, ",", -1);
+  for (char **it = items; *it; it++) {
+    PaleoLinkDegrade d = {0};
+    if (!*g_strstrip(*it))
+      continue;
+    if (!parse_degrade(s, *it, &d, error))
+      return FALSE;
+    g_array_append_val(s->stragglers.degrades, d);
+  }
+  if (s->stragglers.degrades->len && s->training.fidelity != PALEO_FIDELITY_FLOW) {
+    paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "stragglers", "degrade_link",
+                             "needs training.fidelity = flow (fidelity is %s: collectives have no links)",
+                             paleo_fidelity_names[s->training.fidelity]);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean validate_pauses(const PaleoScenario *s, GError **error)
+{
+  if (s->stragglers.pause_ms <= 0)
+    return TRUE;
+  if (ms_to_ns(s->stragglers.pause_ms) >= ms_to_ns(s->stragglers.pause_every_ms)) {
+    paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "stragglers", "pause_ms",
+                             "a pause must be shorter than its period: pause_ms < pause_every_ms = %g%s",
+                             s->stragglers.pause_every_ms,
+                             s->stragglers.pause_every_ms > 0 ? "" : " (set pause_every_ms > 0 to have pauses)");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Checks every [stragglers] key against the cluster and parses degrade_link. */
+static gboolean validate_stragglers(PaleoScenario *s, GError **error)
+{
+  uint32_t n = (uint32_t)s->cluster.workers;
+  g_autofree gboolean *mask = g_new(gboolean, n);
+  g_autofree uint64_t *fail_at_ns = g_new(uint64_t, n);
+  return parse_worker_list(s, "noise_workers", s->stragglers.noise_workers, mask, error) &&
+         parse_worker_list(s, "pause_workers", s->stragglers.pause_workers, mask, error) && validate_pauses(s, error) &&
+         parse_failures(s, fail_at_ns, error) && parse_degrades(s, error);
 }
 
 static gboolean validate_output(PaleoScenario *s, GError **error)
@@ -467,7 +690,7 @@ PaleoScenario *paleo_scenario_load_data(const char *text, const char *origin, ch
   g_autoptr(PaleoScenario) s = g_new0(PaleoScenario, 1);
   s->path = g_strdup(origin);
   if (!parse_all(s, kf, error) || !parse_slowdowns(s, error) || !validate_capacity(s, error) ||
-      !validate_training(s, error) || !validate_output(s, error))
+      !validate_training(s, error) || !validate_stragglers(s, error) || !validate_output(s, error))
     return NULL;
   if (!*s->name) {
     g_free(s->name);
@@ -498,6 +721,8 @@ void paleo_scenario_free(PaleoScenario *s)
       g_free(*(char **)field(s, &keys[i]));
   if (s->cluster.slowdowns)
     g_array_free(s->cluster.slowdowns, TRUE);
+  if (s->stragglers.degrades)
+    g_array_free(s->stragglers.degrades, TRUE);
   g_free(s->path);
   g_free(s->text);
   g_free(s);
@@ -524,6 +749,25 @@ double paleo_scenario_slowdown(const PaleoScenario *s, uint32_t worker)
       return sd->factor;
   }
   return 1.0;
+}
+
+PaleoStragglerModel *paleo_scenario_straggler_model(const PaleoScenario *s)
+{
+  PaleoStragglerModel *m = paleo_straggler_model_new((uint32_t)s->cluster.workers);
+  for (uint32_t w = 0; w < m->workers; w++)
+    m->factor[w] = paleo_scenario_slowdown(s, w);
+  m->noise = (PaleoNoiseKind)s->stragglers.noise;
+  m->noise_mu = s->stragglers.noise_mu;
+  m->noise_sigma = s->stragglers.noise_sigma;
+  m->noise_mean = s->stragglers.noise_mean;
+  m->pause_every_ns = ms_to_ns(s->stragglers.pause_every_ms);
+  m->pause_ns = ms_to_ns(s->stragglers.pause_ms);
+  /* validated at load: these cannot fail */
+  gboolean ok = parse_worker_list(s, "noise_workers", s->stragglers.noise_workers, m->noisy, NULL) &&
+                parse_worker_list(s, "pause_workers", s->stragglers.pause_workers, m->paused, NULL) &&
+                parse_failures(s, m->fail_at_ns, NULL);
+  g_assert(ok);
+  return m;
 }
 
 int64_t paleo_scenario_hosts(const PaleoScenario *s)

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "workloads/straggler.h"
+
 #define PALEO_SCENARIO_ERROR (paleo_scenario_error_quark())
 GQuark paleo_scenario_error_quark(void);
 typedef enum {
@@ -32,8 +34,14 @@ extern const char *const paleo_topology_kind_names[];
 /* Fabrics joining hosts when topology = hierarchical (topology generator names). */
 extern const char *const paleo_fabric_names[];
 
-/* Open enum: issue 6 adds async-ps, ssp, backup. */
-typedef enum { PALEO_STRATEGY_SYNC = 0 } PaleoStrategyKind;
+/* Indexed like paleo_strategy_names: "sync", "async-ps", "ssp", "backup" (the names of
+ * the workloads/train.h registry). */
+typedef enum {
+  PALEO_STRATEGY_SYNC = 0,
+  PALEO_STRATEGY_ASYNC_PS,
+  PALEO_STRATEGY_SSP,
+  PALEO_STRATEGY_BACKUP,
+} PaleoStrategyKind;
 extern const char *const paleo_strategy_names[];
 
 typedef enum { PALEO_PS_COLOCATED = 0, PALEO_PS_DEDICATED } PaleoPsPlacement;
@@ -47,6 +55,13 @@ typedef struct {
   uint32_t worker;
   double factor;   /* compute time multiplier, > 0 */
 } PaleoSlowdown;
+
+/* One [stragglers] degrade_link entry. */
+typedef struct {
+  char *target;    /* a topology link name "a->b", or a node name: every link from or to it */
+  double factor;   /* bandwidth multiplier, > 0 */
+  double at_ms;    /* from this simulated time on, >= 0 */
+} PaleoLinkDegrade;
 
 typedef struct {
   char *path;       /* file it was read from; "<string>" for in-memory text */
@@ -94,6 +109,17 @@ typedef struct {
     int64_t backup_workers;
   } training;
   struct {
+    int noise;            /* PaleoNoiseKind (workloads/straggler.h) */
+    double noise_mu, noise_sigma; /* lognormal */
+    double noise_mean;    /* exponential */
+    char *noise_workers;  /* "" = every worker, else "0,3,5" */
+    double pause_every_ms, pause_ms; /* 0 = no pauses */
+    char *pause_workers;  /* "" = every worker */
+    char *fail;           /* "3:50,7:120" = worker 3 fails at 50 ms, worker 7 at 120 ms */
+    char *degrade_link;   /* "w3:0.25@100" = TARGET:FACTOR@MS, comma-separated */
+    GArray *degrades;     /* of PaleoLinkDegrade, parsed from degrade_link */
+  } stragglers;
+  struct {
     char *trace;          /* "" = no trace */
     int trace_level;      /* PaleoTraceLevel */
     int trace_format;     /* PaleoTraceFormat; AUTO is resolved from the extension */
@@ -114,6 +140,8 @@ char *paleo_scenario_resolve_path(const char *name_or_path);
 
 /* The compute slowdown factor of a worker (1.0 when not listed). */
 double paleo_scenario_slowdown(const PaleoScenario *scenario, uint32_t worker);
+/* The straggler model the scenario describes: cluster.slowdown and [stragglers]. */
+PaleoStragglerModel *paleo_scenario_straggler_model(const PaleoScenario *scenario);
 /* Number of hosts the cluster has (hosts key or derived). */
 int64_t paleo_scenario_hosts(const PaleoScenario *scenario);
 
