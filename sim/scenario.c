@@ -73,7 +73,7 @@ static const KeySpec keys[] = {
   {"cluster", "ps_link", KEY_STRING, OFF(cluster.ps_link), "", NOLIM, "", "NIC of dedicated parameter servers; empty = link"},
   {"cluster", "slowdown", KEY_STRING, OFF(cluster.slowdown), "", NOLIM, "", "fixed compute slowdowns, \"3:2.0,5:1.5\" = worker 3 2x slower, worker 5 1.5x"},
 
-  {"training", "strategy", KEY_CHOICE, OFF(training.strategy), "sync", 0, 0, FALSE, paleo_strategy_names, "", "training strategy"},
+  {"training", "strategy", KEY_CHOICE, OFF(training.strategy), "sync", 0, 0, FALSE, paleo_strategy_names, "", "sync: barrier every iteration; async-ps: servers apply each push, no barrier; ssp: async-ps at most ssp_bound iterations ahead of the slowest; backup: sync on the first workers - backup_workers gradients"},
   {"training", "collective", KEY_CHOICE, OFF(training.collective), "ring", 0, 0, FALSE, paleo_collective_names, "", "gradient exchange: ps|tree|butterfly|butterfly-mixing|ring|hierarchical"},
   {"training", "fidelity", KEY_CHOICE, OFF(training.fidelity), "flow", 0, 0, FALSE, paleo_fidelity_names, "", "analytical: one closed-form event per collective; flow: messages as flows"},
   {"training", "overlap", KEY_BOOL, OFF(training.overlap), "true", NOLIM, "", "reduce gradient buckets while backward continues (false: PALEO's serial sum)"},
@@ -84,9 +84,9 @@ static const KeySpec keys[] = {
   {"training", "backup_workers", KEY_INT, OFF(training.backup_workers), "0", 0, 1 << 20, FALSE, NULL, "", "strategy backup: b < workers; an update aggregates the first workers - b gradients, the b late ones are dropped"},
 
   {"stragglers", "noise", KEY_CHOICE, OFF(stragglers.noise), "none", 0, 0, FALSE, paleo_noise_names, "", "per-iteration compute noise, a factor drawn per worker per iteration from the seed"},
-  {"stragglers", "noise_mu", KEY_DOUBLE, OFF(stragglers.noise_mu), "0", -10, 10, FALSE, NULL, "", "lognormal: factor = exp(N(mu, sigma)), mean exp(mu + sigma^2/2)"},
-  {"stragglers", "noise_sigma", KEY_DOUBLE, OFF(stragglers.noise_sigma), "0.1", 0, 3, FALSE, NULL, "", "lognormal: standard deviation of the underlying normal"},
-  {"stragglers", "noise_mean", KEY_DOUBLE, OFF(stragglers.noise_mean), "0.1", 0, 1000, TRUE, NULL, "fraction", "exponential: factor = 1 + Exp(mean), a delay of mean x the nominal compute on average"},
+  {"stragglers", "noise_mu", KEY_DOUBLE, OFF(stragglers.noise_mu), "0", -10, 10, FALSE, NULL, "", "lognormal: factor = exp(N(mu, sigma)), mean exp(mu + sigma^2/2); in [-10, 10]"},
+  {"stragglers", "noise_sigma", KEY_DOUBLE, OFF(stragglers.noise_sigma), "0.1", 0, 3, FALSE, NULL, "", "lognormal: standard deviation of the underlying normal, in [0, 3]"},
+  {"stragglers", "noise_mean", KEY_DOUBLE, OFF(stragglers.noise_mean), "0.1", 0, 1000, TRUE, NULL, "fraction", "exponential: factor = 1 + Exp(mean), a delay of mean x the nominal compute on average; in (0, 1000]"},
   {"stragglers", "noise_workers", KEY_STRING, OFF(stragglers.noise_workers), "", NOLIM, "", "workers the noise applies to, \"0,3,5\"; empty = every worker"},
   {"stragglers", "pause_every_ms", KEY_DOUBLE, OFF(stragglers.pause_every_ms), "0", 0, 1e9, FALSE, NULL, "ms", "period P of pauses: no compute progress during [kP, kP + D) for k >= 1; 0 = no pauses"},
   {"stragglers", "pause_ms", KEY_DOUBLE, OFF(stragglers.pause_ms), "0", 0, 1e9, FALSE, NULL, "ms", "length D of each pause, < pause_every_ms"},
@@ -828,8 +828,8 @@ void paleo_scenario_print_keys(FILE *out, gboolean markdown)
       fprintf(out, "| %s | %s | %s | %s | %s | %s |\n", k->group, k->key, cell, k->unit, def, help);
     }
     else if (choices)
-      fprintf(out, "%-9s %-22s %-8s %-9s %-10s %s (%s)\n", k->group, k->key, "choice", k->unit, def, k->help, choices);
+      fprintf(out, "%-10s %-22s %-8s %-9s %-10s %s (%s)\n", k->group, k->key, "choice", k->unit, def, k->help, choices);
     else
-      fprintf(out, "%-9s %-22s %-8s %-9s %-10s %s\n", k->group, k->key, type, k->unit, def, k->help);
+      fprintf(out, "%-10s %-22s %-8s %-9s %-10s %s\n", k->group, k->key, type, k->unit, def, k->help);
   }
 }
