@@ -13,7 +13,7 @@
 G_STATIC_ASSERT(sizeof(PaleoPhase) == sizeof(int));
 G_STATIC_ASSERT(sizeof(PaleoEntityKind) == sizeof(int));
 G_STATIC_ASSERT(sizeof(PaleoTaskRecord) == 32);
-G_STATIC_ASSERT(sizeof(PaleoIterationRecord) == 32);
+G_STATIC_ASSERT(sizeof(PaleoIterationRecord) == 40);
 G_STATIC_ASSERT(sizeof(PaleoPsUpdateRecord) == 24);
 G_STATIC_ASSERT(sizeof(PaleoEntityRecord) == 16 + sizeof(char *));
 
@@ -77,8 +77,9 @@ static const TableSpec table_specs[T_COUNT] = {
   [T_LAYER] = {"layer", sizeof(LayerRow), 256, "", "network layers; task.layer indexes them",
                "index", NULL},
   [T_ITERATION] = {"iteration", sizeof(PaleoIterationRecord), 8192,
-                   "start_ns: ns; end_ns: ns; wait_ns: ns",
-                   "one row per worker and iteration; wait_ns is time blocked on others",
+                   "start_ns: ns; end_ns: ns; wait_ns: ns; slowdown: ratio",
+                   "one row per worker and iteration; wait_ns is time blocked on others; "
+                   "slowdown is compute time / nominal compute time (1 = none)",
                    "start_ns", NULL},
   [T_TASK] = {"task", sizeof(PaleoTaskRecord), 8192, "start_ns: ns; end_ns: ns",
               "compute tasks; layer is 4294967295 for the update", "start_ns", NULL},
@@ -141,6 +142,7 @@ static void typeset_init(TypeSet *ts)
   MEMBER(t, PaleoIterationRecord, start_ns, H5T_NATIVE_UINT64);
   MEMBER(t, PaleoIterationRecord, end_ns, H5T_NATIVE_UINT64);
   MEMBER(t, PaleoIterationRecord, wait_ns, H5T_NATIVE_UINT64);
+  MEMBER(t, PaleoIterationRecord, slowdown, H5T_NATIVE_DOUBLE);
 
   t = ts->row[T_TASK] = H5Tcreate(H5T_COMPOUND, sizeof(PaleoTaskRecord));
   MEMBER(t, PaleoTaskRecord, worker, H5T_NATIVE_UINT32);
@@ -636,10 +638,26 @@ PaleoTraceSink *paleo_trace_hdf5_open(const char *path, PaleoTraceLevel level, i
 typedef struct {
   const char *path;
   hid_t file;
+  int version;            /* the file's schema version */
   TypeSet types;
   GPtrArray *collectives; /* names by index */
   PaleoTraceSink *sink;
 } Reader;
+
+/* Version 1 iteration rows lack `slowdown`: read them with a memory type without it. */
+static void reader_adapt_types(Reader *r)
+{
+  if (r->version >= 2)
+    return;
+  hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(PaleoIterationRecord));
+  MEMBER(t, PaleoIterationRecord, worker, H5T_NATIVE_UINT32);
+  MEMBER(t, PaleoIterationRecord, iteration, H5T_NATIVE_UINT32);
+  MEMBER(t, PaleoIterationRecord, start_ns, H5T_NATIVE_UINT64);
+  MEMBER(t, PaleoIterationRecord, end_ns, H5T_NATIVE_UINT64);
+  MEMBER(t, PaleoIterationRecord, wait_ns, H5T_NATIVE_UINT64);
+  H5Tclose(r->types.row[T_ITERATION]);
+  r->types.row[T_ITERATION] = t;
+}
 
 static gboolean format_error(GError **error, const Reader *r, const char *msg)
 {
@@ -667,8 +685,12 @@ static gboolean emit_row(Reader *r, Table t, const void *row, GError **error)
     PaleoLayerRecord rec = {l->index, l->name, l->type};
     return ops->layer(sink, &rec, error);
   }
-  case T_ITERATION:
-    return ops->iteration(sink, row, error);
+  case T_ITERATION: {
+    PaleoIterationRecord rec = *(const PaleoIterationRecord *)row;
+    if (r->version < 2)
+      rec.slowdown = 1.0; /* version 1 predates stragglers: every iteration ran at nominal speed */
+    return ops->iteration(sink, &rec, error);
+  }
   case T_TASK:
     if (!paleo_trace_phase_name(((const PaleoTaskRecord *)row)->phase))
       return format_error(error, r, "task phase out of range");
@@ -886,14 +908,12 @@ static gboolean read_collectives(Reader *r, GError **error)
 static gboolean read_run(Reader *r, char **status_out, PaleoTraceLevel *level_out, GError **error)
 {
   int version = -1;
-  if (!read_attr(r->file, "schema_version", H5T_NATIVE_INT, &version) ||
-      version != PALEO_TRACE_SCHEMA_VERSION) {
+  if (!read_attr(r->file, "schema_version", H5T_NATIVE_INT, &version))
     H5Eclear2(H5E_DEFAULT);
-    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_FORMAT,
-                "trace '%s': schema version %d (root attribute schema_version), this paleosim "
-                "reads version %d", r->path, version, PALEO_TRACE_SCHEMA_VERSION);
+  if (!paleo_trace_schema_check(r->path, version, "root attribute schema_version", error))
     return FALSE;
-  }
+  r->version = version;
+  reader_adapt_types(r);
   g_autofree char *status = NULL, *level = NULL, *name = NULL, *text = NULL, *pver = NULL;
   PaleoRunMeta meta = {0};
   hid_t str = r->types.str;

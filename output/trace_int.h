@@ -23,6 +23,13 @@ PaleoTraceSink *paleo_trace_hdf5_open(const char *path, PaleoTraceLevel level, i
 gboolean paleo_trace_hdf5_replay(const char *path, PaleoTraceSink *sink, char **status_out,
                                  PaleoTraceLevel *level_out, GError **error);
 
+/* The oldest schema version the readers accept. Version 1 files lack iteration.slowdown;
+ * they are read with slowdown = 1.0 (they predate straggler models). */
+#define PALEO_TRACE_OLDEST_SCHEMA_VERSION 1
+/* TRUE when `version` (read from `where` of file `path`) is readable; otherwise a FORMAT
+ * error naming the file, the version found and the versions this build reads. */
+gboolean paleo_trace_schema_check(const char *path, int version, const char *where, GError **error);
+
 /* Stored names of enum values; NULL / FALSE when out of range or unknown. */
 const char *paleo_trace_entity_kind_name(PaleoEntityKind kind);
 gboolean paleo_trace_entity_kind_parse(const char *name, PaleoEntityKind *kind_out);

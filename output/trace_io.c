@@ -166,6 +166,16 @@ const char *paleo_trace_phase_name(PaleoPhase phase)
   return (unsigned)phase < G_N_ELEMENTS(names) ? names[phase] : NULL;
 }
 
+gboolean paleo_trace_schema_check(const char *path, int version, const char *where, GError **error)
+{
+  if (version >= PALEO_TRACE_OLDEST_SCHEMA_VERSION && version <= PALEO_TRACE_SCHEMA_VERSION)
+    return TRUE;
+  g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_FORMAT,
+              "trace '%s': schema version %d (%s), this paleosim reads versions %d to %d", path,
+              version, where, PALEO_TRACE_OLDEST_SCHEMA_VERSION, PALEO_TRACE_SCHEMA_VERSION);
+  return FALSE;
+}
+
 char *paleo_trace_partial_path(const char *path)
 {
   return g_strconcat(path, ".partial", NULL);

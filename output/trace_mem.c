@@ -258,14 +258,15 @@ static gboolean iteration_eq(const void *x, const void *y)
 {
   const PaleoIterationRecord *a = x, *b = y;
   return a->worker == b->worker && a->iteration == b->iteration && a->start_ns == b->start_ns &&
-         a->end_ns == b->end_ns && a->wait_ns == b->wait_ns;
+         a->end_ns == b->end_ns && a->wait_ns == b->wait_ns && a->slowdown == b->slowdown;
 }
 
 static char *iteration_str(const void *x)
 {
   const PaleoIterationRecord *a = x;
-  return g_strdup_printf("{worker %u iteration %u %" PRIu64 "-%" PRIu64 " ns wait %" PRIu64 " ns}",
-                         a->worker, a->iteration, a->start_ns, a->end_ns, a->wait_ns);
+  return g_strdup_printf("{worker %u iteration %u %" PRIu64 "-%" PRIu64 " ns wait %" PRIu64
+                         " ns slowdown %.17g}",
+                         a->worker, a->iteration, a->start_ns, a->end_ns, a->wait_ns, a->slowdown);
 }
 
 static gboolean link_usage_eq(const void *x, const void *y)

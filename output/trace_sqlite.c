@@ -19,7 +19,7 @@ static const char *const insert_sql[T_COUNT] = {
   [T_LAYER] = "INSERT INTO layer VALUES (?,?,?)",
   [T_TASK] = "INSERT INTO task VALUES (?,?,?,?,?,?)",
   [T_FLOW] = "INSERT INTO flow VALUES (?,?,?,?,?,?,?,?,?)",
-  [T_ITERATION] = "INSERT INTO iteration VALUES (?,?,?,?,?)",
+  [T_ITERATION] = "INSERT INTO iteration VALUES (?,?,?,?,?,?)",
   [T_LINK_USAGE] = "INSERT INTO link_usage VALUES (?,?,?,?,?)",
   [T_PS_UPDATE] = "INSERT INTO ps_update VALUES (?,?,?,?,?)",
 };
@@ -49,7 +49,8 @@ static const char trace_sqlite_schema[] =
   " bytes INTEGER NOT NULL, collective TEXT, bucket INTEGER, iteration INTEGER NOT NULL,"
   " start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL);"
   "CREATE TABLE iteration (worker INTEGER NOT NULL, iteration INTEGER NOT NULL,"
-  " start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, wait_ns INTEGER NOT NULL);"
+  " start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, wait_ns INTEGER NOT NULL,"
+  " slowdown REAL NOT NULL);"
   "CREATE TABLE link_usage (link INTEGER NOT NULL, start_ns INTEGER NOT NULL,"
   " end_ns INTEGER NOT NULL, flows INTEGER NOT NULL, utilization REAL NOT NULL);"
   "CREATE TABLE ps_update (server INTEGER NOT NULL, worker INTEGER NOT NULL,"
@@ -60,8 +61,12 @@ static const char trace_sqlite_schema[] =
   "CREATE VIEW iteration_summary AS SELECT iteration, COUNT(*) AS workers,"
   " MIN(start_ns) AS start_ns, MAX(end_ns) AS end_ns, MAX(end_ns) - MIN(start_ns) AS span_ns,"
   " AVG(end_ns - start_ns) AS mean_duration_ns, MAX(end_ns - start_ns) AS max_duration_ns,"
-  " AVG(wait_ns) AS mean_wait_ns, MAX(wait_ns) AS max_wait_ns, SUM(wait_ns) AS total_wait_ns"
+  " AVG(wait_ns) AS mean_wait_ns, MAX(wait_ns) AS max_wait_ns, SUM(wait_ns) AS total_wait_ns,"
+  " AVG(slowdown) AS mean_slowdown, MAX(slowdown) AS max_slowdown"
   " FROM iteration GROUP BY iteration;"
+  "CREATE VIEW worker_summary AS SELECT worker, COUNT(*) AS iterations,"
+  " AVG(slowdown) AS mean_slowdown, SUM(wait_ns) AS total_wait_ns"
+  " FROM iteration GROUP BY worker;"
   "CREATE VIEW task_phase_totals AS SELECT t.worker, p.name AS phase, COUNT(*) AS tasks,"
   " SUM(t.end_ns - t.start_ns) AS busy_ns FROM task t JOIN phase p ON p.id = t.phase"
   " GROUP BY t.worker, t.phase;"
@@ -269,6 +274,7 @@ static gboolean sqlite_iteration(PaleoTraceSink *sink, const PaleoIterationRecor
   sqlite3_bind_int64(st, 3, (int64_t)rec->start_ns);
   sqlite3_bind_int64(st, 4, (int64_t)rec->end_ns);
   sqlite3_bind_int64(st, 5, (int64_t)rec->wait_ns);
+  sqlite3_bind_double(st, 6, rec->slowdown);
   return step_insert(s, T_ITERATION, error);
 }
 
@@ -475,6 +481,7 @@ static gboolean read_iteration(sqlite3_stmt *st, PaleoTraceSink *sink, GError **
     .start_ns = (uint64_t)sqlite3_column_int64(st, 2),
     .end_ns = (uint64_t)sqlite3_column_int64(st, 3),
     .wait_ns = (uint64_t)sqlite3_column_int64(st, 4),
+    .slowdown = sqlite3_column_double(st, 5),
   };
   return sink->ops->iteration(sink, &r, error);
 }
@@ -562,7 +569,8 @@ static gboolean query_each(sqlite3 *db, const char *path, const char *sql, RowRe
   return ok;
 }
 
-static gboolean check_schema_version(sqlite3 *db, const char *path, GError **error)
+/* Reads and checks the schema version (OUT: *version_out). */
+static gboolean check_schema_version(sqlite3 *db, const char *path, int *version_out, GError **error)
 {
   sqlite3_stmt *st = NULL;
   int version = -1;
@@ -570,12 +578,8 @@ static gboolean check_schema_version(sqlite3 *db, const char *path, GError **err
       sqlite3_step(st) == SQLITE_ROW)
     version = sqlite3_column_int(st, 0);
   sqlite3_finalize(st);
-  if (version == PALEO_TRACE_SCHEMA_VERSION)
-    return TRUE;
-  g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_FORMAT,
-              "trace '%s': schema version %d (PRAGMA user_version), this paleosim reads version %d",
-              path, version, PALEO_TRACE_SCHEMA_VERSION);
-  return FALSE;
+  *version_out = version;
+  return paleo_trace_schema_check(path, version, "PRAGMA user_version", error);
 }
 
 /* Reads the run row: status, level, and (when sink) calls begin. */
@@ -617,14 +621,23 @@ typedef struct {
   RowReader row;
 } TableReader;
 
-static gboolean replay_tables(sqlite3 *db, const char *path, PaleoTraceSink *sink, GError **error)
+/* Version 1 has no iteration.slowdown: its iterations ran at nominal speed (1.0). */
+static const char *const iteration_sql[] = {
+  "SELECT worker, iteration, start_ns, end_ns, wait_ns, 1.0 FROM iteration"
+  " ORDER BY start_ns, rowid",
+  "SELECT worker, iteration, start_ns, end_ns, wait_ns, slowdown FROM iteration"
+  " ORDER BY start_ns, rowid",
+};
+
+static gboolean replay_tables(sqlite3 *db, const char *path, int version, PaleoTraceSink *sink,
+                              GError **error)
 {
   const PaleoTraceSinkOps *ops = sink->ops;
   const TableReader readers[] = {
     {"SELECT * FROM entity ORDER BY id", ops->entity ? read_entity : NULL},
     {"SELECT * FROM link ORDER BY id", ops->link ? read_link : NULL},
     {"SELECT * FROM layer ORDER BY id", ops->layer ? read_layer : NULL},
-    {"SELECT * FROM iteration ORDER BY start_ns, rowid", ops->iteration ? read_iteration : NULL},
+    {iteration_sql[version >= 2], ops->iteration ? read_iteration : NULL},
     {"SELECT * FROM task ORDER BY start_ns, rowid", ops->task ? read_task : NULL},
     {"SELECT * FROM flow ORDER BY start_ns, id, rowid", ops->flow ? read_flow : NULL},
     {"SELECT * FROM link_usage ORDER BY start_ns, rowid", ops->link_usage ? read_link_usage : NULL},
@@ -646,9 +659,10 @@ gboolean paleo_trace_sqlite_replay(const char *path, PaleoTraceSink *sink, char 
     return FALSE;
   }
   g_autofree char *status = NULL;
-  gboolean ok = check_schema_version(db, path, error) &&
+  int version = 0;
+  gboolean ok = check_schema_version(db, path, &version, error) &&
                 read_run(db, path, sink, &status, level_out, error) &&
-                (!sink || replay_tables(db, path, sink, error));
+                (!sink || replay_tables(db, path, version, sink, error));
   sqlite3_close(db);
   if (ok && status_out)
     *status_out = g_steal_pointer(&status);
