@@ -19,7 +19,7 @@ PaleoStragglerModel *paleo_straggler_model_new(uint32_t workers)
     m->noisy[w] = m->paused[w] = TRUE;
     m->fail_at_ns[w] = PALEO_NEVER_NS;
   }
-  m->noise_mean = 1.0;
+  m->noise_mean = 0.1;
   return m;
 }
 
@@ -63,9 +63,11 @@ double paleo_straggler_draw(const PaleoStragglerModel *m, uint32_t worker, Paleo
   g_assert_not_reached();
 }
 
-/* Walks pause periods: in period k >= 1 the worker is paused during [k P, k P + D). */
+/* In period k >= 1 the worker is paused during [k P, k P + D): after the first pause the
+ * work proceeds R = P - D per period, so the end is found in constant time. */
 uint64_t paleo_straggler_end_ns(const PaleoStragglerModel *m, uint32_t worker, uint64_t start_ns, uint64_t work_ns)
 {
+  g_assert(worker < m->workers);
   uint64_t P = m->pause_every_ns, D = m->pause_ns;
   if (!P || !D || !m->paused[worker])
     return start_ns + work_ns;
@@ -74,13 +76,13 @@ uint64_t paleo_straggler_end_ns(const PaleoStragglerModel *m, uint32_t worker, u
   uint64_t k = t / P;
   if (k >= 1 && t < k * P + D) /* starts inside a pause */
     t = k * P + D;
-  for (;;) {
-    uint64_t next_pause = (t / P + 1) * P;
-    if (t + left <= next_pause)
-      return t + left;
-    left -= next_pause - t;
-    t = next_pause + D;
-  }
+  uint64_t next_pause = (t / P + 1) * P;
+  if (t + left <= next_pause)
+    return t + left;
+  left -= next_pause - t; /* up to the first pause; then whole periods of R = P - D work */
+  t = next_pause + D;
+  uint64_t R = P - D, n = (left - 1) / R;
+  return t + n * P + (left - n * R);
 }
 
 gboolean paleo_straggler_any_failure(const PaleoStragglerModel *m)

@@ -19,8 +19,10 @@
  * backup (b): global iterations. The update of iteration e takes the first workers - b
  * complete gradients (all shards arrived); then the servers apply it and send the weights
  * to every live worker. Later gradients of e are dropped and workers still computing e
- * are cancelled (their gradient counts as dropped too). A worker's completed iterations
- * are the gradients it contributed.
+ * are cancelled (their gradient counts as dropped too).
+ *
+ * A worker's completed iterations (stats.worker_iterations) are the gradients it
+ * contributed to the model: applied (async-ps, ssp) or taken into an update (backup).
  *
  * Messages: in flow fidelity each is a network flow (worker node <-> server node); in
  * analytical fidelity an event after the contention-free time of
@@ -33,7 +35,8 @@
  *
  * Accounting per worker and iteration: compute, comm (time with one of its messages in
  * flight; all of it exposed), wait = iteration time - compute - comm (server queues,
- * the ssp bound, backup's wait for the other gradients). */
+ * the ssp bound, backup's wait for the other gradients); added to the statistics when
+ * the iteration ends, so they cover finished iterations only. */
 #include "workloads/train.h"
 
 #include <string.h>
@@ -129,10 +132,7 @@ static void comm_end(Ps *ps, Worker *w)
   g_assert(w->inflight > 0);
   if (--w->inflight)
     return;
-  uint64_t d = now_ns(ps) - w->busy_since;
-  ps->base.stats.comm_ns[w->rank] += d;
-  ps->base.stats.exposed_ns[w->rank] += d;
-  w->iter_comm += d;
+  w->iter_comm += now_ns(ps) - w->busy_since;
 }
 
 static Msg *msg_new(Ps *ps, gboolean push, uint32_t worker, uint32_t server, uint32_t iteration, uint32_t version)
@@ -210,8 +210,6 @@ static void stop_compute(Ps *ps, Worker *w, PaleoTime until)
   w->computing = FALSE;
   w->iter_compute += ran;
   w->iter_nominal += nominal;
-  ps->base.stats.compute_ns[w->rank] += ran;
-  ps->base.stats.nominal_ns[w->rank] += nominal;
   guint last = ps->base.costs->n_layers - 1;
   PaleoTime bwd_start = paleo_trainer_compute_end(&ps->base, w->rank, w->factor, w->compute_start, ps->fwd_ns);
   paleo_trainer_trace_layers(&ps->base, w->rank, w->iteration, w->factor, PALEO_PHASE_FWD, 0, last, w->compute_start,
@@ -311,11 +309,14 @@ static void finish_iteration(Ps *ps, Worker *w)
   uint64_t duration = now - w->iter_start;
   uint64_t wait = duration - MIN(duration, w->iter_compute + w->iter_comm);
   st->wait_ns[w->rank] += wait;
+  st->compute_ns[w->rank] += w->iter_compute;
+  st->nominal_ns[w->rank] += w->iter_nominal;
+  st->comm_ns[w->rank] += w->iter_comm;
+  st->exposed_ns[w->rank] += w->iter_comm;
   double slowdown = w->iter_nominal ? (double)w->iter_compute / (double)w->iter_nominal : 1.0;
   paleo_trainer_trace_iteration(&ps->base, w->rank, w->iteration, w->iter_start, now, wait, slowdown);
   uint32_t done = w->iteration++;
   if (async_mode(ps)) {
-    st->worker_iterations[w->rank]++;
     g_array_append_val(st->worker_iteration_ns, duration);
     clock_move(ps, done, FALSE);
   } else {
@@ -369,6 +370,7 @@ static void count_update(Ps *ps, Worker *w)
   if (st->staleness->len <= w->staleness)
     g_array_set_size(st->staleness, w->staleness + 1);
   g_array_index(st->staleness, uint64_t, w->staleness)++;
+  st->worker_iterations[w->rank]++;
   if (++st->updates == ps->target) {
     st->makespan_ns = now_ns(ps);
     uint32_t least = G_MAXUINT32;
@@ -546,9 +548,8 @@ static void setup_servers(Ps *ps)
   }
 }
 
-static void setup_workers(Ps *ps)
+static void setup_workers(Ps *ps, const PaleoTrainConfig *c)
 {
-  const PaleoTrainConfig *c = &ps->cfg;
   ps->workers = g_new0(Worker, c->workers);
   for (uint32_t r = 0; r < c->workers; r++) {
     Worker *w = &ps->workers[r];
@@ -620,7 +621,7 @@ static PaleoTrainer *ps_new(Mode mode, const char *name, PaleoEngine *engine, Pa
     ps->pending = g_new0(uint32_t, config->iterations);
   }
   ps->base.stats.gradients_per_update = mode == MODE_BACKUP ? ps->need : 1;
-  setup_workers(ps);
+  setup_workers(ps, config);
   setup_servers(ps);
   return &ps->base;
 }
