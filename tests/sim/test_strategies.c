@@ -317,6 +317,17 @@ static void test_failures(void **state)
   const PaleoRunWorker *dead = &g_array_index(async_f.workers_detail, PaleoRunWorker, 1);
   const PaleoRunWorker *alive = &g_array_index(async_f.workers_detail, PaleoRunWorker, 0);
   assert_true(dead->iterations <= 5 && alive->iterations > 120);
+  /* backup: one failure is covered by the backups; three of 8 with b = 2 stall it */
+  PaleoRunSummary b1, b3;
+  g_autofree char *three = g_strdup_printf("stragglers.fail=1:%.3f,2:%.3f,5:%.3f", fail_ms, fail_ms, fail_ms);
+  run_with(compute_bound, &b1, "training.strategy=backup", "cluster.workers=8", "training.backup_workers=2",
+           "training.iterations=10", fail, NULL);
+  run_with(compute_bound, &b3, "training.strategy=backup", "cluster.workers=8", "training.backup_workers=2",
+           "training.iterations=10", three, NULL);
+  assert_true(!b1.stalled && b1.updates == 10);
+  assert_true(b3.stalled && b3.updates == 4);
+  paleo_run_summary_clear(&b1);
+  paleo_run_summary_clear(&b3);
   paleo_run_summary_clear(&ok);
   paleo_run_summary_clear(&sync_f);
   paleo_run_summary_clear(&async_f);
