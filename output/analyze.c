@@ -1,5 +1,6 @@
-/* The analysis sink: accumulates per-worker, per-(worker, iteration) and per-link state from
- * replayed records and derives stragglers, overlap and contention (definitions in analyze.h). */
+/* The analysis sink: accumulates per-worker, per-(worker, iteration) and per-link state and
+ * a staleness histogram from replayed records, and derives stragglers, overlap, contention,
+ * per-worker slowdown and staleness statistics (definitions in analyze.h). */
 #include "output/analyze.h"
 
 #include <math.h>
@@ -21,6 +22,9 @@ typedef struct {
   GArray *iterations;           /* WorkerIteration indexed by iteration number */
   PaleoIntervalSet compute;     /* union of task intervals */
   PaleoIntervalSet comm;        /* union of flow intervals */
+  guint64 n_iterations;         /* iteration records */
+  double sum_slowdown;          /* Σ their slowdown */
+  uint64_t wait_ns;             /* Σ their wait */
 } WorkerState;
 
 typedef struct {
@@ -38,7 +42,8 @@ struct PaleoAnalysis {
   uint64_t seed;
   gboolean any_time;
   uint64_t first_ns, last_ns;
-  guint64 n_iteration_records, n_tasks, n_flows, n_link_usage;
+  guint64 n_iteration_records, n_tasks, n_flows, n_link_usage, n_ps_updates;
+  GArray *staleness_counts;     /* guint64 updates indexed by staleness */
   PaleoEntityMap *entities;
   GPtrArray *workers;           /* WorkerState* indexed by rank (NULL: none seen) */
   GArray *links;                /* LinkState indexed by link id */
@@ -143,6 +148,10 @@ static gboolean on_iteration(PaleoTraceSink *sink, const PaleoIterationRecord *r
   wi->end_ns = rec->end_ns;
   wi->wait_ns = rec->wait_ns;
   wi->has_iteration = TRUE;
+  WorkerState *w = worker_state(a, rec->worker);
+  w->n_iterations++;
+  w->sum_slowdown += rec->slowdown;
+  w->wait_ns += rec->wait_ns;
   a->n_iteration_records++;
   see_time(a, rec->start_ns, rec->end_ns);
   return TRUE;
@@ -209,7 +218,12 @@ static gboolean on_ps_update(PaleoTraceSink *sink, const PaleoPsUpdateRecord *re
                              GError **error)
 {
   (void)error;
-  see_time(from_sink(sink), rec->time_ns, rec->time_ns);
+  PaleoAnalysis *a = from_sink(sink);
+  if (rec->staleness >= a->staleness_counts->len)
+    g_array_set_size(a->staleness_counts, rec->staleness + 1);
+  g_array_index(a->staleness_counts, guint64, rec->staleness)++;
+  a->n_ps_updates++;
+  see_time(a, rec->time_ns, rec->time_ns);
   return TRUE;
 }
 
@@ -251,6 +265,7 @@ PaleoAnalysis *paleo_analysis_new(void)
   a->entities = paleo_entity_map_new();
   a->workers = g_ptr_array_new_with_free_func(worker_state_free);
   a->links = g_array_new(FALSE, TRUE, sizeof(LinkState));
+  a->staleness_counts = g_array_new(FALSE, TRUE, sizeof(guint64));
   return a;
 }
 
@@ -266,6 +281,7 @@ void paleo_analysis_free(PaleoAnalysis *a)
   for (guint i = 0; i < a->links->len; i++)
     g_free(g_array_index(a->links, LinkState, i).name);
   g_array_free(a->links, TRUE);
+  g_array_free(a->staleness_counts, TRUE);
   g_free(a);
 }
 
@@ -473,6 +489,74 @@ static void report_links(const PaleoAnalysis *a, PaleoAnalysisReport *r)
   g_array_sort(r->links, compare_links);
 }
 
+/* ---- workers ---- */
+
+static int compare_workers(const void *x, const void *y)
+{
+  const PaleoWorkerSummary *a = x, *b = y;
+  gboolean na = isnan(a->mean_slowdown), nb = isnan(b->mean_slowdown);
+  if (na != nb)
+    return na ? -1 : 1;
+  if (!na && a->mean_slowdown != b->mean_slowdown)
+    return a->mean_slowdown < b->mean_slowdown ? 1 : -1;
+  if (a->iterations != b->iterations)
+    return a->iterations < b->iterations ? -1 : 1;
+  return (a->worker > b->worker) - (a->worker < b->worker);
+}
+
+static void report_workers(const PaleoAnalysis *a, PaleoAnalysisReport *r)
+{
+  for (guint rank = 0; rank < r->n_workers; rank++) {
+    const WorkerState *w = rank < a->workers->len ? g_ptr_array_index(a->workers, rank) : NULL;
+    guint64 n = w ? w->n_iterations : 0;
+    PaleoWorkerSummary s = {
+      .worker = rank,
+      .iterations = n,
+      .mean_slowdown = n ? w->sum_slowdown / (double)n : NAN,
+      .wait_ms = w ? (double)w->wait_ns / NS_PER_MS : 0.0,
+    };
+    g_array_append_val(r->workers, s);
+  }
+  g_array_sort(r->workers, compare_workers);
+}
+
+/* ---- staleness ---- */
+
+/* The smallest staleness whose cumulative count reaches rank ceil(q·n) (at least 1). */
+static uint32_t staleness_percentile(const GArray *counts, guint64 n, double q)
+{
+  guint64 rank = MAX((guint64)ceil(q * (double)n), 1), seen = 0;
+  for (guint v = 0; v < counts->len; v++) {
+    seen += g_array_index(counts, guint64, v);
+    if (seen >= rank)
+      return v;
+  }
+  g_assert_not_reached();
+  return 0;
+}
+
+static void report_staleness(const PaleoAnalysis *a, PaleoAnalysisReport *r)
+{
+  PaleoStalenessSummary *s = &r->staleness;
+  s->histogram = g_array_new(FALSE, TRUE, sizeof(PaleoStalenessBin));
+  s->updates = a->n_ps_updates;
+  if (s->updates == 0)
+    return;
+  double sum = 0;
+  for (guint v = 0; v < a->staleness_counts->len; v++) {
+    guint64 c = g_array_index(a->staleness_counts, guint64, v);
+    if (!c)
+      continue;
+    PaleoStalenessBin bin = {v, c};
+    g_array_append_val(s->histogram, bin);
+    sum += (double)v * (double)c;
+    s->max = v;
+  }
+  s->mean = sum / (double)s->updates;
+  s->p50 = staleness_percentile(a->staleness_counts, s->updates, 0.50);
+  s->p99 = staleness_percentile(a->staleness_counts, s->updates, 0.99);
+}
+
 static void clear_link_contention(gpointer data)
 {
   g_free(((PaleoLinkContention *)data)->name);
@@ -492,14 +576,18 @@ PaleoAnalysisReport *paleo_analysis_report(const PaleoAnalysis *a, const char *s
   r->n_tasks = a->n_tasks;
   r->n_flows = a->n_flows;
   r->n_link_usage = a->n_link_usage;
+  r->n_ps_updates = a->n_ps_updates;
   r->stragglers = g_array_new(FALSE, TRUE, sizeof(PaleoStraggler));
   r->iterations = g_array_new(FALSE, TRUE, sizeof(PaleoIterationLag));
   r->overlap_workers = g_array_new(FALSE, TRUE, sizeof(PaleoOverlap));
   r->links = g_array_new(FALSE, TRUE, sizeof(PaleoLinkContention));
   g_array_set_clear_func(r->links, clear_link_contention);
+  r->workers = g_array_new(FALSE, TRUE, sizeof(PaleoWorkerSummary));
   report_stragglers(a, r);
   report_overlap(a, r);
   report_links(a, r);
+  report_workers(a, r);
+  report_staleness(a, r);
   return r;
 }
 
@@ -514,5 +602,7 @@ void paleo_analysis_report_free(PaleoAnalysisReport *r)
   g_array_free(r->iterations, TRUE);
   g_array_free(r->overlap_workers, TRUE);
   g_array_free(r->links, TRUE);
+  g_array_free(r->workers, TRUE);
+  g_array_free(r->staleness.histogram, TRUE);
   g_free(r);
 }

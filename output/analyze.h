@@ -18,7 +18,12 @@
  *    concurrent flows / span; mean_slowdown = Σ flows·utilization·duration /
  *    Σ utilization·duration, the byte-weighted mean number of flows sharing the link, which is
  *    the slowdown of a fair-shared flow against running alone where the link is its
- *    bottleneck (1 when the link never carried more than one flow, or no flow at all). */
+ *    bottleneck (1 when the link never carried more than one flow, or no flow at all).
+ *  - workers: per worker rank, its iteration records, the mean of their `slowdown` (compute
+ *    time / nominal compute time, straggler models) and the sum of their wait.
+ *  - staleness (traces with parameter-server updates: async-ps, ssp): over every update,
+ *    mean, nearest-rank p50 and p99 (the value at rank ceil(q·n) of the sorted values),
+ *    max, and the number of updates per staleness value. */
 #ifndef PALEO_ANALYZE_H
 #define PALEO_ANALYZE_H
 
@@ -61,19 +66,42 @@ typedef struct {
 } PaleoLinkContention;
 
 typedef struct {
+  uint32_t worker;
+  guint64 iterations;       /* its iteration records (iterations completed) */
+  double mean_slowdown;     /* mean of its iterations' slowdown; NAN when it has none */
+  double wait_ms;           /* Σ its iterations' wait */
+} PaleoWorkerSummary;
+
+typedef struct {
+  uint32_t staleness;
+  guint64 updates;
+} PaleoStalenessBin;
+
+typedef struct {
+  guint64 updates;          /* 0: no ps updates in the trace (every other field 0) */
+  double mean;
+  uint32_t p50, p99, max;   /* nearest rank */
+  GArray *histogram;        /* PaleoStalenessBin, ascending staleness, non-empty bins only */
+} PaleoStalenessSummary;
+
+typedef struct {
   char *scenario_name;      /* owned, "" when the trace has none */
   char *version;            /* owned */
   char *status;             /* owned; "unknown" when not given */
   uint64_t seed;
   uint64_t first_ns, last_ns; /* run span: earliest and latest recorded time */
   guint n_workers;
-  guint64 n_iteration_records, n_tasks, n_flows, n_link_usage;
+  guint64 n_iteration_records, n_tasks, n_flows, n_link_usage, n_ps_updates;
   GArray *stragglers;       /* PaleoStraggler, most caused waiting first */
   double total_wait_ms;     /* Σ wait over every iteration record */
   GArray *iterations;       /* PaleoIterationLag, largest lag first */
   PaleoOverlap overlap;     /* overall */
   GArray *overlap_workers;  /* PaleoOverlap, most exposed first */
   GArray *links;            /* PaleoLinkContention, most contended first */
+  GArray *workers;          /* PaleoWorkerSummary for every rank 0..n_workers-1, highest mean
+                               slowdown first (no iterations first), then fewest iterations,
+                               then rank */
+  PaleoStalenessSummary staleness;
 } PaleoAnalysisReport;
 
 typedef enum {
@@ -100,10 +128,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoAnalysisReport, paleo_analysis_report_free)
 /* "table" | "json" | "csv"; FALSE when unknown. */
 gboolean paleo_report_format_parse(const char *name, PaleoReportFormat *format_out);
 /* Names of the report's tables, for `only_table`: "stragglers", "iterations", "overlap",
- * "links"; NULL-terminated. */
+ * "links", "workers", "staleness", "staleness_histogram"; NULL-terminated. The two staleness
+ * tables are left out of the full report when the trace has no ps updates. */
 extern const char *const paleo_analysis_table_names[];
-/* The report as text. top: at most this many rows per list (0 = all). only_table: one of
- * paleo_analysis_table_names for table/CSV output, NULL for all (ignored for JSON). */
+/* The report as text. top: at most this many rows per list (0 = all; the staleness histogram
+ * is always whole). only_table: one of paleo_analysis_table_names for table/CSV output, NULL
+ * for all (ignored for JSON). */
 char *paleo_analysis_report_format(const PaleoAnalysisReport *report, PaleoReportFormat format,
                                    guint top, const char *only_table);
 

@@ -4,10 +4,12 @@
 #include "output/analyze.h"
 
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <string.h>
 
 const char *const paleo_analysis_table_names[] = {"stragglers", "iterations", "overlap",
-                                                  "links", NULL};
+                                                  "links", "workers", "staleness",
+                                                  "staleness_histogram", NULL};
 
 gboolean paleo_report_format_parse(const char *name, PaleoReportFormat *format_out)
 {
@@ -30,6 +32,7 @@ typedef struct {
   char *empty_note;      /* text output when there are no rows */
   GPtrArray *header;     /* char* column names (static strings) */
   GPtrArray *rows;       /* GPtrArray of owned char* cells */
+  gboolean optional;     /* left out of the full report when it has no rows */
 } TextTable;
 
 static TextTable *table_new(const char *name, char *title, const char *empty_note,
@@ -71,6 +74,15 @@ static void cell_take(GPtrArray *row, char *text)
 static void cell_num(GPtrArray *row, double value, int digits)
 {
   cell_take(row, g_strdup_printf("%.*f", digits, value));
+}
+
+/* A number that may be unknown (NAN): "-" in the table, an empty CSV field. */
+static void cell_num_or_none(GPtrArray *row, double value, int digits, gboolean csv)
+{
+  if (isnan(value))
+    cell_take(row, g_strdup(csv ? "" : "-"));
+  else
+    cell_num(row, value, digits);
 }
 
 static void cell_uint(GPtrArray *row, guint64 value)
@@ -141,15 +153,23 @@ static void table_render_csv(const TextTable *t, GString *out)
     csv_line(out, g_ptr_array_index(t->rows, r));
 }
 
-/* ---- the four tables ---- */
+/* ---- the tables ---- */
+
+typedef struct {
+  guint top;     /* rows per list, 0 = all */
+  int digits;    /* decimals of numbers */
+  gboolean csv;
+} RenderOpts;
 
 static guint limit(guint len, guint top)
 {
   return top && top < len ? top : len;
 }
 
-static TextTable *stragglers_table(const PaleoAnalysisReport *r, guint top, int digits)
+static TextTable *stragglers_table(const PaleoAnalysisReport *r, const RenderOpts *o)
 {
+  guint top = o->top;
+  int digits = o->digits;
   static const char *const cols[] = {"worker", "slowest_iterations", "lag_ms",
                                      "caused_wait_ms", NULL};
   TextTable *t = table_new("stragglers",
@@ -167,8 +187,10 @@ static TextTable *stragglers_table(const PaleoAnalysisReport *r, guint top, int 
   return t;
 }
 
-static TextTable *iterations_table(const PaleoAnalysisReport *r, guint top, int digits)
+static TextTable *iterations_table(const PaleoAnalysisReport *r, const RenderOpts *o)
 {
+  guint top = o->top;
+  int digits = o->digits;
   static const char *const cols[] = {"iteration", "slowest_worker", "workers", "work_ms",
                                      "median_work_ms", "lag_ms", "wait_ms", NULL};
   TextTable *t = table_new("iterations",
@@ -198,8 +220,10 @@ static void overlap_row(TextTable *t, const PaleoOverlap *o, int digits)
   cell_num(row, o->hidden_fraction, digits + 1);
 }
 
-static TextTable *overlap_table(const PaleoAnalysisReport *r, guint top, int digits)
+static TextTable *overlap_table(const PaleoAnalysisReport *r, const RenderOpts *o)
 {
+  guint top = o->top;
+  int digits = o->digits;
   static const char *const cols[] = {"worker", "comm_ms", "hidden_ms", "exposed_ms",
                                      "hidden_fraction", NULL};
   TextTable *t = table_new("overlap",
@@ -213,8 +237,10 @@ static TextTable *overlap_table(const PaleoAnalysisReport *r, guint top, int dig
   return t;
 }
 
-static TextTable *links_table(const PaleoAnalysisReport *r, guint top, int digits)
+static TextTable *links_table(const PaleoAnalysisReport *r, const RenderOpts *o)
 {
+  guint top = o->top;
+  int digits = o->digits;
   static const char *const cols[] = {"link", "utilization", "contended_fraction",
                                      "mean_slowdown", "busy_ms", "contended_ms", NULL};
   TextTable *t = table_new("links", g_strdup("Links, most contended first"),
@@ -232,22 +258,87 @@ static TextTable *links_table(const PaleoAnalysisReport *r, guint top, int digit
   return t;
 }
 
-typedef TextTable *(*TableBuilder)(const PaleoAnalysisReport *r, guint top, int digits);
+static TextTable *workers_table(const PaleoAnalysisReport *r, const RenderOpts *o)
+{
+  guint top = o->top;
+  int digits = o->digits;
+  static const char *const cols[] = {"worker", "iterations", "mean_slowdown", "wait_ms", NULL};
+  TextTable *t = table_new("workers",
+    g_strdup("Workers, highest mean slowdown first (slowdown = compute time / nominal)"),
+    "no workers", cols);
+  for (guint i = 0; i < limit(r->workers->len, top); i++) {
+    const PaleoWorkerSummary *w = &g_array_index(r->workers, PaleoWorkerSummary, i);
+    GPtrArray *row = table_row(t);
+    cell_uint(row, w->worker);
+    cell_uint(row, w->iterations);
+    cell_num_or_none(row, w->mean_slowdown, digits, o->csv);
+    cell_num(row, w->wait_ms, digits);
+  }
+  return t;
+}
 
+static const char no_updates_note[] =
+  "no parameter-server updates: only async-ps and ssp runs record them";
+
+static TextTable *staleness_table(const PaleoAnalysisReport *r, const RenderOpts *o)
+{
+  int digits = o->digits;
+  static const char *const cols[] = {"updates", "mean", "p50", "p99", "max", NULL};
+  const PaleoStalenessSummary *s = &r->staleness;
+  TextTable *t = table_new("staleness",
+    g_strdup("Staleness of parameter-server updates (updates applied between pull and push)"),
+    no_updates_note, cols);
+  t->optional = TRUE;
+  if (s->updates == 0)
+    return t;
+  GPtrArray *row = table_row(t);
+  cell_uint(row, s->updates);
+  cell_num(row, s->mean, digits);
+  cell_uint(row, s->p50);
+  cell_uint(row, s->p99);
+  cell_uint(row, s->max);
+  return t;
+}
+
+static TextTable *staleness_histogram_table(const PaleoAnalysisReport *r, const RenderOpts *o)
+{
+  int digits = o->digits;
+  static const char *const cols[] = {"staleness", "updates", "fraction", NULL};
+  const PaleoStalenessSummary *s = &r->staleness;
+  TextTable *t = table_new("staleness_histogram", g_strdup("Staleness histogram"),
+                           no_updates_note, cols);
+  t->optional = TRUE;
+  for (guint i = 0; i < s->histogram->len; i++) {
+    const PaleoStalenessBin *b = &g_array_index(s->histogram, PaleoStalenessBin, i);
+    GPtrArray *row = table_row(t);
+    cell_uint(row, b->staleness);
+    cell_uint(row, b->updates);
+    cell_num(row, (double)b->updates / (double)s->updates, digits + 1);
+  }
+  return t;
+}
+
+typedef TextTable *(*TableBuilder)(const PaleoAnalysisReport *r, const RenderOpts *o);
+
+/* In the order of paleo_analysis_table_names. */
 static const TableBuilder table_builders[] = {stragglers_table, iterations_table,
-                                              overlap_table, links_table};
+                                              overlap_table, links_table, workers_table,
+                                              staleness_table, staleness_histogram_table};
+G_STATIC_ASSERT(G_N_ELEMENTS(table_builders) + 1 == G_N_ELEMENTS(paleo_analysis_table_names));
 
 static void render_tables(const PaleoAnalysisReport *r, guint top, const char *only_table,
                           gboolean csv, GString *out)
 {
-  int digits = csv ? 6 : 3;
+  RenderOpts o = {top, csv ? 6 : 3, csv};
   for (guint i = 0; i < G_N_ELEMENTS(table_builders); i++) {
     if (only_table && strcmp(only_table, paleo_analysis_table_names[i]))
       continue;
-    TextTable *t = table_builders[i](r, top, digits);
-    if (csv)
+    TextTable *t = table_builders[i](r, &o);
+    /* an optional table without rows (no staleness for sync runs) only when asked for */
+    gboolean shown = only_table || !t->optional || t->rows->len > 0;
+    if (shown && csv)
       table_render_csv(t, out);
-    else
+    else if (shown)
       table_render_text(t, out);
     table_free(t);
   }
@@ -261,9 +352,9 @@ static void render_text_header(const PaleoAnalysisReport *r, GString *out)
   g_string_append_printf(out,
     "span: %.3f ms   workers: %u   records: %" G_GUINT64_FORMAT " iterations, %"
     G_GUINT64_FORMAT " tasks, %" G_GUINT64_FORMAT " flows, %" G_GUINT64_FORMAT
-    " link-usage intervals\n",
+    " link-usage intervals, %" G_GUINT64_FORMAT " ps updates\n",
     (double)(r->last_ns - r->first_ns) / 1e6, r->n_workers, r->n_iteration_records,
-    r->n_tasks, r->n_flows, r->n_link_usage);
+    r->n_tasks, r->n_flows, r->n_link_usage, r->n_ps_updates);
 }
 
 /* ---- JSON ---- */
@@ -302,6 +393,7 @@ static void json_run(JsonBuilder *b, const PaleoAnalysisReport *r)
   json_member_int(b, "tasks", (gint64)r->n_tasks);
   json_member_int(b, "flows", (gint64)r->n_flows);
   json_member_int(b, "link_usage", (gint64)r->n_link_usage);
+  json_member_int(b, "ps_updates", (gint64)r->n_ps_updates);
   json_builder_end_object(b);
 }
 
@@ -382,6 +474,54 @@ static void json_links(JsonBuilder *b, const PaleoAnalysisReport *r, guint top)
   json_builder_end_array(b);
 }
 
+static void json_workers(JsonBuilder *b, const PaleoAnalysisReport *r, guint top)
+{
+  json_builder_set_member_name(b, "workers");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < limit(r->workers->len, top); i++) {
+    const PaleoWorkerSummary *w = &g_array_index(r->workers, PaleoWorkerSummary, i);
+    json_builder_begin_object(b);
+    json_member_int(b, "worker", w->worker);
+    json_member_int(b, "iterations", (gint64)w->iterations);
+    json_builder_set_member_name(b, "mean_slowdown");
+    if (isnan(w->mean_slowdown))
+      json_builder_add_null_value(b);
+    else
+      json_builder_add_double_value(b, w->mean_slowdown);
+    json_member_double(b, "wait_ms", w->wait_ms);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+}
+
+/* "staleness": null without ps updates. */
+static void json_staleness(JsonBuilder *b, const PaleoAnalysisReport *r)
+{
+  const PaleoStalenessSummary *s = &r->staleness;
+  json_builder_set_member_name(b, "staleness");
+  if (s->updates == 0) {
+    json_builder_add_null_value(b);
+    return;
+  }
+  json_builder_begin_object(b);
+  json_member_int(b, "updates", (gint64)s->updates);
+  json_member_double(b, "mean", s->mean);
+  json_member_int(b, "p50", s->p50);
+  json_member_int(b, "p99", s->p99);
+  json_member_int(b, "max", s->max);
+  json_builder_set_member_name(b, "histogram");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < s->histogram->len; i++) {
+    const PaleoStalenessBin *bin = &g_array_index(s->histogram, PaleoStalenessBin, i);
+    json_builder_begin_object(b);
+    json_member_int(b, "staleness", bin->staleness);
+    json_member_int(b, "updates", (gint64)bin->updates);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  json_builder_end_object(b);
+}
+
 static char *render_json(const PaleoAnalysisReport *r, guint top)
 {
   g_autoptr(JsonBuilder) b = json_builder_new();
@@ -390,6 +530,8 @@ static char *render_json(const PaleoAnalysisReport *r, guint top)
   json_stragglers(b, r, top);
   json_overlap(b, r, top);
   json_links(b, r, top);
+  json_workers(b, r, top);
+  json_staleness(b, r);
   json_builder_end_object(b);
   g_autoptr(JsonNode) root = json_builder_get_root(b);
   g_autoptr(JsonGenerator) gen = json_generator_new();

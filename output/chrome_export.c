@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "output/entity_map.h"
@@ -250,6 +251,8 @@ static gboolean on_iteration(PaleoTraceSink *sink, const PaleoIterationRecord *r
   begin_event(x, STREAM_ITERATIONS, rec->worker, name, "iteration", rec->start_ns, rec->end_ns);
   fprintf(x->file, "\"iteration\":%u,\"wait_us\":", rec->iteration);
   put_us(x->file, rec->wait_ns);
+  if (isfinite(rec->slowdown))
+    fprintf(x->file, ",\"slowdown\":%.9g", rec->slowdown);
   return end_event(x, error);
 }
 

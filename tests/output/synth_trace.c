@@ -20,13 +20,15 @@ SynthTrace *synth_new(const char *scenario_name)
   t->tasks = g_array_new(FALSE, TRUE, sizeof(PaleoTaskRecord));
   t->flows = g_array_new(FALSE, TRUE, sizeof(PaleoFlowRecord));
   t->usage = g_array_new(FALSE, TRUE, sizeof(PaleoLinkUsageRecord));
+  t->updates = g_array_new(FALSE, TRUE, sizeof(PaleoPsUpdateRecord));
   return t;
 }
 
 void synth_free(SynthTrace *t)
 {
   g_free(t->scenario_name);
-  GArray *tables[] = {t->entities, t->links, t->layers, t->iterations, t->tasks, t->flows, t->usage};
+  GArray *tables[] = {t->entities, t->links,  t->layers, t->iterations,
+                      t->tasks,    t->flows,  t->usage,  t->updates};
   for (guint i = 0; i < G_N_ELEMENTS(tables); i++)
     g_array_free(tables[i], TRUE);
   g_free(t);
@@ -49,8 +51,21 @@ void synth_link(SynthTrace *t, uint32_t id, uint32_t src, uint32_t dst, double b
 void synth_iteration(SynthTrace *t, uint32_t worker, uint32_t iteration, uint64_t start_ns,
                      uint64_t end_ns, uint64_t wait_ns)
 {
-  PaleoIterationRecord r = {worker, iteration, start_ns, end_ns, wait_ns};
+  synth_iteration_slowed(t, worker, iteration, start_ns, end_ns, wait_ns, 1.0);
+}
+
+void synth_iteration_slowed(SynthTrace *t, uint32_t worker, uint32_t iteration,
+                            uint64_t start_ns, uint64_t end_ns, uint64_t wait_ns, double slowdown)
+{
+  PaleoIterationRecord r = {worker, iteration, start_ns, end_ns, wait_ns, slowdown};
   g_array_append_val(t->iterations, r);
+}
+
+void synth_ps_update(SynthTrace *t, uint32_t server, uint32_t worker, uint32_t iteration,
+                     uint32_t staleness, uint64_t time_ns)
+{
+  PaleoPsUpdateRecord r = {server, worker, iteration, staleness, time_ns};
+  g_array_append_val(t->updates, r);
 }
 
 void synth_task(SynthTrace *t, uint32_t worker, uint32_t iteration, uint32_t layer,
@@ -109,7 +124,8 @@ SynthTrace *synth_data_parallel(const SynthDataParallel *s)
     }
     uint64_t end = barrier + s->comm_ns + s->update_ns;
     for (guint w = 0; w < s->workers; w++) {
-      synth_iteration(t, w, it, start, end, barrier - compute_end[w]);
+      double slowdown = (int)w == s->slow_worker ? s->slow_factor : 1.0;
+      synth_iteration_slowed(t, w, it, start, end, barrier - compute_end[w], slowdown);
       synth_flow(t, w, (w + 1) % s->workers, it, barrier, barrier + s->comm_ns);
       if (s->with_tasks)
         synth_task(t, w, it, UINT32_MAX, PALEO_PHASE_UPDATE, end - s->update_ns, end);
@@ -127,6 +143,7 @@ static uint64_t task_start(const void *r) { return ((const PaleoTaskRecord *)r)-
 static uint64_t flow_start(const void *r) { return ((const PaleoFlowRecord *)r)->start_ns; }
 static uint64_t iteration_start(const void *r) { return ((const PaleoIterationRecord *)r)->start_ns; }
 static uint64_t usage_start(const void *r) { return ((const PaleoLinkUsageRecord *)r)->start_ns; }
+static uint64_t update_time(const void *r) { return ((const PaleoPsUpdateRecord *)r)->time_ns; }
 
 typedef uint64_t (*StartOf)(const void *record);
 
@@ -177,6 +194,7 @@ void synth_replay(const SynthTrace *t, PaleoTraceSink *sink)
   g_autoptr(GArray) tasks = sorted_copy(t->tasks, task_start);
   g_autoptr(GArray) flows = sorted_copy(t->flows, flow_start);
   g_autoptr(GArray) usage = sorted_copy(t->usage, usage_start);
+  g_autoptr(GArray) updates = sorted_copy(t->updates, update_time);
   REPLAY_TABLE(t->entities, PaleoEntityRecord, entity);
   REPLAY_TABLE(t->links, PaleoLinkRecord, link);
   REPLAY_TABLE(t->layers, PaleoLayerRecord, layer);
@@ -184,6 +202,7 @@ void synth_replay(const SynthTrace *t, PaleoTraceSink *sink)
   REPLAY_TABLE(tasks, PaleoTaskRecord, task);
   REPLAY_TABLE(flows, PaleoFlowRecord, flow);
   REPLAY_TABLE(usage, PaleoLinkUsageRecord, link_usage);
+  REPLAY_TABLE(updates, PaleoPsUpdateRecord, ps_update);
 }
 
 void synth_write_file(const SynthTrace *t, const char *path)

@@ -12,7 +12,7 @@
 
 typedef struct {
   char *scenario_name;
-  GArray *entities, *links, *layers, *iterations, *tasks, *flows, *usage;
+  GArray *entities, *links, *layers, *iterations, *tasks, *flows, *usage, *updates;
 } SynthTrace;
 
 SynthTrace *synth_new(const char *scenario_name);
@@ -24,8 +24,13 @@ void synth_entity(SynthTrace *t, uint32_t id, PaleoEntityKind kind, int32_t host
                   const char *name);
 void synth_link(SynthTrace *t, uint32_t id, uint32_t src, uint32_t dst, double bw_bytes_per_s,
                 const char *name);
+/* An iteration at nominal speed (slowdown 1). */
 void synth_iteration(SynthTrace *t, uint32_t worker, uint32_t iteration, uint64_t start_ns,
                      uint64_t end_ns, uint64_t wait_ns);
+void synth_iteration_slowed(SynthTrace *t, uint32_t worker, uint32_t iteration,
+                            uint64_t start_ns, uint64_t end_ns, uint64_t wait_ns, double slowdown);
+void synth_ps_update(SynthTrace *t, uint32_t server, uint32_t worker, uint32_t iteration,
+                     uint32_t staleness, uint64_t time_ns);
 void synth_task(SynthTrace *t, uint32_t worker, uint32_t iteration, uint32_t layer,
                 PaleoPhase phase, uint64_t start_ns, uint64_t end_ns);
 void synth_flow(SynthTrace *t, uint32_t src, uint32_t dst, uint32_t iteration, uint64_t start_ns,
@@ -38,7 +43,8 @@ void synth_usage(SynthTrace *t, uint32_t link, uint64_t start_ns, uint64_t end_n
  * worker runs `layers` forward tasks of fwd_ns then `layers` backward tasks of bwd_ns (both
  * × slow_factor for `slow_worker`), all meet at the barrier (the slowest compute end), then
  * a ring flow w -> w+1 of comm_ns (uplink usage: one flow, utilization 0.5), then an update
- * task of update_ns. wait = barrier − own compute end. Iterations follow back to back. */
+ * task of update_ns. wait = barrier − own compute end; slowdown = slow_factor for the slow
+ * worker, 1 otherwise. Iterations follow back to back. */
 typedef struct {
   guint workers, iterations, layers, per_host;
   uint64_t fwd_ns, bwd_ns, comm_ns, update_ns;

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <string.h>
 
 #include "output/analyze.h"
@@ -252,13 +253,151 @@ static void test_csv_and_table(void **state)
                            "2,3,30.000000,270.000000\n");
   g_autofree char *all = paleo_analysis_report_format(r, PALEO_REPORT_CSV, 0, NULL);
   g_auto(GStrv) blocks = g_strsplit(all, "\n\n", -1);
-  assert_int_equal(g_strv_length(blocks), 4); /* one per table */
+  assert_int_equal(g_strv_length(blocks), 5); /* one per table; no staleness without updates */
   assert_true(g_str_has_prefix(blocks[3], "link,utilization,contended_fraction,mean_slowdown"));
+  /* the slow worker computes at 2x: first; the others in rank order; 90 ms wait each */
+  assert_string_equal(blocks[4], "worker,iterations,mean_slowdown,wait_ms\n"
+                                 "2,3,2.000000,0.000000\n0,3,1.000000,90.000000\n"
+                                 "1,3,1.000000,90.000000\n3,3,1.000000,90.000000\n");
   g_autofree char *table = paleo_analysis_report_format(r, PALEO_REPORT_TABLE, 10, NULL);
   assert_non_null(strstr(table, "total_wait_ms = 270.000"));
   assert_non_null(strstr(table, "synthetic data-parallel"));
   assert_non_null(strstr(table, "  worker  slowest_iterations  lag_ms  caused_wait_ms\n"
                                 "  2                        3  30.000         270.000\n"));
+  assert_null(strstr(table, "Staleness"));
+  g_autofree char *asked = paleo_analysis_report_format(r, PALEO_REPORT_TABLE, 0, "staleness");
+  assert_non_null(strstr(asked, "(no parameter-server updates"));
+  g_autofree char *asked_csv = paleo_analysis_report_format(r, PALEO_REPORT_CSV, 0, "staleness");
+  assert_string_equal(asked_csv, "updates,mean,p50,p99,max\n");
+}
+
+/* Worker 0: 5 iterations at nominal speed, waiting 2 ms each. Worker 1: 4 iterations at
+ * slowdowns 1, 2, 1, 2 (mean 1.5). Worker 2: 5 iterations at 3.0. Worker 3 is in the
+ * topology but never finished an iteration: listed first, with no slowdown. */
+static SynthTrace *uneven_workers(void)
+{
+  SynthTrace *t = synth_new("uneven");
+  for (uint32_t w = 0; w < 4; w++)
+    synth_entity(t, w, PALEO_ENTITY_WORKER, -1, (int32_t)w, "gpu");
+  for (uint32_t it = 0; it < 5; it++) {
+    uint64_t at = it * 10 * MS;
+    synth_iteration_slowed(t, 0, it, at, at + 10 * MS, 2 * MS, 1.0);
+    synth_iteration_slowed(t, 2, it, at, at + 10 * MS, 0, 3.0);
+    if (it < 4)
+      synth_iteration_slowed(t, 1, it, at, at + 10 * MS, 0, it % 2 ? 2.0 : 1.0);
+  }
+  return t;
+}
+
+static void test_workers(void **state)
+{
+  (void)state;
+  g_autoptr(SynthTrace) t = uneven_workers();
+  g_autoptr(PaleoAnalysisReport) r = analyze(t);
+  assert_int_equal(r->workers->len, 4);
+  const uint32_t order[] = {3, 2, 1, 0};
+  const guint64 iterations[] = {0, 5, 4, 5};
+  const double slowdown[] = {NAN, 3.0, 1.5, 1.0};
+  const double wait_ms[] = {0, 0, 0, 10};
+  for (guint i = 0; i < 4; i++) {
+    const PaleoWorkerSummary *w = &g_array_index(r->workers, PaleoWorkerSummary, i);
+    assert_int_equal(w->worker, order[i]);
+    assert_int_equal(w->iterations, iterations[i]);
+    if (isnan(slowdown[i]))
+      assert_true(isnan(w->mean_slowdown));
+    else
+      assert_float_equal(w->mean_slowdown, slowdown[i], EPS);
+    assert_float_equal(w->wait_ms, wait_ms[i], EPS);
+  }
+  g_autofree char *csv = paleo_analysis_report_format(r, PALEO_REPORT_CSV, 3, "workers");
+  assert_string_equal(csv, "worker,iterations,mean_slowdown,wait_ms\n"
+                           "3,0,,0.000000\n2,5,3.000000,0.000000\n1,4,1.500000,0.000000\n");
+  g_autofree char *table = paleo_analysis_report_format(r, PALEO_REPORT_TABLE, 0, "workers");
+  assert_non_null(strstr(table, "  worker  iterations  mean_slowdown  wait_ms\n"
+                                "  3                0              -    0.000\n"
+                                "  2                5          3.000    0.000\n"));
+  g_autofree char *json = paleo_analysis_report_format(r, PALEO_REPORT_JSON, 0, NULL);
+  g_autoptr(JsonParser) parser = json_parser_new();
+  assert_true(json_parser_load_from_data(parser, json, -1, NULL));
+  JsonObject *root = json_node_get_object(json_parser_get_root(parser));
+  JsonArray *workers = json_object_get_array_member(root, "workers");
+  assert_int_equal(json_array_get_length(workers), 4);
+  JsonObject *none = json_array_get_object_element(workers, 0);
+  assert_true(json_object_get_null_member(none, "mean_slowdown"));
+  JsonObject *slow = json_array_get_object_element(workers, 1);
+  assert_int_equal(json_object_get_int_member(slow, "worker"), 2);
+  assert_int_equal(json_object_get_int_member(slow, "iterations"), 5);
+  assert_float_equal(json_object_get_double_member(slow, "mean_slowdown"), 3.0, EPS);
+  assert_true(json_object_get_null_member(root, "staleness")); /* no ps updates */
+}
+
+/* Staleness 3, 0, 3, 1, 3, 2 (any order): mean 12 / 6 = 2; sorted 0 1 2 3 3 3, nearest rank
+ * p50 = the 3rd value = 2, p99 = the 6th = 3; max 3; histogram 0:1 1:1 2:1 3:3. */
+static void test_staleness(void **state)
+{
+  (void)state;
+  g_autoptr(SynthTrace) t = synth_new("async");
+  const uint32_t staleness[] = {3, 0, 3, 1, 3, 2};
+  for (guint i = 0; i < G_N_ELEMENTS(staleness); i++)
+    synth_ps_update(t, i % 2, i % 3, i / 3, staleness[i], (i + 1) * MS);
+  g_autoptr(PaleoAnalysisReport) r = analyze(t);
+  const PaleoStalenessSummary *s = &r->staleness;
+  assert_int_equal(s->updates, 6);
+  assert_int_equal(r->n_ps_updates, 6);
+  assert_float_equal(s->mean, 2.0, EPS);
+  assert_int_equal(s->p50, 2);
+  assert_int_equal(s->p99, 3);
+  assert_int_equal(s->max, 3);
+  const PaleoStalenessBin want[] = {{0, 1}, {1, 1}, {2, 1}, {3, 3}};
+  assert_int_equal(s->histogram->len, G_N_ELEMENTS(want));
+  for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
+    assert_int_equal(g_array_index(s->histogram, PaleoStalenessBin, i).staleness, want[i].staleness);
+    assert_int_equal(g_array_index(s->histogram, PaleoStalenessBin, i).updates, want[i].updates);
+  }
+  g_autofree char *csv = paleo_analysis_report_format(r, PALEO_REPORT_CSV, 1, NULL);
+  assert_non_null(strstr(csv, "\n\nupdates,mean,p50,p99,max\n6,2.000000,2,3,3\n"));
+  assert_non_null(strstr(csv, "\n\nstaleness,updates,fraction\n0,1,0.1666667\n1,1,0.1666667\n"
+                              "2,1,0.1666667\n3,3,0.5000000\n")); /* top does not cut it */
+  g_autofree char *table = paleo_analysis_report_format(r, PALEO_REPORT_TABLE, 0, NULL);
+  assert_non_null(strstr(table, "  updates   mean  p50  p99  max\n"
+                                "  6        2.000    2    3    3\n"));
+  assert_non_null(strstr(table, "6 ps updates"));
+  g_autofree char *json = paleo_analysis_report_format(r, PALEO_REPORT_JSON, 0, NULL);
+  g_autoptr(JsonParser) parser = json_parser_new();
+  assert_true(json_parser_load_from_data(parser, json, -1, NULL));
+  JsonObject *root = json_node_get_object(json_parser_get_root(parser));
+  JsonObject *js = json_object_get_object_member(root, "staleness");
+  assert_int_equal(json_object_get_int_member(js, "updates"), 6);
+  assert_float_equal(json_object_get_double_member(js, "mean"), 2.0, EPS);
+  assert_int_equal(json_object_get_int_member(js, "p50"), 2);
+  assert_int_equal(json_object_get_int_member(js, "p99"), 3);
+  assert_int_equal(json_object_get_int_member(js, "max"), 3);
+  JsonArray *hist = json_object_get_array_member(js, "histogram");
+  assert_int_equal(json_array_get_length(hist), 4);
+  JsonObject *last = json_array_get_object_element(hist, 3);
+  assert_int_equal(json_object_get_int_member(last, "staleness"), 3);
+  assert_int_equal(json_object_get_int_member(last, "updates"), 3);
+}
+
+/* Nearest rank at the tail: 99 updates at staleness 4 and one at 40 put p99 (rank 99) at 4;
+ * one more at 40 (101 updates, rank ceil(99.99) = 100) moves it to 40. p50 stays 4. */
+static void test_staleness_tail(void **state)
+{
+  (void)state;
+  g_autoptr(SynthTrace) t = synth_new("tail");
+  for (uint32_t i = 0; i < 99; i++)
+    synth_ps_update(t, 0, i % 8, i / 8, 4, i * MS);
+  synth_ps_update(t, 0, 7, 99, 40, 200 * MS);
+  g_autoptr(PaleoAnalysisReport) r = analyze(t);
+  assert_int_equal(r->staleness.p99, 4);
+  assert_int_equal(r->staleness.p50, 4);
+  assert_int_equal(r->staleness.max, 40);
+  assert_float_equal(r->staleness.mean, (99 * 4 + 40) / 100.0, EPS);
+  assert_int_equal(r->staleness.histogram->len, 2);
+  synth_ps_update(t, 0, 6, 99, 40, 201 * MS);
+  g_autoptr(PaleoAnalysisReport) r2 = analyze(t);
+  assert_int_equal(r2->staleness.p99, 40);
+  assert_int_equal(r2->staleness.p50, 4);
 }
 
 int main(void)
@@ -273,6 +412,9 @@ int main(void)
     cmocka_unit_test(test_contention_star),
     cmocka_unit_test(test_json),
     cmocka_unit_test(test_csv_and_table),
+    cmocka_unit_test(test_workers),
+    cmocka_unit_test(test_staleness),
+    cmocka_unit_test(test_staleness_tail),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -131,6 +131,7 @@ static void test_exact_times(void **state)
   g_autoptr(SynthTrace) t = synth_new("exact");
   synth_entity(t, 0, PALEO_ENTITY_WORKER, -1, 0, "gpu0");
   synth_task(t, 0, 0, 7, PALEO_PHASE_BWD, 15000001, 15002500);
+  synth_iteration_slowed(t, 0, 0, 0, 20 * MS, 1500, 2.5);
   g_autofree char *path = fixture_tmp_path("exact.json");
   g_autoptr(GError) error = NULL;
   g_autoptr(PaleoChromeExport) x = paleo_chrome_export_new(path, &error);
@@ -142,6 +143,7 @@ static void test_exact_times(void **state)
                                "\"ts\":15000.001,\"dur\":2.499,\"pid\":0,"));
   assert_non_null(strstr(text, "\"name\":\"process_name\",\"ph\":\"M\",\"pid\":0,\"tid\":0,"
                                "\"args\":{\"name\":\"gpu0\"}"));
+  assert_non_null(strstr(text, "\"args\":{\"iteration\":0,\"wait_us\":1.500,\"slowdown\":2.5}"));
 }
 
 static void test_unwritable(void **state)

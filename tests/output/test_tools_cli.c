@@ -22,6 +22,9 @@ static char *trace_file(const char *name)
 {
   char *path = fixture_tmp_path(name);
   g_autoptr(SynthTrace) t = synth_data_parallel(&slow_worker);
+  const uint32_t staleness[] = {3, 0, 3, 1, 3, 2}; /* mean 2, p50 2, p99 3, max 3 */
+  for (guint i = 0; i < G_N_ELEMENTS(staleness); i++)
+    synth_ps_update(t, i % 2, i % 4, i / 4, staleness[i], (i + 1) * MS);
   synth_write_file(t, path);
   return path;
 }
@@ -57,6 +60,17 @@ static void check_analysis_json(const char *text)
   assert_string_equal(json_object_get_string_member(run, "status"), "complete");
   assert_int_equal(json_object_get_int_member(run, "tasks"), 4 * 3 * 5);
   assert_int_equal(json_array_get_length(json_object_get_array_member(root, "links")), 2);
+  JsonObject *w = json_array_get_object_element(json_object_get_array_member(root, "workers"), 0);
+  assert_int_equal(json_object_get_int_member(w, "worker"), 3);
+  assert_int_equal(json_object_get_int_member(w, "iterations"), 3);
+  assert_float_equal(json_object_get_double_member(w, "mean_slowdown"), 2.0, 1e-12);
+  JsonObject *st = json_object_get_object_member(root, "staleness");
+  assert_int_equal(json_object_get_int_member(st, "updates"), 6);
+  assert_float_equal(json_object_get_double_member(st, "mean"), 2.0, 1e-12);
+  assert_int_equal(json_object_get_int_member(st, "p50"), 2);
+  assert_int_equal(json_object_get_int_member(st, "p99"), 3);
+  assert_int_equal(json_object_get_int_member(st, "max"), 3);
+  assert_int_equal(json_array_get_length(json_object_get_array_member(st, "histogram")), 4);
 }
 
 static void test_analyze_both_formats(void **state)
@@ -75,6 +89,7 @@ static void test_analyze_both_formats(void **state)
   assert_string_equal(csv, "worker,slowest_iterations,lag_ms,caused_wait_ms\n3,3,30.000000,270.000000\n");
   assert_int_equal(paleosim(&table, "analyze", path, NULL), 0);
   assert_non_null(strstr(table, "Links, most contended first"));
+  assert_non_null(strstr(table, "Staleness histogram"));
 }
 
 static void test_timeline_and_export(void **state)

@@ -179,13 +179,16 @@ static void test_sqlite3_tool_reads_trace(void **state)
   char *argv[] = {"sqlite3", db,
                   "PRAGMA user_version; SELECT status FROM run;"
                   " SELECT iteration, workers, span_ns, total_wait_ns FROM iteration_summary;"
-                  " SELECT busy_ns FROM task_phase_totals WHERE worker = 0 AND phase = 'fwd';",
+                  " SELECT busy_ns FROM task_phase_totals WHERE worker = 0 AND phase = 'fwd';"
+                  " SELECT worker, iterations, mean_slowdown, total_wait_ns FROM worker_summary;",
                   NULL};
   g_autofree char *out = NULL;
   assert_int_equal(fixture_spawn(argv, &out, NULL), 0);
   /* iteration 0: starts 0 and 100, ends 950 and 650, waits 120 + 300; iteration 1: 1000 to
-   * 2000, waits 0 + 40; worker 0 fwd: 0-100 and 100-250 */
-  assert_string_equal(out, "1\ninterrupted\n0|2|950|420\n1|2|1000|40\n250\n");
+   * 2000, waits 0 + 40; worker 0 fwd: 0-100 and 100-250; worker 0 slowdowns 1 and 4/3,
+   * worker 1 2.5 and 0.875 */
+  assert_string_equal(out, "2\ninterrupted\n0|2|950|420\n1|2|1000|40\n250\n"
+                           "0|2|1.16666666666667|120\n1|2|1.6875|340\n");
 }
 
 static void test_h5dump_reads_trace(void **state)

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 
 #include "output/trace_io.h"
@@ -26,6 +27,17 @@ static void assert_equal_traces(const PaleoTraceMem *a, const PaleoTraceMem *b)
   g_autofree char *diff = NULL;
   if (!paleo_trace_mem_equal(a, b, &diff))
     fail_msg("traces differ: %s", diff);
+}
+
+/* The fixture's iteration slowdowns, bit for bit (4/3 needs all 17 digits). */
+static void assert_fixture_slowdowns(const PaleoTraceMem *got)
+{
+  const double want[] = {1.0, 2.5, 4.0 / 3.0, 0.875};
+  assert_int_equal(got->iterations->len, G_N_ELEMENTS(want));
+  for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
+    double have = g_array_index(got->iterations, PaleoIterationRecord, i).slowdown;
+    assert_memory_equal(&have, &want[i], sizeof have);
+  }
 }
 
 /* Replayed tasks come sorted by start, ties in insertion order; other tables as stored. */
@@ -92,6 +104,7 @@ static void test_convert_round_trip_api(void **state)
   g_autoptr(PaleoTraceMem) c = convert_api(h5, db2);
   assert_equal_traces(a, b);
   assert_equal_traces(a, c);
+  assert_fixture_slowdowns(c);
 }
 
 static void test_convert_round_trip_cli(void **state)
@@ -113,6 +126,8 @@ static void test_convert_round_trip_cli(void **state)
   g_autoptr(PaleoTraceMem) c = fixture_read_file(db2);
   assert_equal_traces(a, b);
   assert_equal_traces(a, c);
+  assert_fixture_slowdowns(b);
+  assert_fixture_slowdowns(c);
 }
 
 /* An ITERATIONS-level sink keeps run, entities, links, layers, iterations and ps updates. */
@@ -154,6 +169,14 @@ static void test_mem_equal_detects_difference(void **state)
   g_autofree char *diff = NULL;
   assert_false(paleo_trace_mem_equal(a, b, &diff));
   assert_non_null(strstr(diff, "link_usage row 2"));
+  g_array_index(b->link_usage, PaleoLinkUsageRecord, 2).utilization -= 1e-12;
+  assert_true(paleo_trace_mem_equal(a, b, NULL));
+  g_array_index(b->iterations, PaleoIterationRecord, 2).slowdown = nextafter(4.0 / 3.0, 2.0);
+  g_autofree char *diff2 = NULL;
+  assert_false(paleo_trace_mem_equal(a, b, &diff2));
+  assert_non_null(strstr(diff2, "iteration row 2"));
+  assert_non_null(strstr(diff2, "slowdown 1.3333333333333333} vs"));
+  assert_non_null(strstr(diff2, "slowdown 1.3333333333333335}"));
 }
 
 /* A sink with only a task callback gets tasks and nothing else (NULL callbacks skipped). */

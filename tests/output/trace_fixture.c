@@ -35,8 +35,10 @@ gboolean fixture_write(PaleoTraceSink *sink, GError **error)
     {0, 2, 3, 12.5e9, 1500, "host0->tor"}, {1, 3, 2, 1.0 / 3.0, 0, "tor->host0"},
   };
   const PaleoLayerRecord layers[] = {{0, "conv1/conv", "conv"}, {1, "fc/inner", "fc"}};
+  /* slowdowns: nominal, a straggler, one that needs all 17 digits, a fast one */
   const PaleoIterationRecord iterations[] = {
-    {0, 0, 0, 950, 120}, {1, 0, 100, 650, 300}, {0, 1, 1000, 1900, 0}, {1, 1, 1000, 2000, 40},
+    {0, 0, 0, 950, 120, 1.0}, {1, 0, 100, 650, 300, 2.5},
+    {0, 1, 1000, 1900, 0, 4.0 / 3.0}, {1, 1, 1000, 2000, 40, 0.875},
   };
   const PaleoFlowRecord flows[] = {
     {7, 0, 1, 1u << 20, "ring", 0, 0, 250, 500}, {3, 1, 0, 4096, "ps-push", -1, 0, 300, 310},
