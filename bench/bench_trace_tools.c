@@ -41,7 +41,7 @@ static guint64 feed(PaleoTraceSink *sink, const Shape *s)
         uint64_t barrier = start + step - comm - update;
         if (table == 0) {
           PaleoIterationRecord r = {w, it, start, start + step,
-                                    barrier - start - (uint64_t)(f * s->layers * (fwd + bwd))};
+                                    barrier - start - (uint64_t)(f * s->layers * (fwd + bwd)), f};
           o->iteration(sink, &r, NULL);
           n++;
         } else if (table == 1 && o->task) {
