@@ -2,124 +2,14 @@
  *  [--trace FILE] [--trace-level L] [--trace-format F] [--keys]`: simulate a scenario and
  * print where the time goes. */
 #include <json-glib/json-glib.h>
-#include <signal.h>
 #include <stdio.h>
-#include <string.h>
 
-#include "output/trace_io.h"
 #include "sim/cli_common.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
-#include "workloads/collective.h"
+#include "sim/summary_print.h"
 
 int paleo_cmd_run(int argc, char **argv);
-
-static void on_signal(int sig)
-{
-  (void)sig;
-  paleo_run_request_stop();
-}
-
-static void install_signals(void)
-{
-  struct sigaction sa;
-  memset(&sa, 0, sizeof(sa));
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-}
-
-static void print_table(const PaleoScenario *sc, const PaleoRunSummary *s)
-{
-  printf("scenario          %s: %s, %u x %s, %s, %s fidelity\n", sc->name, sc->workload.net, s->workers, sc->cluster.device,
-         paleo_collective_names[sc->training.collective], paleo_fidelity_names[sc->training.fidelity]);
-  printf("iterations        %u (batch %" G_GINT64_FORMAT " per worker, %u gradient bucket%s)\n", s->iterations,
-         s->batch_per_worker, s->buckets, s->buckets == 1 ? "" : "s");
-  printf("iteration time    mean %.3f ms   p50 %.3f ms   p99 %.3f ms\n", s->iteration_mean_ms, s->iteration_p50_ms,
-         s->iteration_p99_ms);
-  printf("throughput        %.1f samples/s\n", s->throughput_samples_per_s);
-  printf("speed-up          %.2f x against one worker (%.3f ms per iteration)\n", s->speedup, s->one_worker_ms);
-  printf("time per worker   compute %.3f ms   exposed communication %.3f ms   waiting %.3f ms   (per iteration)\n",
-         s->compute_ms, s->comm_exposed_ms, s->wait_ms);
-  printf("overlap           %.1f %% of %.3f ms communication hidden under compute\n", 100 * s->overlap_fraction,
-         s->comm_ms);
-  if (s->links->len) {
-    printf("busiest links     utilization\n");
-    for (guint i = 0; i < s->links->len && i < 5; i++) {
-      const PaleoRunLink *l = &g_array_index(s->links, PaleoRunLink, i);
-      printf("  %-24s %6.1f %%\n", l->name, 100 * l->utilization);
-    }
-  }
-  printf("simulation        %" G_GUINT64_FORMAT " events, %" G_GUINT64_FORMAT " flows, %.3f s wall\n", s->events, s->flows,
-         s->wall_s);
-}
-
-static void print_json(const PaleoScenario *sc, const PaleoRunSummary *s)
-{
-  g_autoptr(JsonBuilder) b = json_builder_new();
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "scenario");
-  json_builder_add_string_value(b, sc->name);
-  json_builder_set_member_name(b, "workers");
-  json_builder_add_int_value(b, s->workers);
-  json_builder_set_member_name(b, "iterations");
-  json_builder_add_int_value(b, s->iterations);
-  json_builder_set_member_name(b, "iteration_ms");
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "mean");
-  json_builder_add_double_value(b, s->iteration_mean_ms);
-  json_builder_set_member_name(b, "p50");
-  json_builder_add_double_value(b, s->iteration_p50_ms);
-  json_builder_set_member_name(b, "p99");
-  json_builder_add_double_value(b, s->iteration_p99_ms);
-  json_builder_end_object(b);
-  const struct {
-    const char *key;
-    double value;
-  } nums[] = {
-    {"throughput_samples_per_s", s->throughput_samples_per_s}, {"speedup", s->speedup},
-    {"one_worker_ms", s->one_worker_ms}, {"compute_ms", s->compute_ms}, {"comm_ms", s->comm_ms},
-    {"comm_exposed_ms", s->comm_exposed_ms}, {"wait_ms", s->wait_ms}, {"overlap_fraction", s->overlap_fraction},
-    {"wall_s", s->wall_s},
-  };
-  for (guint i = 0; i < G_N_ELEMENTS(nums); i++) {
-    json_builder_set_member_name(b, nums[i].key);
-    json_builder_add_double_value(b, nums[i].value);
-  }
-  json_builder_set_member_name(b, "events");
-  json_builder_add_int_value(b, (gint64)s->events);
-  json_builder_set_member_name(b, "flows");
-  json_builder_add_int_value(b, (gint64)s->flows);
-  json_builder_set_member_name(b, "interrupted");
-  json_builder_add_boolean_value(b, s->interrupted);
-  json_builder_set_member_name(b, "links");
-  json_builder_begin_array(b);
-  for (guint i = 0; i < s->links->len; i++) {
-    const PaleoRunLink *l = &g_array_index(s->links, PaleoRunLink, i);
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "name");
-    json_builder_add_string_value(b, l->name);
-    json_builder_set_member_name(b, "utilization");
-    json_builder_add_double_value(b, l->utilization);
-    json_builder_end_object(b);
-  }
-  json_builder_end_array(b);
-  json_builder_end_object(b);
-  g_autoptr(JsonGenerator) gen = json_generator_new();
-  g_autoptr(JsonNode) root = json_builder_get_root(b);
-  json_generator_set_root(gen, root);
-  json_generator_set_pretty(gen, TRUE);
-  g_autofree char *text = json_generator_to_data(gen, NULL);
-  printf("%s\n", text);
-}
-
-static int exit_code(const GError *e)
-{
-  if (e->domain == PALEO_SCENARIO_ERROR || (e->domain == PALEO_OUTPUT_ERROR && e->code == PALEO_OUTPUT_ERROR_FORMAT))
-    return PALEO_EXIT_USAGE;
-  return PALEO_EXIT_FAILURE;
-}
 
 int paleo_cmd_run(int argc, char **argv)
 {
@@ -137,7 +27,7 @@ int paleo_cmd_run(int argc, char **argv)
     {"no-progress", 0, 0, G_OPTION_ARG_NONE, &quiet, "no progress line on stderr", NULL},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("SCENARIO - simulate synchronous data-parallel training");
+  g_autoptr(GOptionContext) ctx = g_option_context_new("SCENARIO - simulate data-parallel training (sync, async-ps, ssp, backup)");
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_option_context_set_description(ctx, "SCENARIO is a path or a shipped name (configs/scenarios: default, "
                                         "inception_v3_k40, nin_k20x, alexnet_k80).\n");
@@ -168,21 +58,26 @@ int paleo_cmd_run(int argc, char **argv)
   g_ptr_array_free(ov, TRUE);
   if (!sc)
     return paleo_cli_fail("run", error);
-  install_signals();
+  paleo_summary_catch_stop_signals();
   PaleoRunOptions opt = {.progress = !quiet};
   PaleoRunSummary summary;
   gboolean ok = paleo_run_scenario(sc, &opt, &summary, &error);
   if (ok || summary.iterations) {
-    if (json)
-      print_json(sc, &summary);
-    else
-      print_table(sc, &summary);
+    if (json) {
+      g_autoptr(JsonBuilder) b = json_builder_new();
+      json_builder_begin_object(b);
+      paleo_summary_add_json(b, sc, &summary);
+      json_builder_end_object(b);
+      paleo_summary_write_json(stdout, b);
+    } else {
+      paleo_summary_print_table(stdout, sc, &summary);
+    }
   }
   gboolean interrupted = summary.interrupted;
   paleo_run_summary_clear(&summary);
   if (!ok) {
     fprintf(stderr, "paleosim run: %s\n", error->message);
-    return exit_code(error);
+    return paleo_summary_exit_code(error);
   }
   if (interrupted) {
     fprintf(stderr, "paleosim run: interrupted; the summary covers the completed iterations\n");

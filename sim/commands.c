@@ -6,6 +6,7 @@
 int paleo_cmd_list(int argc, char **argv);
 int paleo_cmd_predict(int argc, char **argv);
 int paleo_cmd_run(int argc, char **argv);
+int paleo_cmd_compare(int argc, char **argv);
 int paleo_cmd_convert(int argc, char **argv);
 int paleo_cmd_analyze(int argc, char **argv);
 int paleo_cmd_timeline(int argc, char **argv);
@@ -14,6 +15,7 @@ int paleo_cmd_export(int argc, char **argv);
 const PaleoCommand paleo_commands[] = {
   {"predict", "PALEO analytical prediction: per-layer table or data-parallel scaling", paleo_cmd_predict},
   {"run", "simulate synchronous data-parallel training of a scenario (configs/scenarios)", paleo_cmd_run},
+  {"compare", "run one scenario under several strategies (sync, async-ps, ssp:S, backup:B) side by side", paleo_cmd_compare},
   {"list", "list shipped devices, links, nets, cost models", paleo_cmd_list},
   {"convert", "convert a trace between SQLite (.db) and HDF5 (.h5), losslessly", paleo_cmd_convert},
   {"analyze", "stragglers, compute/communication overlap and link contention of a trace", paleo_cmd_analyze},

@@ -1,0 +1,308 @@
+/* Run summaries as the `run` table and as JSON members, shared by `run` and `compare`
+ * (see summary_print.h). */
+#include "sim/summary_print.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output/trace_io.h"
+#include "sim/cli_common.h"
+#include "workloads/collective.h"
+
+char *paleo_summary_strategy_label(const PaleoScenario *sc)
+{
+  const char *name = paleo_strategy_names[sc->training.strategy];
+  switch (sc->training.strategy) {
+  case PALEO_STRATEGY_SSP:
+    return g_strdup_printf("%s:%" G_GINT64_FORMAT, name, sc->training.ssp_bound);
+  case PALEO_STRATEGY_BACKUP:
+    return g_strdup_printf("%s:%" G_GINT64_FORMAT, name, sc->training.backup_workers);
+  default:
+    return g_strdup(name);
+  }
+}
+
+/* ---- the per-worker block ---- */
+
+static int cmp_u32(const void *a, const void *b)
+{
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* The most common iteration count (the smallest of equally common ones). */
+static uint32_t common_iterations(const GArray *workers)
+{
+  g_autofree uint32_t *v = g_new(uint32_t, workers->len);
+  for (guint i = 0; i < workers->len; i++)
+    v[i] = g_array_index(workers, PaleoRunWorker, i).iterations;
+  qsort(v, workers->len, sizeof(*v), cmp_u32);
+  uint32_t best = v[0];
+  guint best_run = 0;
+  for (guint i = 0, j; i < workers->len; i = j) {
+    for (j = i; j < workers->len && v[j] == v[i]; j++)
+      ;
+    if (j - i > best_run) {
+      best_run = j - i;
+      best = v[i];
+    }
+  }
+  return best;
+}
+
+static gboolean worker_differs(const PaleoRunWorker *w, uint32_t common)
+{
+  return fabs(w->slowdown - 1.0) > 1e-9 || w->failed_at_ms >= 0 || w->iterations != common;
+}
+
+static void print_worker(FILE *out, const PaleoRunWorker *w)
+{
+  g_autofree char *failed = w->failed_at_ms >= 0 ? g_strdup_printf("%.3f", w->failed_at_ms) : g_strdup("-");
+  fprintf(out, "%-18s%6u %10.3f %12u %14s\n", "", w->id, w->slowdown, w->iterations, failed);
+}
+
+static void print_workers(FILE *out, const GArray *workers)
+{
+  if (!workers || !workers->len)
+    return;
+  uint32_t common = common_iterations(workers);
+  gboolean all = workers->len <= PALEO_SUMMARY_ALL_WORKERS_MAX;
+  fprintf(out, "%-18s%6s %10s %12s %14s\n", "per worker", "id", "slowdown", "iterations", "failed at ms");
+  guint rest = 0;
+  for (guint i = 0; i < workers->len; i++) {
+    const PaleoRunWorker *w = &g_array_index(workers, PaleoRunWorker, i);
+    if (all || worker_differs(w, common))
+      print_worker(out, w);
+    else
+      rest++;
+  }
+  if (rest)
+    fprintf(out, "%-18s(%u other worker%s: slowdown 1, %u iterations, not failed)\n", "", rest, rest == 1 ? "" : "s",
+            common);
+}
+
+/* "worker 3 failed at 50.000 ms, worker 7 at 120.000 ms" */
+static char *failures_text(const GArray *workers)
+{
+  GString *t = g_string_new(NULL);
+  for (guint i = 0; workers && i < workers->len; i++) {
+    const PaleoRunWorker *w = &g_array_index(workers, PaleoRunWorker, i);
+    if (w->failed_at_ms < 0)
+      continue;
+    if (!t->len)
+      g_string_append_printf(t, "worker %u failed at %.3f ms", w->id, w->failed_at_ms);
+    else
+      g_string_append_printf(t, ", worker %u at %.3f ms", w->id, w->failed_at_ms);
+  }
+  return g_string_free(t, FALSE);
+}
+
+/* ---- the table ---- */
+
+static void print_strategy_lines(FILE *out, const PaleoRunSummary *s)
+{
+  fprintf(out, "updates           %" G_GUINT64_FORMAT " (%.1f updates/s)\n", s->updates, s->updates_per_s);
+  if (s->has_staleness)
+    fprintf(out, "staleness         mean %.2f   p50 %g   p99 %g   max %g   (updates applied between a worker's pull and "
+            "its push)\n", s->staleness.mean, s->staleness.p50, s->staleness.p99, s->staleness.max);
+  if (s->dropped_gradients)
+    fprintf(out, "dropped           %" G_GUINT64_FORMAT " late gradient%s (backup workers)\n", s->dropped_gradients,
+            s->dropped_gradients == 1 ? "" : "s");
+  if (s->stalled) {
+    g_autofree char *failed = failures_text(s->workers_detail);
+    fprintf(out, "stalled           at %.3f ms: a failed worker blocks the barrier%s%s%s\n", s->stalled_at_ms,
+            *failed ? " (" : "", failed, *failed ? ")" : "");
+  }
+}
+
+void paleo_summary_print_table(FILE *out, const PaleoScenario *sc, const PaleoRunSummary *s)
+{
+  g_autofree char *label = paleo_summary_strategy_label(sc);
+  fprintf(out, "scenario          %s: %s, %u x %s, %s, %s, %s fidelity\n", sc->name, sc->workload.net, s->workers,
+          sc->cluster.device, label, paleo_collective_names[sc->training.collective],
+          paleo_fidelity_names[sc->training.fidelity]);
+  fprintf(out, "iterations        %u (batch %" G_GINT64_FORMAT " per worker, %u gradient bucket%s)\n", s->iterations,
+          s->batch_per_worker, s->buckets, s->buckets == 1 ? "" : "s");
+  fprintf(out, "iteration time    mean %.3f ms   p50 %.3f ms   p99 %.3f ms\n", s->iteration_mean_ms,
+          s->iteration_p50_ms, s->iteration_p99_ms);
+  fprintf(out, "throughput        %.1f samples/s\n", s->throughput_samples_per_s);
+  print_strategy_lines(out, s);
+  fprintf(out, "speed-up          %.2f x against one worker (%.3f ms per iteration)\n", s->speedup, s->one_worker_ms);
+  fprintf(out, "time per worker   compute %.3f ms   exposed communication %.3f ms   waiting %.3f ms   (per iteration)\n",
+          s->compute_ms, s->comm_exposed_ms, s->wait_ms);
+  fprintf(out, "overlap           %.1f %% of %.3f ms communication hidden under compute\n", 100 * s->overlap_fraction,
+          s->comm_ms);
+  print_workers(out, s->workers_detail);
+  if (s->links->len) {
+    fprintf(out, "busiest links     utilization\n");
+    for (guint i = 0; i < s->links->len && i < 5; i++) {
+      const PaleoRunLink *l = &g_array_index(s->links, PaleoRunLink, i);
+      fprintf(out, "  %-24s %6.1f %%\n", l->name, 100 * l->utilization);
+    }
+  }
+  fprintf(out, "simulation        %" G_GUINT64_FORMAT " events, %" G_GUINT64_FORMAT " flows, %.3f s wall\n", s->events,
+          s->flows, s->wall_s);
+}
+
+/* ---- JSON ---- */
+
+static void add_double(JsonBuilder *b, const char *key, double value)
+{
+  json_builder_set_member_name(b, key);
+  json_builder_add_double_value(b, value);
+}
+
+static void add_int(JsonBuilder *b, const char *key, gint64 value)
+{
+  json_builder_set_member_name(b, key);
+  json_builder_add_int_value(b, value);
+}
+
+static void add_null(JsonBuilder *b, const char *key)
+{
+  json_builder_set_member_name(b, key);
+  json_builder_add_null_value(b);
+}
+
+static void add_staleness(JsonBuilder *b, const PaleoRunSummary *s)
+{
+  if (!s->has_staleness) {
+    add_null(b, "staleness");
+    return;
+  }
+  json_builder_set_member_name(b, "staleness");
+  json_builder_begin_object(b);
+  add_double(b, "mean", s->staleness.mean);
+  add_double(b, "p50", s->staleness.p50);
+  add_double(b, "p99", s->staleness.p99);
+  add_double(b, "max", s->staleness.max);
+  json_builder_end_object(b);
+}
+
+static void add_workers(JsonBuilder *b, const GArray *workers)
+{
+  json_builder_set_member_name(b, "workers");
+  json_builder_begin_array(b);
+  for (guint i = 0; workers && i < workers->len; i++) {
+    const PaleoRunWorker *w = &g_array_index(workers, PaleoRunWorker, i);
+    json_builder_begin_object(b);
+    add_int(b, "id", w->id);
+    add_double(b, "slowdown", w->slowdown);
+    add_int(b, "iterations", w->iterations);
+    if (w->failed_at_ms >= 0)
+      add_double(b, "failed_at_ms", w->failed_at_ms);
+    else
+      add_null(b, "failed_at_ms");
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+}
+
+static void add_links(JsonBuilder *b, const GArray *links)
+{
+  json_builder_set_member_name(b, "links");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < links->len; i++) {
+    const PaleoRunLink *l = &g_array_index(links, PaleoRunLink, i);
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "name");
+    json_builder_add_string_value(b, l->name);
+    add_double(b, "utilization", l->utilization);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+}
+
+/* The strategy's own results: updates, staleness, dropped gradients, stall. */
+static void add_strategy_members(JsonBuilder *b, const PaleoRunSummary *s)
+{
+  json_builder_set_member_name(b, "strategy");
+  json_builder_add_string_value(b, s->strategy);
+  add_int(b, "updates", (gint64)s->updates);
+  add_double(b, "updates_per_s", s->updates_per_s);
+  add_staleness(b, s);
+  add_int(b, "dropped_gradients", (gint64)s->dropped_gradients);
+  json_builder_set_member_name(b, "stalled");
+  json_builder_add_boolean_value(b, s->stalled);
+  if (s->stalled)
+    add_double(b, "stalled_at_ms", s->stalled_at_ms);
+  else
+    add_null(b, "stalled_at_ms");
+}
+
+void paleo_summary_add_json(JsonBuilder *b, const PaleoScenario *sc, const PaleoRunSummary *s)
+{
+  json_builder_set_member_name(b, "scenario");
+  json_builder_add_string_value(b, sc->name);
+  add_int(b, "worker_count", s->workers);
+  add_int(b, "iterations", s->iterations);
+  json_builder_set_member_name(b, "iteration_ms");
+  json_builder_begin_object(b);
+  add_double(b, "mean", s->iteration_mean_ms);
+  add_double(b, "p50", s->iteration_p50_ms);
+  add_double(b, "p99", s->iteration_p99_ms);
+  json_builder_end_object(b);
+  const struct {
+    const char *key;
+    double value;
+  } nums[] = {
+    {"throughput_samples_per_s", s->throughput_samples_per_s}, {"speedup", s->speedup},
+    {"one_worker_ms", s->one_worker_ms}, {"compute_ms", s->compute_ms}, {"comm_ms", s->comm_ms},
+    {"comm_exposed_ms", s->comm_exposed_ms}, {"wait_ms", s->wait_ms}, {"overlap_fraction", s->overlap_fraction},
+    {"wall_s", s->wall_s},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(nums); i++)
+    add_double(b, nums[i].key, nums[i].value);
+  add_int(b, "events", (gint64)s->events);
+  add_int(b, "flows", (gint64)s->flows);
+  json_builder_set_member_name(b, "interrupted");
+  json_builder_add_boolean_value(b, s->interrupted);
+  add_strategy_members(b, s);
+  add_workers(b, s->workers_detail);
+  add_links(b, s->links);
+}
+
+void paleo_summary_write_json(FILE *out, JsonBuilder *b)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  json_generator_set_root(gen, root);
+  json_generator_set_pretty(gen, TRUE);
+  g_autofree char *text = json_generator_to_data(gen, NULL);
+  fprintf(out, "%s\n", text);
+}
+
+/* ---- signals and exit codes ---- */
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+  (void)sig;
+  stop_requested = 1;
+  paleo_run_request_stop();
+}
+
+void paleo_summary_catch_stop_signals(void)
+{
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+}
+
+gboolean paleo_summary_stop_requested(void)
+{
+  return stop_requested != 0;
+}
+
+int paleo_summary_exit_code(const GError *e)
+{
+  if (e->domain == PALEO_SCENARIO_ERROR || (e->domain == PALEO_OUTPUT_ERROR && e->code == PALEO_OUTPUT_ERROR_FORMAT))
+    return PALEO_EXIT_USAGE;
+  return PALEO_EXIT_FAILURE;
+}

@@ -1,0 +1,41 @@
+/* What `paleosim run` and `paleosim compare` share: a run summary as the text table or as
+ * JSON members, the strategy's label ("ssp:3"), stop signals, and the exit code of a
+ * failed run. */
+#ifndef PALEO_SUMMARY_PRINT_H
+#define PALEO_SUMMARY_PRINT_H
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+
+#include "sim/run.h"
+#include "sim/scenario.h"
+
+/* Per-worker rows the table lists in full up to this many workers; beyond, only the
+ * workers that differ from the rest. */
+#define PALEO_SUMMARY_ALL_WORKERS_MAX 16
+
+/* The scenario's strategy as `compare --strategies` spells it: "sync", "async-ps",
+ * "ssp:S", "backup:B". Owned by the caller. */
+char *paleo_summary_strategy_label(const PaleoScenario *scenario);
+
+/* The `run` table: scenario line, iterations, time split, updates, staleness, dropped
+ * gradients, stall, per-worker block, busiest links. */
+void paleo_summary_print_table(FILE *out, const PaleoScenario *scenario, const PaleoRunSummary *summary);
+
+/* Adds the `run --format json` members to the object `builder` is inside. */
+void paleo_summary_add_json(JsonBuilder *builder, const PaleoScenario *scenario,
+                            const PaleoRunSummary *summary);
+
+/* Writes the builder's root, pretty, with a newline. */
+void paleo_summary_write_json(FILE *out, JsonBuilder *builder);
+
+/* SIGINT/SIGTERM stop the run in progress (paleo_run_request_stop) and are remembered
+ * for paleo_summary_stop_requested, so that a signal between two runs is not lost. */
+void paleo_summary_catch_stop_signals(void);
+gboolean paleo_summary_stop_requested(void);
+
+/* Exit code for a failed run: 2 for bad input (scenario, trace format), else 1. */
+int paleo_summary_exit_code(const GError *error);
+
+#endif
