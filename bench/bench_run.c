@@ -1,8 +1,11 @@
 /* paleosim-bench-run: wall time and events/s of `paleosim run` at scale.
  * (a) 1024 workers = 128 hosts x 8 GPUs, ResNet-50, hierarchical all-reduce on a fat-tree,
  *     flow fidelity, 10 iterations, no trace (target < 30 s);
- * (b) 16384 workers, analytical fidelity (target < 20 s).
- * Optional argument: "a" or "b" to run one. */
+ * (b) 16384 workers, analytical fidelity (target < 20 s);
+ * (c) 256 workers, async-ps with 8 dedicated servers on a fat-tree, lognormal compute
+ *     noise, flow fidelity, 10 updates per worker on average;
+ * (d) 1024 workers, ssp (bound 2) with the same noise, analytical fidelity.
+ * Optional argument: "a", "b", "c" or "d" to run one. */
 #include <stdio.h>
 #include <string.h>
 
@@ -20,6 +23,19 @@ static const char *case_b =
   "[cluster]\ndevice=V100\nworkers=16384\ngpus_per_host=8\ntopology=hierarchical\n"
   "link=eth100\nintra_host_link=nvlink2\nlatency_us=5\nintra_host_latency_us=1\n"
   "[training]\ncollective=hierarchical\nfidelity=analytical\noverlap=true\nbucket_mb=25\niterations=10\n";
+
+static const char *case_c =
+  "[workload]\nnet=resnet50\nbatch=64\nppp_comp=0.62\nppp_comm=0.72\n"
+  "[cluster]\ndevice=V100\nworkers=256\ntopology=fat-tree\nradix=32\nlink=eth100\nlatency_us=5\n"
+  "ps_count=8\nps_placement=dedicated\n"
+  "[training]\nstrategy=async-ps\nfidelity=flow\niterations=10\n"
+  "[stragglers]\nnoise=lognormal\nnoise_sigma=0.2\n";
+
+static const char *case_d =
+  "[workload]\nnet=resnet50\nbatch=64\nppp_comp=0.62\nppp_comm=0.72\n"
+  "[cluster]\ndevice=V100\nworkers=1024\nlink=eth100\nps_count=32\nps_placement=dedicated\n"
+  "[training]\nstrategy=ssp\nssp_bound=2\nfidelity=analytical\niterations=10\n"
+  "[stragglers]\nnoise=lognormal\nnoise_sigma=0.2\n";
 
 static int bench(const char *label, const char *text, double target_s)
 {
@@ -45,5 +61,9 @@ int main(int argc, char **argv)
     rc |= bench("(a) flow, hierarchical, fat-tree", case_a, 30);
   if (argc < 2 || !strcmp(argv[1], "b"))
     rc |= bench("(b) analytical", case_b, 20);
+  if (argc < 2 || !strcmp(argv[1], "c"))
+    rc |= bench("(c) async-ps, flow, 8 servers", case_c, 30);
+  if (argc < 2 || !strcmp(argv[1], "d"))
+    rc |= bench("(d) ssp 2, analytical", case_d, 20);
   return rc;
 }

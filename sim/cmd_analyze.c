@@ -39,8 +39,8 @@ static gboolean check_args(const AnalyzeArgs *a, PaleoReportFormat *format, GErr
   for (guint i = 0; paleo_analysis_table_names[i]; i++)
     if (!strcmp(a->table, paleo_analysis_table_names[i]))
       return TRUE;
-  g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-              "--table '%s': expected stragglers, iterations, overlap or links", a->table);
+  g_autofree char *names = g_strjoinv(", ", (char **)paleo_analysis_table_names);
+  g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--table '%s': expected one of %s", a->table, names);
   return FALSE;
 }
 
@@ -64,7 +64,7 @@ int paleo_cmd_analyze(int argc, char **argv)
   GOptionEntry entries[] = {
     {"format", 'f', 0, G_OPTION_ARG_STRING, &a.format, "table (default), json or csv", "FMT"},
     {"top", 'n', 0, G_OPTION_ARG_INT, &a.top, "at most N rows per list, worst first (default 10, 0 = all)", "N"},
-    {"table", 't', 0, G_OPTION_ARG_STRING, &a.table, "only this table (table/csv): stragglers, iterations, overlap or links", "NAME"},
+    {"table", 't', 0, G_OPTION_ARG_STRING, &a.table, "only this table (table/csv): stragglers, iterations, overlap, links, workers, staleness or staleness_histogram", "NAME"},
     {"output", 'o', 0, G_OPTION_ARG_FILENAME, &a.output, "write the report to FILE instead of stdout", "FILE"},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
   };
