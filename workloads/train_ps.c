@@ -95,7 +95,8 @@ struct Ps {
   uint32_t first_worker, first_server; /* entity ids */
   uint32_t *worker_node, *server_node; /* flow */
   uint64_t fwd_ns, bwd_ns;   /* nominal compute sums */
-  Msg *pool;
+  Msg *pool;                 /* free messages */
+  GPtrArray *msgs;           /* every message allocated (some may be in flight at the end) */
   uint64_t target;           /* async/ssp: updates to apply */
   uint32_t live;             /* workers not failed */
   /* ssp */
@@ -140,8 +141,10 @@ static Msg *msg_new(Ps *ps, gboolean push, uint32_t worker, uint32_t server, uin
   Msg *m = ps->pool;
   if (m)
     ps->pool = m->next_free;
-  else
+  else {
     m = g_new(Msg, 1);
+    g_ptr_array_add(ps->msgs, m);
+  }
   *m = (Msg){ps, push, worker, server, iteration, version, now_ns(ps), NULL};
   return m;
 }
@@ -578,11 +581,7 @@ static void ps_free(PaleoTrainer *t)
   g_free(ps->servers);
   g_free(ps->worker_node);
   g_free(ps->server_node);
-  while (ps->pool) {
-    Msg *next = ps->pool->next_free;
-    g_free(ps->pool);
-    ps->pool = next;
-  }
+  g_ptr_array_free(ps->msgs, TRUE);
   if (ps->at_clock)
     g_array_free(ps->at_clock, TRUE);
   g_free(ps->contributed);
@@ -605,6 +604,7 @@ static PaleoTrainer *ps_new(Mode mode, const char *name, PaleoEngine *engine, Pa
   ps->cfg.worker_nodes = ps->cfg.server_nodes = NULL; /* not kept */
   ps->cfg.sink = NULL;
   ps->k = config->ps_servers;
+  ps->msgs = g_ptr_array_new_with_free_func(g_free);
   ps->live = config->workers;
   for (guint i = 0; i < costs->n_layers; i++) {
     ps->fwd_ns += costs->fwd_ns[i];
