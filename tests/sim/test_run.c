@@ -237,6 +237,16 @@ static void test_bad_input_cli(void **state)
   expect_cli_error("cluster.hosts=1", "[cluster] workers");
   expect_cli_error("cluster.topology=file", "[cluster] topology_file");
   expect_cli_error("cluster.colour=blue", "colour");
+  /* strategy and straggler parameters (issue 6) */
+  expect_cli_error("training.ssp_bound=-1", "[training] ssp_bound");
+  expect_cli_error("training.backup_workers=2", "[training] backup_workers"); /* strategy is sync */
+  expect_cli_error("training.strategy=hogwild", "[training] strategy");
+  expect_cli_error("stragglers.noise=gamma", "[stragglers] noise");
+  expect_cli_error("stragglers.noise_mean=-1", "[stragglers] noise_mean");
+  expect_cli_error("cluster.slowdown=3:-2", "[cluster] slowdown");
+  expect_cli_error("stragglers.degrade_link=w0:-1@0", "[stragglers] degrade_link");
+  expect_cli_error("stragglers.degrade_link=nosuchnode:0.5@0", "[stragglers] degrade_link");
+  expect_cli_error("stragglers.fail=99:10", "[stragglers] fail");
 }
 
 int main(void)
