@@ -455,11 +455,13 @@ static void summarize(Run *r, PaleoRunSummary *out, int64_t bpw)
     wait += st->wait_ns[w];
   }
   /* per worker iteration: sync/backup N x I of them, async-ps/ssp every one finished */
-  double per = 1e6 * (async ? MAX(st->worker_iteration_ns->len, 1) : (I ? (double)N * I : 1));
-  out->compute_ms = comp / per;
-  out->comm_ms = comm / per;
-  out->comm_exposed_ms = exposed / per;
-  out->wait_ms = wait / per;
+  double finished = async ? st->worker_iteration_ns->len : (double)N * I;
+  if (finished) { /* else no per-iteration figures: they stay 0 */
+    out->compute_ms = comp / (1e6 * finished);
+    out->comm_ms = comm / (1e6 * finished);
+    out->comm_exposed_ms = exposed / (1e6 * finished);
+    out->wait_ms = wait / (1e6 * finished);
+  }
   out->overlap_fraction = comm > 0 ? hidden / comm : 0;
   out->batch_per_worker = bpw;
   summarize_links(r, out, st->makespan_ns / 1e9);
