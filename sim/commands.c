@@ -14,7 +14,7 @@ int paleo_cmd_export(int argc, char **argv);
 
 const PaleoCommand paleo_commands[] = {
   {"predict", "PALEO analytical prediction: per-layer table or data-parallel scaling", paleo_cmd_predict},
-  {"run", "simulate synchronous data-parallel training of a scenario (configs/scenarios)", paleo_cmd_run},
+  {"run", "simulate data-parallel training of a scenario (sync, async-ps, ssp, backup; configs/scenarios)", paleo_cmd_run},
   {"compare", "run one scenario under several strategies (sync, async-ps, ssp:S, backup:B) side by side", paleo_cmd_compare},
   {"list", "list shipped devices, links, nets, cost models", paleo_cmd_list},
   {"convert", "convert a trace between SQLite (.db) and HDF5 (.h5), losslessly", paleo_cmd_convert},

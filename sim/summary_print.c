@@ -120,11 +120,19 @@ static void print_strategy_lines(FILE *out, const PaleoRunSummary *s)
 void paleo_summary_print_table(FILE *out, const PaleoScenario *sc, const PaleoRunSummary *s)
 {
   g_autofree char *label = paleo_summary_strategy_label(sc);
+  gboolean sync = sc->training.strategy == PALEO_STRATEGY_SYNC;
+  g_autofree char *exchange = sync ? g_strdup(paleo_collective_names[sc->training.collective])
+                                   : g_strdup_printf("%" G_GINT64_FORMAT " parameter server%s", sc->cluster.ps_count,
+                                                     sc->cluster.ps_count == 1 ? "" : "s");
   fprintf(out, "scenario          %s: %s, %u x %s, %s, %s, %s fidelity\n", sc->name, sc->workload.net, s->workers,
-          sc->cluster.device, label, paleo_collective_names[sc->training.collective],
-          paleo_fidelity_names[sc->training.fidelity]);
-  fprintf(out, "iterations        %u (batch %" G_GINT64_FORMAT " per worker, %u gradient bucket%s)\n", s->iterations,
-          s->batch_per_worker, s->buckets, s->buckets == 1 ? "" : "s");
+          sc->cluster.device, label, exchange, paleo_fidelity_names[sc->training.fidelity]);
+  if (sync)
+    fprintf(out, "iterations        %u (batch %" G_GINT64_FORMAT " per worker, %u gradient bucket%s)\n", s->iterations,
+            s->batch_per_worker, s->buckets, s->buckets == 1 ? "" : "s");
+  else
+    fprintf(out, "iterations        %u (batch %" G_GINT64_FORMAT " per worker; %s)\n", s->iterations, s->batch_per_worker,
+            sc->training.strategy == PALEO_STRATEGY_BACKUP ? "global iterations"
+                                                           : "finished by every live worker");
   fprintf(out, "iteration time    mean %.3f ms   p50 %.3f ms   p99 %.3f ms\n", s->iteration_mean_ms,
           s->iteration_p50_ms, s->iteration_p99_ms);
   fprintf(out, "throughput        %.1f samples/s\n", s->throughput_samples_per_s);

@@ -443,13 +443,14 @@ static double ps_time_ms(const PaleoCollectiveSpec *sp, const PaleoCollectiveLin
   return 2 * paleo_timing_link_ms(l->link, busiest, l->ppp_comm) + 2 * alpha_ms(l->link, l->latency);
 }
 
-uint64_t paleo_collective_ps_message_ns(const PaleoCollectiveLinks *l, const PaleoLink *ps_link, uint64_t worker_bytes,
-                                        uint64_t shard_bytes)
+uint64_t paleo_collective_transfer_ns(const PaleoCollectiveLinks *l, const PaleoLink *link, uint64_t bytes)
 {
-  const PaleoLink *server = ps_link ? ps_link : l->link;
-  double t = MAX(paleo_timing_link_ms(l->link, (double)worker_bytes, l->ppp_comm),
-                 paleo_timing_link_ms(server, (double)shard_bytes, l->ppp_comm));
-  return paleo_timing_ms_to_ns(t + alpha_ms(l->link, l->latency));
+  return paleo_timing_ms_to_ns(paleo_timing_link_ms(link ? link : l->link, (double)bytes, l->ppp_comm));
+}
+
+uint64_t paleo_collective_alpha_ns(const PaleoCollectiveLinks *l)
+{
+  return paleo_timing_ms_to_ns(alpha_ms(l->link, l->latency));
 }
 
 static double hierarchical_time_ms(const PaleoCollectiveSpec *sp, const PaleoCollectiveLinks *p)

@@ -133,12 +133,10 @@ double paleo_collective_time_ms(const PaleoCollectiveSpec *spec, const PaleoColl
 /* The same in engine nanoseconds (hardware/timing.h's one conversion). */
 uint64_t paleo_collective_time_ns(const PaleoCollectiveSpec *spec, const PaleoCollectiveLinks *links);
 
-/* Contention-free time of one parameter-server message: a worker's NIC carries
- * `worker_bytes` at once (its k shard messages share it), the server's NIC (`ps_link`,
- * NULL = links->link) carries the `shard_bytes`; the slower of the two, plus one alpha:
- * alpha + max(worker_bytes / B_link, shard_bytes / B_ps), ns. */
-uint64_t paleo_collective_ps_message_ns(const PaleoCollectiveLinks *links, const PaleoLink *ps_link,
-                                        uint64_t worker_bytes, uint64_t shard_bytes);
+/* Time of `bytes` over `link` (NULL = links->link) at links->ppp_comm, no alpha, ns. */
+uint64_t paleo_collective_transfer_ns(const PaleoCollectiveLinks *links, const PaleoLink *link, uint64_t bytes);
+/* One alpha: links->link's latency when links->latency, else 0, ns. */
+uint64_t paleo_collective_alpha_ns(const PaleoCollectiveLinks *links);
 
 /* ceil(log2 n), 0 for n <= 1. */
 guint paleo_collective_log2_ceil(uint32_t n);

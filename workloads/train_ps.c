@@ -24,10 +24,12 @@
  * A worker's completed iterations (stats.worker_iterations) are the gradients it
  * contributed to the model: applied (async-ps, ssp) or taken into an update (backup).
  *
- * Messages: in flow fidelity each is a network flow (worker node <-> server node); in
- * analytical fidelity an event after the contention-free time of
- * paleo_collective_ps_message_ns (no contention between workers: the servers are never
- * the bottleneck). A message between a worker and a server on the same node is instant.
+ * Messages: in flow fidelity each is a network flow (worker node <-> server node). In
+ * analytical fidelity each direction of a server's NIC is a FIFO: a message holds it for
+ * shard / B_ps, and arrives at max(now + S / B_link, end of its turn in the FIFO) + alpha
+ * (a worker's k shard messages share its NIC, hence S / B_link). So a burst of N pushes
+ * to one server takes N shard / B_ps, as in sync's closed form, and a server saturates.
+ * A message between a worker and a server on the same node is instant.
  *
  * Failures: a failed worker stops computing and receives nothing more; messages already
  * sent complete. async-ps and ssp go on without it (ssp's slowest excludes it); backup
@@ -73,7 +75,8 @@ typedef struct {
   uint64_t bytes, apply_ns;
   uint32_t version;          /* updates applied */
   PaleoTime free_at;         /* end of the last update queued */
-  uint64_t msg_ns;           /* analytical message time */
+  uint64_t nic_ns;           /* analytical: shard / B_ps */
+  PaleoTime nic_free_at[2];  /* analytical: end of the FIFO turns, [0] in (push), [1] out */
 } Server;
 
 typedef struct Msg {
@@ -95,6 +98,7 @@ struct Ps {
   uint32_t first_worker, first_server; /* entity ids */
   uint32_t *worker_node, *server_node; /* flow */
   uint64_t fwd_ns, bwd_ns;   /* nominal compute sums */
+  uint64_t worker_nic_ns, alpha_ns; /* analytical: S / B_link, alpha */
   Msg *pool;                 /* free messages */
   GPtrArray *msgs;           /* every message allocated (some may be in flight at the end) */
   uint64_t target;           /* async/ssp: updates to apply */
@@ -187,8 +191,12 @@ static void send(Ps *ps, Msg *m)
   if (flow) {
     ps->base.stats.flows++;
     paleo_network_start_flow(ps->network, m->push ? wn : sn, m->push ? sn : wn, srv->bytes, flow_done, m);
-  } else
-    paleo_engine_schedule(ps->base.engine, now_ns(ps) + srv->msg_ns, to, EV_ARRIVE, 0, m);
+    return;
+  }
+  PaleoTime now = now_ns(ps), *fifo = &srv->nic_free_at[m->push ? 0 : 1];
+  *fifo = MAX(now, *fifo) + srv->nic_ns;
+  PaleoTime at = MAX(now + ps->worker_nic_ns, *fifo) + ps->alpha_ns;
+  paleo_engine_schedule(ps->base.engine, at, to, EV_ARRIVE, 0, m);
 }
 
 /* ---- compute ---- */
@@ -536,6 +544,10 @@ static void setup_servers(Ps *ps)
 {
   const PaleoTrainConfig *c = &ps->cfg;
   uint64_t S = ps->base.costs->total_grad_bytes;
+  if (c->fidelity == PALEO_FIDELITY_ANALYTICAL) {
+    ps->worker_nic_ns = paleo_collective_transfer_ns(&c->links, NULL, S);
+    ps->alpha_ns = paleo_collective_alpha_ns(&c->links);
+  }
   ps->servers = g_new0(Server, ps->k);
   for (uint32_t j = 0; j < ps->k; j++) {
     Server *srv = &ps->servers[j];
@@ -544,7 +556,7 @@ static void setup_servers(Ps *ps)
     srv->bytes = (j + 1) * S / ps->k - j * S / ps->k;
     srv->apply_ns = S ? (uint64_t)((double)ps->base.costs->update_ns * (double)srv->bytes / (double)S) : 0;
     if (c->fidelity == PALEO_FIDELITY_ANALYTICAL)
-      srv->msg_ns = paleo_collective_ps_message_ns(&c->links, c->ps_dedicated ? c->ps_link : NULL, S, srv->bytes);
+      srv->nic_ns = paleo_collective_transfer_ns(&c->links, c->ps_dedicated ? c->ps_link : NULL, srv->bytes);
     uint32_t id = paleo_engine_add_entity(ps->base.engine, &server_class, srv);
     if (j == 0)
       ps->first_server = id;

@@ -148,9 +148,9 @@ static void test_backup_order_statistic(void **state)
            "training.iterations=20", NULL);
   run_with(compute_bound, &noisy, "training.strategy=backup", "cluster.workers=8", "training.backup_workers=2",
            "training.iterations=400", "stragglers.noise=exponential", "stragglers.noise_mean=0.5", NULL);
-  /* without noise every iteration is the same: compute C, push, update, pull; the b
-   * gradients beyond the first N (arriving at the same time) are still dropped */
-  assert_true(plain.dropped_gradients == 2 * 20 && plain.iteration_p99_ms - plain.iteration_p50_ms < 1e-6);
+  /* without noise an iteration is compute C, push, update, pull (the server's NIC
+   * serializes the burst: ~1 % here); the b gradients beyond the first N are dropped */
+  assert_true(plain.dropped_gradients == 2 * 20 && plain.iteration_p99_ms < 1.02 * plain.compute_ms);
   double T0 = plain.iteration_mean_ms, C = plain.compute_ms;
   /* Monte Carlo of X_(need:machines), X ~ Exp(m): mean and its standard deviation */
   PaleoRng rng;
