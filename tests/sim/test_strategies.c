@@ -183,6 +183,29 @@ static void test_backup_order_statistic(void **state)
   paleo_run_summary_clear(&noisy);
 }
 
+/* ---- analytical parameter servers agree with sync's ps closed form ---- */
+
+/* Backup with b = 0 goes through the servers like sync with collective ps; its first
+ * iteration (all pushes at once, queued at the server NIC, update, all pulls queued) is
+ * sync's closed form 2 x (bytes through the busiest server NIC) / B + update. Later ones
+ * are shorter: workers whose weights come back first start and push first. */
+static void test_backup_matches_sync_ps(void **state)
+{
+  (void)state;
+  const char *placements[] = {"cluster.ps_placement=colocated", "cluster.ps_placement=dedicated"};
+  for (guint i = 0; i < G_N_ELEMENTS(placements); i++) {
+    PaleoRunSummary sync, backup;
+    run_with(comm_bound, &sync, placements[i], "training.fidelity=analytical", "workload.batch=32", "cluster.workers=4",
+             "training.overlap=false", "training.strategy=sync", "training.iterations=5", NULL);
+    run_with(comm_bound, &backup, placements[i], "training.fidelity=analytical", "workload.batch=32",
+             "cluster.workers=4", "training.overlap=false", "training.strategy=backup", "training.iterations=5", NULL);
+    assert_true(close_rel(backup.iteration_p99_ms, sync.iteration_mean_ms, 1e-3));
+    assert_true(backup.iteration_p50_ms < sync.iteration_mean_ms);
+    paleo_run_summary_clear(&sync);
+    paleo_run_summary_clear(&backup);
+  }
+}
+
 /* ---- ssp: no worker starts an iteration more than s ahead of the slowest ---- */
 
 /* From the trace: for every worker iteration i, at the time its compute starts (its
@@ -416,6 +439,7 @@ int main(void)
     cmocka_unit_test(test_async_identical_workers),
     cmocka_unit_test(test_one_slow_worker),
     cmocka_unit_test(test_backup_order_statistic),
+    cmocka_unit_test(test_backup_matches_sync_ps),
     cmocka_unit_test(test_ssp_bound_property),
     cmocka_unit_test(test_ps_nic_saturation),
     cmocka_unit_test(test_failures),
