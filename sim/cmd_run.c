@@ -30,7 +30,7 @@ int paleo_cmd_run(int argc, char **argv)
   g_autoptr(GOptionContext) ctx = g_option_context_new("SCENARIO - simulate data-parallel training (sync, async-ps, ssp, backup)");
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_option_context_set_description(ctx, "SCENARIO is a path or a shipped name (configs/scenarios: default, "
-                                        "inception_v3_k40, nin_k20x, alexnet_k80).\n");
+                                        "inception_v3_k40, nin_k20x, alexnet_k80, stragglers).\n");
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse(ctx, &argc, &argv, &error))
     return paleo_cli_fail("run", error);
