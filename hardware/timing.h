@@ -16,19 +16,19 @@
 typedef struct {
   double comp_ms;
   double comm_ms;
-} PaleoTime;
+} PaleoCompComm;
 
-static inline PaleoTime paleo_time_add(PaleoTime a, PaleoTime b)
+static inline PaleoCompComm paleo_time_add(PaleoCompComm a, PaleoCompComm b)
 {
-  return (PaleoTime){a.comp_ms + b.comp_ms, a.comm_ms + b.comm_ms};
+  return (PaleoCompComm){a.comp_ms + b.comp_ms, a.comm_ms + b.comm_ms};
 }
-static inline double paleo_time_total_ms(PaleoTime t) { return t.comp_ms + t.comm_ms; }
-static inline double paleo_time_lowerbound_ms(PaleoTime t)
+static inline double paleo_time_total_ms(PaleoCompComm t) { return t.comp_ms + t.comm_ms; }
+static inline double paleo_time_lowerbound_ms(PaleoCompComm t)
 {
   return t.comp_ms > t.comm_ms ? t.comp_ms : t.comm_ms;
 }
 /* Serial sum, or with `pipeline` PALEO's --use_pipeline max(comp, comm). */
-static inline double paleo_time_ms(PaleoTime t, gboolean pipeline)
+static inline double paleo_time_ms(PaleoCompComm t, gboolean pipeline)
 {
   return pipeline ? paleo_time_lowerbound_ms(t) : paleo_time_total_ms(t);
 }

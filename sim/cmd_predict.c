@@ -239,7 +239,7 @@ static void layer_row(PaleoTable *t, const PaleoLayer *l, const PaleoLayerCost *
                       gboolean pipe)
 {
   char shape[96];
-  PaleoTime fwd = paleo_layer_cost_fwd(c), bwd = paleo_layer_cost_bwd(c);
+  PaleoCompComm fwd = paleo_layer_cost_fwd(c), bwd = paleo_layer_cost_bwd(c);
   paleo_table_row(t, FALSE);
   paleo_table_text(t, l->name);
   paleo_table_text(t, l->type_name);

@@ -114,8 +114,7 @@ gboolean paleo_cursor_node_done(const PaleoCollectiveCursor *cursor, uint32_t no
 void paleo_cursor_complete(PaleoCollectiveCursor *cursor, guint message, GArray *ready);
 gboolean paleo_cursor_done(const PaleoCollectiveCursor *cursor);
 
-/* The links a closed form uses (hardware/timing.h is not included here: its PaleoTime
- * clashes with the engine's, and this header is used next to the engine). */
+/* The links a closed form uses. */
 typedef struct {
   const PaleoLink *link;       /* between workers (between hosts for hierarchical) */
   const PaleoLink *intra_link; /* hierarchical: inside a host */

@@ -56,12 +56,12 @@ gboolean paleo_cost_device_validate(const PaleoDevice *d, GError **error)
   return TRUE;
 }
 
-PaleoTime paleo_layer_cost_fwd(const PaleoLayerCost *c)
+PaleoCompComm paleo_layer_cost_fwd(const PaleoLayerCost *c)
 {
   return paleo_time_add(c->fwd, c->fetch);
 }
 
-PaleoTime paleo_layer_cost_bwd(const PaleoLayerCost *c)
+PaleoCompComm paleo_layer_cost_bwd(const PaleoLayerCost *c)
 {
   return paleo_time_add(paleo_time_add(c->bwd_data, c->bwd_filter), c->fetch);
 }
@@ -109,7 +109,7 @@ static PaleoConvSpec layer_conv(const LayerContext *x)
   return c;
 }
 
-static PaleoTime gemm(const LayerContext *x, const PaleoConvSpec *c)
+static PaleoCompComm gemm(const LayerContext *x, const PaleoConvSpec *c)
 {
   return paleo_cost_conv_gemm(c, x->device, x->options->ppp_comp);
 }
@@ -162,9 +162,9 @@ static void cost_deconv(const LayerContext *x, PaleoLayerCost *out)
 }
 
 /* Y[a, c] = X[a, b] W[b, c]: 2abc flops, t_mem of X, W and Y. */
-static PaleoTime matmul(const LayerContext *x, double a, double b, double c)
+static PaleoCompComm matmul(const LayerContext *x, double a, double b, double c)
 {
-  PaleoTime t;
+  PaleoCompComm t;
   t.comm_ms = mem_ms(x, a * b) + mem_ms(x, b * c) + mem_ms(x, a * c);
   t.comp_ms = comp_ms(x, 2 * a * b * c);
   return t;
@@ -225,13 +225,13 @@ static int group_of(int device)
 /* ModelParallel input fetch (PALEO-MODEL.md §8): 4 |input| bytes from each parent on
  * another device; with several parents, each one in another group of 4 halves the
  * bandwidth for it and the following parents (the original's running `bandwidth /= 2`). */
-static PaleoTime cost_fetch(const LayerContext *x)
+static PaleoCompComm cost_fetch(const LayerContext *x)
 {
   const PaleoLayer *l = x->layer;
   double bw = x->options->cross_device_gbytes_per_s > 0 ? x->options->cross_device_gbytes_per_s
                                                        : x->device->mem_gbps;
   int self = device_of(l);
-  PaleoTime t = {0, 0};
+  PaleoCompComm t = {0, 0};
   for (guint i = 0; i < l->n_parents; i++) {
     const PaleoLayer *p = paleo_net_layer(x->net, l->parents[i]);
     int dev = device_of(p);
@@ -264,10 +264,10 @@ void paleo_cost_layer(const PaleoNet *net, guint index, const PaleoDevice *devic
   out->fetch = cost_fetch(&x);
 }
 
-PaleoTime paleo_cost_update(const PaleoDevice *device, double params_bytes)
+PaleoCompComm paleo_cost_update(const PaleoDevice *device, double params_bytes)
 {
   double params = floor(params_bytes / 4);
-  PaleoTime t;
+  PaleoCompComm t;
   t.comp_ms = paleo_timing_comp_ms(device, 2 * params, 1.0);
   t.comm_ms = 3 * paleo_timing_mem_ms(device, params_bytes, 1.0);
   return t;
@@ -304,8 +304,8 @@ PaleoNetCost *paleo_cost_net(const PaleoNet *net, const PaleoDevice *device,
   double fwd_lb = 0, bwd_lb = 0;
   for (guint i = 0; i < c->n_layers; i++) {
     paleo_cost_layer(net, i, device, options, &c->layers[i]);
-    PaleoTime f = paleo_layer_cost_fwd(&c->layers[i]);
-    PaleoTime b = paleo_layer_cost_bwd(&c->layers[i]);
+    PaleoCompComm f = paleo_layer_cost_fwd(&c->layers[i]);
+    PaleoCompComm b = paleo_layer_cost_bwd(&c->layers[i]);
     c->fwd = paleo_time_add(c->fwd, f);
     c->bwd = paleo_time_add(c->bwd, b);
     fwd_lb += paleo_time_lowerbound_ms(f);

@@ -69,35 +69,35 @@ void paleo_conv_spec_grad_filter(const PaleoConvSpec *fwd, PaleoConvSpec *out);
 /* 2 kh kw Cin Ho Wo Cout N (1 - holes_filter) + 2 |X| (1 - holes_input) if input holes. */
 double paleo_conv_gemm_flops(const PaleoConvSpec *conv);
 /* GEMM model: t_comp(flops) and t_mem of padded input, filter (1 - holes_filter), output. */
-PaleoTime paleo_cost_conv_gemm(const PaleoConvSpec *conv, const PaleoDevice *device,
+PaleoCompComm paleo_cost_conv_gemm(const PaleoConvSpec *conv, const PaleoDevice *device,
                                double ppp_comp);
 /* PALEO's FFT model (flops_profiler.py _profile_conv2d_fft), whole-image or 32x32 tiles. */
-PaleoTime paleo_cost_conv_fft(const PaleoConvSpec *conv, const PaleoDevice *device,
+PaleoCompComm paleo_cost_conv_fft(const PaleoConvSpec *conv, const PaleoDevice *device,
                               double ppp_comp, gboolean tiling);
 
 /* ---- Per layer. */
 typedef struct {
-  PaleoTime fwd;          /* forward (without fetch) */
-  PaleoTime bwd_data;     /* gradient wrt the input (0 for a conv fed by `data`) */
-  PaleoTime bwd_filter;   /* gradient wrt the weights */
-  PaleoTime fetch;        /* ModelParallel cross-device input fetch, charged in fwd and bwd */
+  PaleoCompComm fwd;          /* forward (without fetch) */
+  PaleoCompComm bwd_data;     /* gradient wrt the input (0 for a conv fed by `data`) */
+  PaleoCompComm bwd_filter;   /* gradient wrt the weights */
+  PaleoCompComm fetch;        /* ModelParallel cross-device input fetch, charged in fwd and bwd */
   double fwd_flops;
   double bwd_flops;       /* data + filter */
   gboolean is_conv;       /* the FFT columns below are meaningful */
-  PaleoTime fwd_fft;      /* what the forward would cost if cuDNN chose FFT / FFT_TILING */
-  PaleoTime fwd_fft_tiling;
+  PaleoCompComm fwd_fft;      /* what the forward would cost if cuDNN chose FFT / FFT_TILING */
+  PaleoCompComm fwd_fft_tiling;
 } PaleoLayerCost;
 
-/* Forward time including fetch: PaleoTime sum, then total or lower bound. */
-PaleoTime paleo_layer_cost_fwd(const PaleoLayerCost *cost);
+/* Forward time including fetch: PaleoCompComm sum, then total or lower bound. */
+PaleoCompComm paleo_layer_cost_fwd(const PaleoLayerCost *cost);
 /* Backward time: data + filter + fetch. */
-PaleoTime paleo_layer_cost_bwd(const PaleoLayerCost *cost);
+PaleoCompComm paleo_layer_cost_bwd(const PaleoLayerCost *cost);
 
 /* Costs layer `index` of `net` with validated options (see paleo_cost_net). */
 void paleo_cost_layer(const PaleoNet *net, guint index, const PaleoDevice *device,
                       const PaleoCostOptions *options, PaleoLayerCost *out);
 /* Weight update of `params_bytes` (PALEO-MODEL.md §6): flops 2 P, 3 t_mem(bytes), ppp 1. */
-PaleoTime paleo_cost_update(const PaleoDevice *device, double params_bytes);
+PaleoCompComm paleo_cost_update(const PaleoDevice *device, double params_bytes);
 /* 4 x parameters of the layers PALEO counts weights for (conv, deconv, inner product). */
 double paleo_cost_params_bytes(const PaleoNet *net);
 
@@ -112,7 +112,7 @@ typedef struct {
   PaleoLayerCost *layers;  /* n_layers, in net->layers order */
   int64_t batch;           /* the batch costed */
   double params_bytes;
-  PaleoTime fwd, bwd, update; /* sums of comp and comm parts */
+  PaleoCompComm fwd, bwd, update; /* sums of comp and comm parts */
   PaleoPhaseTimes serial;     /* Σ comp + comm per layer (PALEO's default) */
   PaleoPhaseTimes pipelined;  /* Σ max(comp, comm) per layer (--use_pipeline lower bound) */
   PaleoPhaseTimes chosen;     /* = pipelined if options->use_pipeline else serial */

@@ -122,12 +122,12 @@ double paleo_conv_gemm_flops(const PaleoConvSpec *c)
   return f;
 }
 
-PaleoTime paleo_cost_conv_gemm(const PaleoConvSpec *c, const PaleoDevice *d, double ppp)
+PaleoCompComm paleo_cost_conv_gemm(const PaleoConvSpec *c, const PaleoDevice *d, double ppp)
 {
   double padded_input = (double)(c->input.n * (c->input.h + 2 * c->pad_h) *
                                  (c->input.w + 2 * c->pad_w) * c->input.c);
   double filter = (double)(c->kh * c->kw * c->input.c * c->cout);
-  PaleoTime t = {0, 0};
+  PaleoCompComm t = {0, 0};
   t.comm_ms = paleo_timing_mem_ms(d, padded_input * BYTES_FLOAT, ppp);
   t.comm_ms += paleo_timing_mem_ms(d, filter * (1.0 - holes_in_filter(c)) * BYTES_FLOAT, ppp);
   t.comm_ms += paleo_timing_mem_ms(d, (double)paleo_shape_elems(c->output) * BYTES_FLOAT, ppp);
@@ -172,7 +172,7 @@ static FftPlan fft_plan(const PaleoConvSpec *c, gboolean tiling)
   return (FftPlan){(double)(ph * pw), 1.0, (double)MAX(ph, pw)};
 }
 
-PaleoTime paleo_cost_conv_fft(const PaleoConvSpec *c, const PaleoDevice *d, double ppp,
+PaleoCompComm paleo_cost_conv_fft(const PaleoConvSpec *c, const PaleoDevice *d, double ppp,
                               gboolean tiling)
 {
   FftPlan p = fft_plan(c, tiling);
@@ -199,5 +199,5 @@ PaleoTime paleo_cost_conv_fft(const PaleoConvSpec *c, const PaleoDevice *d, doub
   comp += p.num_tiles * paleo_timing_comp_ms(d, n * k * fft_flops(p.fft_size, TRUE, filter_1d), ppp);
   comm += paleo_timing_mem_ms(d, n * k * p.fft_size * BYTES_COMPLEX, ppp);
   comm += paleo_timing_mem_ms(d, (double)paleo_shape_elems(c->output) * BYTES_FLOAT, ppp);
-  return (PaleoTime){comp + comp_f, comm + comm_f};
+  return (PaleoCompComm){comp + comp_f, comm + comm_f};
 }

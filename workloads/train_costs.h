@@ -1,7 +1,6 @@
 /* The per-layer durations a training simulation needs, taken from a cost model and
- * converted to engine nanoseconds in one place. The header deliberately avoids
- * hardware/timing.h and workloads/cost.h (their PaleoTime clashes with the engine's), so
- * simulation code can include it next to engine/engine.h. */
+ * converted to engine nanoseconds in one place, so simulation code deals in engine time
+ * only and never in the cost model's (comp_ms, comm_ms) pairs. */
 #ifndef PALEO_TRAIN_COSTS_H
 #define PALEO_TRAIN_COSTS_H
 

@@ -157,7 +157,7 @@ static void test_backward_stride_holes(void **state)
   assert_false(filter.holes_in_input);
   /* 2*5*5*1 * 3*3*1 * 1 * (1 - 0.64) = 162; filter bytes 25*4*0.36 = 36. */
   assert_float_equal(paleo_conv_gemm_flops(&filter), 162, 1e-9);
-  PaleoTime t = paleo_cost_conv_gemm(&filter, &dev, 1);
+  PaleoCompComm t = paleo_cost_conv_gemm(&filter, &dev, 1);
   assert_float_equal(t.comm_ms, mem(7 * 7 * 4) + mem(36) + mem(9 * 4), 1e-12);
 }
 
@@ -197,7 +197,7 @@ static void test_fc6_artefact(void **state)
   /* Forward 2*25*8*1*16*4 = 25600 flops; data gradient 2*25*16*5*5*8*4 = 640000 (25x). */
   assert_float_equal(paleo_conv_gemm_flops(&fwd), 25600, 0);
   assert_float_equal(paleo_conv_gemm_flops(&data), 640000, 0);
-  PaleoTime t = paleo_cost_conv_gemm(&data, &dev, 1);
+  PaleoCompComm t = paleo_cost_conv_gemm(&data, &dev, 1);
   assert_float_equal(t.comm_ms, mem(4 * 9 * 9 * 16 * 4) + mem(25 * 16 * 8 * 4) + mem(4 * 25 * 8 * 4),
                      1e-12);
 }
@@ -256,7 +256,7 @@ static void test_pool_dropout_and_free_layers(void **state)
   /* 2 * 2*2*3 * 3*3 * 2 = 432 flops; bytes |X| = 216*4, |Y| = 54*4. */
   assert_float_equal(cp.fwd_flops, 432, 0);
   assert_float_equal(cp.fwd.comm_ms, mem(216 * 4) + mem(54 * 4), 1e-12);
-  assert_memory_equal(&cp.bwd_data, &cp.fwd, sizeof(PaleoTime)); /* backward = forward */
+  assert_memory_equal(&cp.bwd_data, &cp.fwd, sizeof(PaleoCompComm)); /* backward = forward */
   assert_float_equal(paleo_time_total_ms(cp.bwd_filter), 0, 0);
   PaleoLayerCost cd = cost_of(n, 2, &dev);
   assert_float_equal(cd.fwd_flops, 54, 0); /* |X| */
@@ -293,11 +293,11 @@ static void test_fft(void **state)
   (void)state;
   PaleoConvSpec c;
   paleo_conv_spec_init(&c, shape(1, 4, 4, 1), 3, 3, 1, 1, 1, PALEO_PAD_VALID, 0, 0);
-  PaleoTime t = paleo_cost_conv_fft(&c, &fast_clock, 1, FALSE);
+  PaleoCompComm t = paleo_cost_conv_fft(&c, &fast_clock, 1, FALSE);
   assert_float_equal(t.comp_ms, comp(160 + 160 + 64 + 320), 1e-15);
   assert_float_equal(t.comm_ms, mem(912), 1e-12);
   /* Tiled: one 32x32 tile (1024 points, side 32): r2c 2*32*5*32*5/2 = 25600 per transform. */
-  PaleoTime tt = paleo_cost_conv_fft(&c, &fast_clock, 1, TRUE);
+  PaleoCompComm tt = paleo_cost_conv_fft(&c, &fast_clock, 1, TRUE);
   assert_float_equal(tt.comp_ms, comp(25600 + 25600 + 4 * 1024 + 51200), 1e-12);
 }
 
@@ -305,7 +305,7 @@ static void test_update(void **state)
 {
   (void)state;
   /* P = 1000: 2000 flops (2e-6 ms), 3 t_mem(4000 bytes); ppp is not applied. */
-  PaleoTime t = paleo_cost_update(&dev, 4000);
+  PaleoCompComm t = paleo_cost_update(&dev, 4000);
   assert_float_equal(t.comp_ms, 2e-6, 1e-15);
   assert_float_equal(t.comm_ms, 3 * mem(4000), 1e-12);
 }
@@ -356,7 +356,7 @@ static void test_net_totals_and_registry(void **state)
     assert_float_equal(c->params_bytes, 4.0 * (448 + 10250), 0);
     double serial = 0, piped = 0;
     for (guint i = 0; i < c->n_layers; i++) {
-      PaleoTime f = paleo_layer_cost_fwd(&c->layers[i]), b = paleo_layer_cost_bwd(&c->layers[i]);
+      PaleoCompComm f = paleo_layer_cost_fwd(&c->layers[i]), b = paleo_layer_cost_bwd(&c->layers[i]);
       serial += paleo_time_total_ms(f) + paleo_time_total_ms(b);
       piped += paleo_time_lowerbound_ms(f) + paleo_time_lowerbound_ms(b);
     }

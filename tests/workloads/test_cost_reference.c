@@ -134,7 +134,7 @@ static gint layer_index(const PaleoNet *net, const char *name)
 
 static void check_layer_row(const Csv *csv, guint r, const PaleoLayerCost *c)
 {
-  PaleoTime fwd = paleo_layer_cost_fwd(c), bwd = paleo_layer_cost_bwd(c);
+  PaleoCompComm fwd = paleo_layer_cost_fwd(c), bwd = paleo_layer_cost_bwd(c);
   check("fwd_gflop", r, num(csv, r, "fwd_gflop"), c->fwd_flops / 1e9);
   check("fwd_comp_ms", r, num(csv, r, "fwd_comp_ms"), fwd.comp_ms);
   check("fwd_mem_ms", r, num(csv, r, "fwd_mem_ms"), fwd.comm_ms);
