@@ -198,14 +198,10 @@ static gboolean build_topology(Run *r, GError **error)
   p.radix = (uint32_t)sc->cluster.radix;
   gboolean dedicated = uses_ps(sc) && sc->cluster.ps_placement == PALEO_PS_DEDICATED;
   p.ps_count = dedicated ? (uint32_t)sc->cluster.ps_count : 0;
-  if (*sc->cluster.dims) {
-    int64_t d[3] = {0, 0, 0};
-    g_auto(GStrv) parts = g_strsplit(sc->cluster.dims, "x", 3);
-    for (guint i = 0; parts[i] && i < 3; i++)
-      d[i] = g_ascii_strtoll(parts[i], NULL, 10);
+  int64_t d[3] = {0, 0, 0};
+  if (*sc->cluster.dims && paleo_scenario_parse_dims(sc->cluster.dims, d)) /* validated when loaded */
     for (guint i = 0; i < 3; i++)
       p.dims[i] = (uint32_t)d[i];
-  }
   if (sc->cluster.topology == PALEO_TOPOLOGY_FILE)
     p.file = g_strdup(sc->cluster.topology_file);
   GError *local = NULL;

@@ -379,8 +379,7 @@ static gboolean parse_slowdowns(PaleoScenario *s, GError **error)
   return TRUE;
 }
 
-/* Parses "AxB[xC]" into dims; returns the count or 0 when malformed. */
-static int parse_dims(const char *text, int64_t dims[3])
+int paleo_scenario_parse_dims(const char *text, int64_t dims[3])
 {
   g_auto(GStrv) parts = g_strsplit(text, "x", -1);
   int n = 0;
@@ -402,14 +401,16 @@ static gboolean validate_capacity(PaleoScenario *s, GError **error)
                              hosts, g, hosts * g);
     return FALSE;
   }
-  gboolean torus = s->cluster.topology == PALEO_TOPOLOGY_TORUS2D || s->cluster.topology == PALEO_TOPOLOGY_TORUS3D;
+  /* the torus is the topology, or the fabric joining the hosts (same indices) */
+  int kind = s->cluster.topology == PALEO_TOPOLOGY_HIERARCHICAL ? s->cluster.fabric : s->cluster.topology;
+  gboolean torus = kind == PALEO_TOPOLOGY_TORUS2D || kind == PALEO_TOPOLOGY_TORUS3D;
   if (torus && *s->cluster.dims) {
     int64_t d[3] = {1, 1, 1};
-    int want = s->cluster.topology == PALEO_TOPOLOGY_TORUS2D ? 2 : 3;
-    if (parse_dims(s->cluster.dims, d) != want) {
+    int want = kind == PALEO_TOPOLOGY_TORUS2D ? 2 : 3;
+    if (paleo_scenario_parse_dims(s->cluster.dims, d) != want) {
       paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_TYPE, "cluster", "dims",
                                "expected %d positive sizes separated by 'x' for %s", want,
-                               paleo_topology_kind_names[s->cluster.topology]);
+                               paleo_topology_kind_names[kind]);
       return FALSE;
     }
     if (d[0] * d[1] * d[2] * g < s->cluster.workers) {

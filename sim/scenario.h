@@ -142,6 +142,9 @@ char *paleo_scenario_resolve_path(const char *name_or_path);
 double paleo_scenario_slowdown(const PaleoScenario *scenario, uint32_t worker);
 /* The straggler model the scenario describes: cluster.slowdown and [stragglers]. */
 PaleoStragglerModel *paleo_scenario_straggler_model(const PaleoScenario *scenario);
+/* Parses torus dimensions "AxB[xC]" (positive sizes) into dims; returns the count, or 0
+ * when malformed. */
+int paleo_scenario_parse_dims(const char *text, int64_t dims[3]);
 /* Number of hosts the cluster has (hosts key or derived). */
 int64_t paleo_scenario_hosts(const PaleoScenario *scenario);
 
