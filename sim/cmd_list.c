@@ -1,4 +1,5 @@
-/* `paleosim list devices|links|nets|models`: what the catalogs and registries hold. */
+/* `paleosim list devices|links|nets|models|strategies|collectives|topologies`: what the
+ * catalogs and registries hold. */
 #include "sim/commands.h"
 
 #include <stdio.h>
@@ -7,8 +8,11 @@
 #include "hardware/catalog.h"
 #include "sim/cli_common.h"
 #include "sim/table.h"
+#include "topology/generators.h"
+#include "workloads/collective.h"
 #include "workloads/cost.h"
 #include "workloads/net.h"
+#include "workloads/train.h"
 
 #define CMD "list"
 
@@ -105,6 +109,39 @@ static void list_models(PaleoTable *t, const PaleoCatalog *c)
   }
 }
 
+static const PaleoColumn name_columns[] = {
+  {"name", "name", -1},
+  {"description", "description", -1},
+};
+
+static void name_row(PaleoTable *t, const char *name, const char *description)
+{
+  paleo_table_row(t, FALSE);
+  paleo_table_text(t, name);
+  paleo_table_text(t, description);
+}
+
+static void list_strategies(PaleoTable *t, const PaleoCatalog *c)
+{
+  (void)c;
+  for (const PaleoStrategy *s = paleo_strategies; s->name; s++)
+    name_row(t, s->name, s->description);
+}
+
+static void list_collectives(PaleoTable *t, const PaleoCatalog *c)
+{
+  (void)c;
+  for (guint i = 0; paleo_collective_names[i]; i++)
+    name_row(t, paleo_collective_names[i], paleo_collective_descriptions[i]);
+}
+
+static void list_topologies(PaleoTable *t, const PaleoCatalog *c)
+{
+  (void)c;
+  for (const PaleoTopologyGenerator *g = paleo_topology_generators; g->name; g++)
+    name_row(t, g->name, g->description);
+}
+
 typedef struct {
   const char *what;
   const PaleoColumn *columns;
@@ -117,6 +154,9 @@ static const Listing listings[] = {
   {"links", link_columns, G_N_ELEMENTS(link_columns), list_links},
   {"nets", net_columns, G_N_ELEMENTS(net_columns), list_nets},
   {"models", model_columns, G_N_ELEMENTS(model_columns), list_models},
+  {"strategies", name_columns, G_N_ELEMENTS(name_columns), list_strategies},
+  {"collectives", name_columns, G_N_ELEMENTS(name_columns), list_collectives},
+  {"topologies", name_columns, G_N_ELEMENTS(name_columns), list_topologies},
 };
 
 static int print_listing(const Listing *l, const PaleoCatalog *c, PaleoFormat format)
@@ -148,7 +188,8 @@ int paleo_cmd_list(int argc, char **argv)
     {"hardware", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &hardware, "Extra device/link catalog (repeatable)", "FILE"},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("[devices|links|nets|models] - list what paleosim knows");
+  g_autoptr(GOptionContext) ctx =
+    g_option_context_new("[devices|links|nets|models|strategies|collectives|topologies] - list what paleosim knows");
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse(ctx, &argc, &argv, &error))
@@ -161,8 +202,8 @@ int paleo_cmd_list(int argc, char **argv)
     return paleo_cli_failf(CMD, "unexpected extra argument '%s'", argv[2]);
   const Listing *only = argc == 2 ? find_listing(argv[1]) : NULL;
   if (argc == 2 && !only)
-    return paleo_cli_failf(CMD, "unknown list '%s' (expected devices, links, nets or models)",
-                           argv[1]);
+    return paleo_cli_failf(CMD, "unknown list '%s' (expected devices, links, nets, models, strategies, collectives or "
+                           "topologies)", argv[1]);
   g_autoptr(PaleoCatalog) catalog = paleo_cli_catalog(hardware, &error);
   if (!catalog)
     return paleo_cli_fail(CMD, error);

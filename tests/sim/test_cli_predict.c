@@ -180,7 +180,8 @@ static void test_list(void **state)
   (void)state;
   const struct { const char *what, *needle; } lists[] = {
     {"devices", "GEFORCE_750_M"}, {"links", "nvlink4"}, {"nets", "inception_v3"},
-    {"models", "paleo"}};
+    {"models", "paleo"}, {"strategies", "backup"}, {"collectives", "butterfly-mixing"},
+    {"topologies", "torus3d"}};
   for (guint i = 0; i < G_N_ELEMENTS(lists); i++) {
     Result r = run("list", lists[i].what, NULL);
     assert_int_equal(r.status, 0);
