@@ -9,6 +9,11 @@
 #include <math.h>
 #include <string.h>
 
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "sim/run.h"
 #include "sim/scenario.h"
 #include "workloads/cost.h"
@@ -249,6 +254,43 @@ static void test_bad_input_cli(void **state)
   expect_cli_error("stragglers.fail=99:10", "[stragglers] fail");
 }
 
+/* ---- SIGINT: the run stops, the trace is closed as interrupted, exit code 1 ---- */
+
+static void test_sigint(void **state)
+{
+  (void)state;
+  const char *bin = g_getenv("PALEOSIM_BIN");
+  g_autofree char *db = g_build_filename(g_getenv("PALEO_TEST_TMP"), "sigint.db", NULL);
+  g_autofree char *trace = g_strconcat("output.trace=", db, NULL);
+  /* about a minute of simulation: the signal always comes first */
+  char *argv[] = {(char *)bin, "run", "default", "--no-progress", "--set", "cluster.workers=64", "--set",
+                  "training.iterations=100000", "--set", trace, "--set", "output.trace_level=iterations", NULL};
+  GPid pid;
+  gint err_fd;
+  g_autoptr(GError) error = NULL;
+  assert_true(g_spawn_async_with_pipes(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+                                       NULL, &pid, NULL, NULL, &err_fd, &error));
+  g_usleep(700 * 1000);
+  kill(pid, SIGINT);
+  int status = 0;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  char err[4096] = "";
+  ssize_t n = read(err_fd, err, sizeof(err) - 1);
+  err[MAX(n, 0)] = '\0';
+  close(err_fd);
+  g_spawn_close_pid(pid);
+  assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+  assert_non_null(strstr(err, "interrupted"));
+  sqlite3 *h = NULL;
+  assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  sqlite3_stmt *st = NULL;
+  assert_int_equal(sqlite3_prepare_v2(h, "SELECT status FROM run", -1, &st, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  assert_string_equal((const char *)sqlite3_column_text(st, 0), "interrupted");
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -258,6 +300,7 @@ int main(void)
     cmocka_unit_test(test_fat_tree_oversubscription),
     cmocka_unit_test(test_overlap),
     cmocka_unit_test(test_determinism_and_slowdown),
+    cmocka_unit_test(test_sigint),
     cmocka_unit_test(test_bad_input_cli),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
