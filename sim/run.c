@@ -303,8 +303,8 @@ static void progress(PaleoEngine *engine, PaleoTime now, uint64_t events, void *
   if (wall < 1.0)
     return;
   const PaleoTrainStats *st = paleo_trainer_stats(r->trainer);
-  fprintf(stderr, "\r[paleosim] iteration %u/%" G_GINT64_FORMAT "  simulated %.1f ms  %" G_GUINT64_FORMAT " events  %.1f s",
-          st->iterations_done, r->sc->training.iterations, now / 1e6, events, wall);
+  fprintf(stderr, "\r[paleosim] iteration %u/%" G_GINT64_FORMAT "  updates %" G_GUINT64_FORMAT "  simulated %.1f ms  %" G_GUINT64_FORMAT
+          " events  %.1f s", st->iterations_done, r->sc->training.iterations, st->updates, now / 1e6, events, wall);
   fflush(stderr);
   r->progress_shown = TRUE;
 }
@@ -407,20 +407,30 @@ static void summarize_staleness(const PaleoTrainStats *st, PaleoRunSummary *out)
 static void summarize_workers(const PaleoTrainStats *st, PaleoRunSummary *out)
 {
   for (uint32_t w = 0; w < st->workers; w++) {
-    PaleoRunWorker rw = {w, st->nominal_ns[w] ? (double)st->compute_ns[w] / (double)st->nominal_ns[w] : 1.0,
+    PaleoRunWorker rw = {w, st->nominal_ns[w] ? (double)st->stretched_ns[w] / (double)st->nominal_ns[w] : 1.0,
                          st->worker_iterations[w],
                          st->failed_at_ns[w] == PALEO_NEVER_NS ? -1.0 : st->failed_at_ns[w] / 1e6};
     g_array_append_val(out->workers_detail, rw);
   }
 }
 
+/* async-ps, ssp: the gradients every worker still alive contributed. */
+static uint32_t least_live_iterations(const PaleoTrainStats *st)
+{
+  uint32_t least = G_MAXUINT32;
+  for (uint32_t w = 0; w < st->workers; w++)
+    if (st->failed_at_ns[w] == PALEO_NEVER_NS)
+      least = MIN(least, st->worker_iterations[w]);
+  return least == G_MAXUINT32 ? 0 : least;
+}
+
 static void summarize(Run *r, PaleoRunSummary *out, int64_t bpw)
 {
   const PaleoScenario *sc = r->sc;
   const PaleoTrainStats *st = paleo_trainer_stats(r->trainer);
-  uint32_t N = st->workers, I = st->iterations_done;
   gboolean sync = sc->training.strategy == PALEO_STRATEGY_SYNC;
   gboolean async = !sync && sc->training.strategy != PALEO_STRATEGY_BACKUP;
+  uint32_t N = st->workers, I = async ? least_live_iterations(st) : st->iterations_done;
   out->iterations = I;
   out->buckets = st->n_buckets;
   out->flows = st->flows;

@@ -53,6 +53,7 @@ static void stats_init(PaleoTrainStats *st, uint32_t workers, uint32_t iteration
   st->wait_ns = g_new0(uint64_t, workers);
   st->worker_iterations = g_new0(uint32_t, workers);
   st->nominal_ns = g_new0(uint64_t, workers);
+  st->stretched_ns = g_new0(uint64_t, workers);
   st->failed_at_ns = g_new(uint64_t, workers);
   for (uint32_t w = 0; w < workers; w++)
     st->failed_at_ns[w] = PALEO_NEVER_NS;
@@ -70,6 +71,7 @@ static void stats_clear(PaleoTrainStats *st)
   g_free(st->wait_ns);
   g_free(st->worker_iterations);
   g_free(st->nominal_ns);
+  g_free(st->stretched_ns);
   g_free(st->failed_at_ns);
 }
 

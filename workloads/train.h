@@ -40,18 +40,22 @@ typedef struct {
 typedef struct {
   uint32_t workers;
   gboolean complete;            /* the target was reached (iterations, or updates for async) */
-  uint32_t iterations_done;     /* sync, backup: global iterations done; async-ps, ssp:
-                                   iterations every live worker completed */
+  uint32_t iterations_done;     /* sync, backup: global iterations done (async-ps, ssp: 0;
+                                   see worker_iterations) */
   PaleoTime makespan_ns;        /* sync, backup: end of the last completed iteration;
                                    async-ps, ssp: when the last counted update was applied */
   uint64_t *iteration_end_ns;   /* sync, backup, per iteration: when it ended (else unused) */
   GArray *worker_iteration_ns;  /* async-ps, ssp: every worker iteration's duration (uint64_t) */
+  /* compute_ns, comm_ns, hidden_ns, exposed_ns and wait_ns below cover finished
+     iterations only (they are added when the worker's iteration ends) */
   uint64_t updates;             /* updates applied to the model (sync, backup: = iterations) */
   uint32_t gradients_per_update; /* sync: N; backup: N - b; async-ps, ssp: 1 */
   uint64_t dropped_gradients;   /* backup: gradients computed (or being computed) and not used */
   GArray *staleness;            /* async-ps, ssp: uint64_t count of updates per staleness value */
   uint32_t *worker_iterations;  /* per worker: iterations completed */
-  uint64_t *nominal_ns;         /* per worker: the compute of compute_ns at factor 1, no pauses */
+  uint64_t *stretched_ns;       /* per worker: all compute begun (finished iterations or not) */
+  uint64_t *nominal_ns;         /* per worker: the same compute at factor 1 without pauses, so
+                                   its slowdown is stretched_ns / nominal_ns */
   uint64_t *failed_at_ns;       /* per worker: when it failed; PALEO_NEVER_NS = did not */
   uint64_t *compute_ns;         /* per worker: forward + backward + update */
   uint64_t *comm_ns;            /* per worker: time with own messages in flight */

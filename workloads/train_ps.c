@@ -221,6 +221,8 @@ static void stop_compute(Ps *ps, Worker *w, PaleoTime until)
   w->computing = FALSE;
   w->iter_compute += ran;
   w->iter_nominal += nominal;
+  ps->base.stats.stretched_ns[w->rank] += ran;
+  ps->base.stats.nominal_ns[w->rank] += nominal;
   guint last = ps->base.costs->n_layers - 1;
   PaleoTime bwd_start = paleo_trainer_compute_end(&ps->base, w->rank, w->factor, w->compute_start, ps->fwd_ns);
   paleo_trainer_trace_layers(&ps->base, w->rank, w->iteration, w->factor, PALEO_PHASE_FWD, 0, last, w->compute_start,
@@ -321,7 +323,6 @@ static void finish_iteration(Ps *ps, Worker *w)
   uint64_t wait = duration - MIN(duration, w->iter_compute + w->iter_comm);
   st->wait_ns[w->rank] += wait;
   st->compute_ns[w->rank] += w->iter_compute;
-  st->nominal_ns[w->rank] += w->iter_nominal;
   st->comm_ns[w->rank] += w->iter_comm;
   st->exposed_ns[w->rank] += w->iter_comm;
   double slowdown = w->iter_nominal ? (double)w->iter_compute / (double)w->iter_nominal : 1.0;
@@ -331,8 +332,6 @@ static void finish_iteration(Ps *ps, Worker *w)
     g_array_append_val(st->worker_iteration_ns, duration);
     clock_move(ps, done, FALSE);
   } else {
-    if (ps->contributed[w->rank] == done + 1)
-      st->worker_iterations[w->rank]++;
     weights_delivered(ps, done);
     if (w->iteration == ps->cfg.iterations)
       return;
@@ -382,15 +381,9 @@ static void count_update(Ps *ps, Worker *w)
     g_array_set_size(st->staleness, w->staleness + 1);
   g_array_index(st->staleness, uint64_t, w->staleness)++;
   st->worker_iterations[w->rank]++;
-  if (++st->updates == ps->target) {
-    st->makespan_ns = now_ns(ps);
-    uint32_t least = G_MAXUINT32;
-    for (uint32_t r = 0; r < ps->cfg.workers; r++)
-      if (!ps->workers[r].failed)
-        least = MIN(least, st->worker_iterations[r]);
-    st->iterations_done = least == G_MAXUINT32 ? 0 : least;
+  st->makespan_ns = now_ns(ps); /* the last update so far (an interrupted run ends here) */
+  if (++st->updates == ps->target)
     paleo_trainer_complete(&ps->base, TRUE);
-  }
 }
 
 /* async/ssp: the server applied worker m->worker's push. */
@@ -441,6 +434,7 @@ static void push_arrived_backup(Ps *ps, Msg *m)
   Worker *w = &ps->workers[m->worker];
   if (m->iteration == ps->epoch && !w->failed && ++w->arrived == ps->k) {
     ps->contributed[w->rank] = m->iteration + 1;
+    ps->base.stats.worker_iterations[w->rank]++; /* every gathered gradient goes into the update */
     if (++ps->gathered == ps->need)
       close_epoch(ps);
   }

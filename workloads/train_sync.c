@@ -38,6 +38,7 @@ typedef struct {
   uint32_t rank;
   double factor;          /* compute factor of this iteration */
   uint64_t iter_compute, iter_nominal; /* compute of this iteration: actual, at factor 1 */
+  uint64_t iter_comm, iter_hidden;     /* comm of this iteration: all, under backward */
   gboolean failed;
   uint32_t iteration;
   guint produced;         /* buckets whose backward is done (this iteration) */
@@ -126,7 +127,7 @@ static void compute(Sync *s, Worker *w, PaleoPhase phase, guint lo, guint hi, ui
 {
   PaleoTime now = now_ns(s);
   PaleoTime end = paleo_trainer_compute_end(&s->base, w->rank, w->factor, now, nominal_ns);
-  s->base.stats.compute_ns[w->rank] += end - now;
+  s->base.stats.stretched_ns[w->rank] += end - now;
   s->base.stats.nominal_ns[w->rank] += nominal_ns;
   w->iter_compute += end - now;
   w->iter_nominal += nominal_ns;
@@ -158,9 +159,8 @@ static void comm_end(Sync *s, uint32_t rank)
   uint64_t exposed = 0;
   if (w->bwd_done)
     exposed = now - MAX(from, w->bwd_end);
-  s->base.stats.comm_ns[rank] += now - from;
-  s->base.stats.exposed_ns[rank] += exposed;
-  s->base.stats.hidden_ns[rank] += now - from - exposed;
+  w->iter_comm += now - from;
+  w->iter_hidden += now - from - exposed;
   w->iter_exposed += exposed;
 }
 
@@ -172,7 +172,7 @@ static void start_iteration(Sync *s, Worker *w)
   w->produced = w->released = w->comm_done = 0;
   w->bwd_done = w->updating = FALSE;
   w->iter_exposed = w->iter_wait = 0;
-  w->iter_compute = w->iter_nominal = 0;
+  w->iter_compute = w->iter_nominal = w->iter_comm = w->iter_hidden = 0;
   w->factor = paleo_trainer_draw_factor(&s->base, w->rank);
   compute(s, w, PALEO_PHASE_FWD, 0, s->costs->n_layers - 1, s->fwd_ns, EV_FWD_DONE, 0);
 }
@@ -192,7 +192,6 @@ static void start_update(Sync *s, Worker *w)
   g_assert(!w->updating && idle >= w->iter_exposed);
   w->updating = TRUE;
   w->iter_wait = idle - w->iter_exposed;
-  s->base.stats.wait_ns[w->rank] += w->iter_wait;
   compute(s, w, PALEO_PHASE_UPDATE, UINT32_MAX, UINT32_MAX, s->costs->update_ns, EV_UPDATE_DONE, 0);
 }
 
@@ -203,6 +202,11 @@ static void finish_iteration(Sync *s, Worker *w)
   paleo_trainer_trace_iteration(&s->base, w->rank, w->iteration, w->iter_start, now, w->iter_wait, slowdown);
   PaleoTrainStats *st = &s->base.stats;
   st->worker_iterations[w->rank]++;
+  st->compute_ns[w->rank] += w->iter_compute;
+  st->comm_ns[w->rank] += w->iter_comm;
+  st->hidden_ns[w->rank] += w->iter_hidden;
+  st->exposed_ns[w->rank] += w->iter_exposed;
+  st->wait_ns[w->rank] += w->iter_wait;
   st->iteration_end_ns[w->iteration] = MAX(st->iteration_end_ns[w->iteration], now);
   if (++s->finished[w->iteration] == s->cfg.workers) {
     st->iterations_done = st->updates = w->iteration + 1;
