@@ -158,9 +158,10 @@ static gboolean schedule_degradations(Run *r, GError **error)
     const PaleoLinkDegrade *d = &g_array_index(dg, PaleoLinkDegrade, i);
     g_autoptr(GArray) links = degrade_targets(r->topo, d->target);
     if (!links->len) {
+      const PaleoTopoLink *l0 = paleo_topology_link(r->topo, 0);
       paleo_scenario_set_error(r->sc, error, PALEO_SCENARIO_ERROR_UNKNOWN, "stragglers", "degrade_link",
-                               "no link or node named '%s' in the topology (links are named like 'w0->sw0', nodes like "
-                               "'w0', 'host1', 'ps0')", d->target);
+                               "no link or node named '%s' in the topology (a link is named like '%s', a node like "
+                               "'w0'; a trace's link table lists them all)", d->target, l0->name);
       return FALSE;
     }
     for (guint k = 0; k < links->len; k++) {

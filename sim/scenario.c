@@ -140,7 +140,8 @@ static char *range_text(const KeySpec *k, const char *what)
 {
   if (k->min == 0 && k->max == 0)
     return g_strdup(what);
-  return g_strdup_printf("%s in %s%g, %g]", what, k->min_open ? "(" : "[", k->min, k->max);
+  const char *fmt = k->type == KEY_INT ? "%s in %s%.0f, %.0f]" : "%s in %s%g, %g]";
+  return g_strdup_printf(fmt, what, k->min_open ? "(" : "[", k->min, k->max);
 }
 
 static gboolean in_range(const KeySpec *k, double v)
