@@ -438,7 +438,7 @@ static void summarize(Run *r, PaleoRunSummary *out, int64_t bpw)
   out->events = paleo_engine_events_processed(r->engine);
   out->updates = st->updates;
   out->dropped_gradients = st->dropped_gradients;
-  out->has_staleness = async;
+  out->has_staleness = async && st->updates > 0;
   summarize_staleness(st, out);
   summarize_workers(st, out);
   summarize_iterations(st, !async, out);
@@ -568,7 +568,7 @@ gboolean paleo_run_scenario(const PaleoScenario *sc, const PaleoRunOptions *opti
   const PaleoTrainStats *st = paleo_trainer_stats(r.trainer);
   out->stalled = reason == PALEO_STOP_DONE && !st->complete;
   g_assert(!out->stalled || paleo_straggler_any_failure(r.stragglers));
-  out->stalled_at_ms = paleo_engine_now(r.engine) / 1e6;
+  out->stalled_at_ms = st->last_active_ns / 1e6;
   paleo_engine_finish(r.engine);
   if (r.progress_shown)
     fprintf(stderr, "\n");

@@ -38,7 +38,7 @@ typedef struct {
   uint64_t dropped_gradients;   /* backup */
   GArray *workers_detail;       /* of PaleoRunWorker, one per worker */
   gboolean stalled;             /* a failed worker stopped sync/backup before the target */
-  double stalled_at_ms;         /* simulated time of the last event */
+  double stalled_at_ms;         /* when the training did its last step */
   double one_worker_ms;         /* the 1-worker iteration the speed-up compares with */
   double speedup;               /* weak: N T1 / TN; strong: T1 / TN */
   double compute_ms;            /* per worker per iteration, mean over workers */

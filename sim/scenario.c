@@ -360,9 +360,9 @@ static gboolean parse_slowdowns(PaleoScenario *s, GError **error)
                                "entry '%s' is not WORKER:FACTOR (e.g. 3:2.0)", *it);
       return FALSE;
     }
-    if (w < 0 || w >= s->cluster.workers || f <= 0) {
+    if (w < 0 || w >= s->cluster.workers || f <= 0 || f > 1000) {
       paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "cluster", "slowdown",
-                               "entry '%s' needs a worker in [0, %" G_GINT64_FORMAT ") and a factor > 0", *it,
+                               "entry '%s' needs a worker in [0, %" G_GINT64_FORMAT ") and a factor in (0, 1000]", *it,
                                s->cluster.workers);
       return FALSE;
     }
@@ -593,7 +593,7 @@ static gboolean parse_degrade(const PaleoScenario *s, const char *entry, PaleoLi
   g_autofree char *target = g_strstrip(g_strndup(entry, colon - entry));
   g_autofree char *factor = g_strstrip(g_strndup(colon + 1, at - colon - 1));
   g_autofree char *ms = g_strstrip(g_strdup(at + 1));
-  if (!parse_entry_number(s, "degrade_link", factor, entry, "the bandwidth factor", 0, TRUE, 1e6, &out->factor,
+  if (!parse_entry_number(s, "degrade_link", factor, entry, "the bandwidth factor", 1e-6, FALSE, 1e6, &out->factor,
                           error) ||
       !parse_entry_number(s, "degrade_link", ms, entry, "the time (ms)", 0, FALSE, MAX_EVENT_MS, &out->at_ms, error))
     return FALSE;

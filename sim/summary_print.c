@@ -112,7 +112,7 @@ static void print_strategy_lines(FILE *out, const PaleoRunSummary *s)
             s->dropped_gradients == 1 ? "" : "s");
   if (s->stalled) {
     g_autofree char *failed = failures_text(s->workers_detail);
-    fprintf(out, "stalled           at %.3f ms: a failed worker blocks the barrier%s%s%s\n", s->stalled_at_ms,
+    fprintf(out, "stalled           at %.3f ms: failed workers stop the training%s%s%s\n", s->stalled_at_ms,
             *failed ? " (" : "", failed, *failed ? ")" : "");
   }
 }

@@ -237,11 +237,12 @@ static void active_remove(PaleoNetwork *net, uint32_t slot) {
 /* ---- timing ---- */
 
 /* ns to send `bytes` at `rate`, rounded up so a transfer never ends before its last byte
- * (a relative slack of 4 ulps absorbs rounding in the division). */
+ * (a relative slack of 4 ulps absorbs rounding in the division); saturates at 2^62 ns
+ * (146 years) so absurd rates can never wrap the clock. */
 static PaleoTime transfer_ns(double bytes, double rate_bytes_per_s) {
   if (bytes <= 0.0) return 0;
   double t = bytes * 1e9 / rate_bytes_per_s * (1.0 - 4.0 * DBL_EPSILON);
-  return (PaleoTime)ceil(t);
+  return t >= 0x1p62 ? (PaleoTime)1 << 62 : (PaleoTime)ceil(t);
 }
 
 PaleoTime paleo_network_analytical_ns(PaleoNetwork *net, uint32_t src, uint32_t dst,

@@ -106,7 +106,10 @@ double paleo_trainer_draw_factor(PaleoTrainer *t, uint32_t worker)
 
 uint64_t paleo_trainer_scaled(uint64_t ns, double factor)
 {
-  return factor == 1.0 ? ns : (uint64_t)llround((double)ns * factor);
+  if (factor == 1.0)
+    return ns;
+  double x = (double)ns * factor;
+  return x >= 0x1p60 ? UINT64_C(1) << 60 : (uint64_t)llround(x); /* 36 years: never wraps the clock */
 }
 
 PaleoTime paleo_trainer_compute_end(const PaleoTrainer *t, uint32_t worker, double factor, PaleoTime start,

@@ -40,6 +40,7 @@ typedef struct {
 typedef struct {
   uint32_t workers;
   gboolean complete;            /* the target was reached (iterations, or updates for async) */
+  PaleoTime last_active_ns;     /* the trainer's last event other than a failure (a stall's time) */
   uint32_t iterations_done;     /* sync, backup: global iterations done (async-ps, ssp: 0;
                                    see worker_iterations) */
   PaleoTime makespan_ns;        /* sync, backup: end of the last completed iteration;

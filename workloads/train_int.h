@@ -29,7 +29,7 @@ gboolean paleo_trainer_tracing(const PaleoTrainer *trainer, PaleoTraceLevel leve
 
 /* The compute factor of the worker's next iteration (one draw of its noise stream). */
 double paleo_trainer_draw_factor(PaleoTrainer *trainer, uint32_t worker);
-/* round(ns x factor). */
+/* round(ns x factor), saturating at 2^60 ns (a lognormal draw can be huge). */
 uint64_t paleo_trainer_scaled(uint64_t ns, double factor);
 /* When compute of nominal `nominal_ns` at `factor`, started at `start`, ends (pauses
  * included). */
@@ -40,6 +40,11 @@ PaleoTime paleo_trainer_compute_end(const PaleoTrainer *trainer, uint32_t worker
  * cancelled run records what it did). No-op below PALEO_TRACE_LEVEL_TASKS. */
 void paleo_trainer_trace_layers(PaleoTrainer *trainer, uint32_t worker, uint32_t iteration, double factor,
                                 PaleoPhase phase, guint lo, guint hi, PaleoTime start, PaleoTime until);
+/* Notes that the trainer did something now (its last such time is where a stall began). */
+static inline void paleo_trainer_active(PaleoTrainer *trainer)
+{
+  trainer->stats.last_active_ns = paleo_engine_now(trainer->engine);
+}
 /* Records one iteration of one worker. */
 void paleo_trainer_trace_iteration(PaleoTrainer *trainer, uint32_t worker, uint32_t iteration, PaleoTime start,
                                    PaleoTime end, uint64_t wait_ns, double slowdown);

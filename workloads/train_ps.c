@@ -168,6 +168,7 @@ static void flow_done(PaleoNetwork *net, const PaleoFlowInfo *flow, void *user_d
   (void)net;
   Msg *m = user_data;
   Ps *ps = m->ps;
+  paleo_trainer_active(&ps->base);
   if (paleo_trainer_tracing(&ps->base, PALEO_TRACE_LEVEL_FLOWS)) {
     PaleoFlowRecord r = {flow->id, flow->src, flow->dst, flow->bytes, m->push ? "ps-push" : "ps-pull", -1,
                          m->iteration, m->start, flow->end_ns};
@@ -207,6 +208,8 @@ static void start_compute(Ps *ps, Worker *w)
   w->computing = TRUE;
   w->compute_start = now_ns(ps);
   w->compute_end = paleo_trainer_compute_end(&ps->base, w->rank, w->factor, w->compute_start, ps->fwd_ns + ps->bwd_ns);
+  ps->base.stats.stretched_ns[w->rank] += w->compute_end - w->compute_start; /* less what a cancel cuts */
+  ps->base.stats.nominal_ns[w->rank] += ps->fwd_ns + ps->bwd_ns;
   w->compute_ev = paleo_engine_schedule(ps->base.engine, w->compute_end, ps->first_worker + w->rank, EV_COMPUTE_DONE,
                                         0, NULL);
 }
@@ -215,14 +218,14 @@ static void start_compute(Ps *ps, Worker *w)
 static void stop_compute(Ps *ps, Worker *w, PaleoTime until)
 {
   uint64_t ran = until - w->compute_start, planned = w->compute_end - w->compute_start;
-  uint64_t nominal = ps->fwd_ns + ps->bwd_ns;
+  uint64_t full = ps->fwd_ns + ps->bwd_ns, nominal = full;
   if (planned && ran < planned)
-    nominal = (uint64_t)((double)nominal * (double)ran / (double)planned);
+    nominal = (uint64_t)((double)full * (double)ran / (double)planned);
   w->computing = FALSE;
   w->iter_compute += ran;
   w->iter_nominal += nominal;
-  ps->base.stats.stretched_ns[w->rank] += ran;
-  ps->base.stats.nominal_ns[w->rank] += nominal;
+  ps->base.stats.stretched_ns[w->rank] -= planned - ran;
+  ps->base.stats.nominal_ns[w->rank] -= full - nominal;
   guint last = ps->base.costs->n_layers - 1;
   PaleoTime bwd_start = paleo_trainer_compute_end(&ps->base, w->rank, w->factor, w->compute_start, ps->fwd_ns);
   paleo_trainer_trace_layers(&ps->base, w->rank, w->iteration, w->factor, PALEO_PHASE_FWD, 0, last, w->compute_start,
@@ -501,6 +504,8 @@ static void worker_handle(PaleoEngine *engine, uint32_t entity, void *state, con
   (void)entity;
   Worker *w = state;
   Ps *ps = w->ps;
+  if (ev->kind != EV_FAIL)
+    paleo_trainer_active(&ps->base);
   if (ev->kind == EV_ARRIVE) { /* analytical or same-node pull (comm accounting) */
     arrive(ps, ev->data);
     return;
@@ -521,6 +526,7 @@ static void server_handle(PaleoEngine *engine, uint32_t entity, void *state, con
   (void)entity;
   Server *srv = state;
   Ps *ps = srv->ps;
+  paleo_trainer_active(&ps->base);
   if (ev->kind == EV_ARRIVE)
     arrive(ps, ev->data);
   else if (async_mode(ps))

@@ -314,6 +314,7 @@ static void flow_done(PaleoNetwork *net, const PaleoFlowInfo *flow, void *user_d
   FlowCtx *ctx = user_data;
   Instance *in = ctx->inst;
   Sync *s = in->sync;
+  paleo_trainer_active(&s->base);
   guint mi = ctx->msg;
   ctx->next_free = s->ctx_pool;
   s->ctx_pool = ctx;
@@ -432,6 +433,8 @@ static void worker_handle(PaleoEngine *engine, uint32_t entity, void *state, con
   Sync *s = w->sync;
   if (w->failed)
     return;
+  if (ev->kind != EV_FAIL)
+    paleo_trainer_active(&s->base);
   switch (ev->kind) {
   case EV_FAIL: fail_worker(s, w); break;
   case EV_START: start_iteration(s, w); break;
@@ -460,6 +463,7 @@ static void coordinator_handle(PaleoEngine *engine, uint32_t entity, void *state
   (void)engine;
   (void)entity;
   g_assert(ev->kind == EV_COLLECTIVE_DONE);
+  paleo_trainer_active(state);
   collective_done_analytical(state, (uint32_t)(ev->arg >> 32), (guint)(ev->arg & 0xffffffffu));
 }
 

@@ -318,7 +318,7 @@ static void test_stragglers_bad(void **state)
   expect_error("[stragglers]\nfail = :5\n", NULL, T, "fail", "not a worker id");
   /* degraded links */
   expect_error("[stragglers]\ndegrade_link = w0:0@10\n", NULL, R, "[stragglers] degrade_link = 'w0:0@10'",
-               "factor must be in (0, ");
+               "factor must be in [1e-06, ");
   expect_error("[stragglers]\ndegrade_link = w0:-0.5@10\n", NULL, R, "degrade_link", "factor");
   expect_error("[stragglers]\ndegrade_link = w0:0.5@-1\n", NULL, R, "degrade_link", "time (ms)");
   expect_error("[stragglers]\ndegrade_link = w0:0.5\n", NULL, T, "degrade_link", "TARGET:FACTOR@MS");
