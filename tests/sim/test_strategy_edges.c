@@ -1,15 +1,15 @@
 /* Reviewer's edge cases for issue 6 (strategies, stragglers, faults). Tests marked
- * "FAILS (defect)" reproduce defects found in review and fail on the code as it landed;
+ * "regression" reproduce defects found in review (all fixed since: 49fa4a2, 7e524c0);
  * the others pin down edge cases that work and must keep working.
  *
- *   passes (was a defect, fixed by 49fa4a2): test_incomplete_async_reports_rates
+ *   regression (fixed by 49fa4a2): test_incomplete_async_reports_rates
  *                   async-ps / ssp runs that end before the target (every worker failed,
  *                   or SIGINT) reported 0 updates/s and 0 throughput despite applied updates.
- *   FAILS (defect): test_stall_time_ignores_later_events  sync stalls at ~0 s but
+ *   regression (fixed by 7e524c0): test_stall_time_ignores_later_events  sync stalls at ~0 s but
  *                   stalled_at_ms is the time of a later, unrelated degrade_link event.
- *   FAILS (defect): test_huge_slowdown_no_crash           cluster.slowdown=1:1e15 overflows
+ *   regression (fixed by 7e524c0): test_huge_slowdown_no_crash           cluster.slowdown=1:1e15 overflows
  *                   the compute end time and the CLI aborts (SIGABRT at sim/run.c:570).
- *   FAILS (defect): test_tiny_degrade_factor_monotonic    degrade_link factor 1e-15 overflows
+ *   regression (fixed by 7e524c0): test_tiny_degrade_factor_monotonic    degrade_link factor 1e-15 overflows
  *                   the flow's transfer time: the run is as fast as with no degradation.
  *   passes:         test_colocated_servers_bound, test_zero_gradient_net,
  *                   test_backup_all_but_one, test_ssp_slowest_fails */
@@ -59,7 +59,7 @@ static gboolean try_run(PaleoRunSummary *out, GError **error, ...)
 
 /* ---- defects ---- */
 
-/* Regression (defect fixed by 49fa4a2): every worker fails after a few updates. The updates that were applied
+/* regression (fixed by 49fa4a2): every worker fails after a few updates. The updates that were applied
  * are real: updates/s and throughput must be rates over the time they took, not 0.
  * Same path as SIGINT during an async run (`paleosim run default --set
  * training.strategy=async-ps --set training.iterations=300000`, Ctrl-C: updates 129378,
@@ -83,7 +83,7 @@ static void test_incomplete_async_reports_rates(void **state)
   }
 }
 
-/* FAILS (defect): worker 1 fails at 0 so sync stalls at the first collective (a few
+/* regression (fixed by 7e524c0): worker 1 fails at 0 so sync stalls at the first collective (a few
  * hundred ms); a degrade_link scheduled at 100 s must not move the reported stall time.
  * CLI: paleosim run default --set stragglers.fail=3:0 --set stragglers.degrade_link=host0:0.5@100000
  * --format json  ->  "stalled_at_ms" : 100000.0. Suspected: sim/run.c:571 takes the
@@ -116,7 +116,7 @@ static int run_cli_status(const char *text, const char *set1, const char *set2, 
   return status;
 }
 
-/* FAILS (defect): a huge fixed slowdown is accepted (only "> 0" is checked), the compute
+/* regression (fixed by 7e524c0): a huge fixed slowdown is accepted (only "> 0" is checked), the compute
  * end time overflows 64-bit ns, paleo_engine_schedule rejects it and the run aborts at
  * the stall assertion (sim/run.c:570), exit 134. Bad input must give exit 2 with a
  * message (or, if accepted, a clean run). CLI: paleosim run default --set
@@ -134,7 +134,7 @@ static void test_huge_slowdown_no_crash(void **state)
   assert_true(WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 2);
 }
 
-/* FAILS (defect): a smaller bandwidth factor can only make the run slower (or be refused
+/* regression (fixed by 7e524c0): a smaller bandwidth factor can only make the run slower (or be refused
  * as bad input). At 1e-15 the transfer time of a flow over the degraded link overflows
  * 64-bit ns and wraps: the run comes out as fast as with no degradation, with the link at
  * 100 % utilization. CLI: paleosim run default --set 'stragglers.degrade_link=w3->host0:1e-15@0'
