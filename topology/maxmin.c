@@ -118,8 +118,7 @@ static void saturate(PaleoMaxMin *mm, uint32_t l, double level, const uint32_t *
       uint32_t m = route_links[h];
       mm->remaining[m] -= level;
       mm->unfrozen[m]--;
-      mm->version[m]++;
-      if (m != l && mm->unfrozen[m] > 0) push_link(mm, m);
+      mm->version[m]++; /* its heap entry is now stale; it is refreshed when popped */
     }
   }
 }
@@ -142,9 +141,17 @@ void paleo_maxmin_solve(PaleoMaxMin *mm, uint32_t n_links, const double *capacit
     mm->version[l] = 0;
     if (mm->unfrozen[l] > 0) push_link(mm, l);
   }
+  /* Each link with rising flows has one heap entry. Freezing a flow at the current level
+   * x <= every link's share can only raise the shares of its other links ((r - x)/(u - 1)
+   * >= r/u), so a stale entry is a lower bound: when it comes out on top it is refreshed
+   * and pushed back, and an up-to-date entry on top is the true minimum. */
   while (mm->heap->len > 0) {
     ShareEntry e = heap_pop(mm->heap);
-    if (e.version != mm->version[e.link] || mm->unfrozen[e.link] == 0) continue;
+    if (mm->unfrozen[e.link] == 0) continue;
+    if (e.version != mm->version[e.link]) {
+      push_link(mm, e.link);
+      continue;
+    }
     saturate(mm, e.link, e.share, route_start, route_links, rates);
   }
 }

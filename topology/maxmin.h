@@ -3,8 +3,9 @@
  *
  * All flows' rates rise together; the link whose remaining capacity divided by its
  * unfrozen flows is smallest saturates first and freezes its flows at that share; the
- * others continue. A lazy min-heap of link shares makes one solve
- * O((L + H) log L) for L links and H flow-hops. */
+ * others continue. A lazy min-heap holds one entry per link; an entry made stale by
+ * frozen flows is refreshed only when it reaches the top (shares only rise), so one solve
+ * is O(H + R log L) for L links, H flow-hops and R refreshes (R <= H, usually ~L). */
 #ifndef PALEO_MAXMIN_H
 #define PALEO_MAXMIN_H
 
