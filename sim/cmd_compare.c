@@ -215,7 +215,8 @@ static void add_row(PaleoTable *t, const char *title, const GArray *entries, gui
   }
 }
 
-/* Speed-up in throughput against the sync column; a row only when sync is compared. */
+/* Speed-up in throughput against the sync column; a row only when sync is compared, and
+ * "-" everywhere when sync stalled (its rate covers only the iterations before the stall). */
 static void add_speedup_row(PaleoTable *t, const GArray *entries, guint n)
 {
   const Entry *sync = find_sync(entries, n);
@@ -223,7 +224,7 @@ static void add_speedup_row(PaleoTable *t, const GArray *entries, guint n)
     return;
   paleo_table_row(t, TRUE);
   paleo_table_text(t, "speed-up vs sync (throughput)");
-  double base = sync->summary.throughput_samples_per_s;
+  double base = sync->summary.stalled ? 0 : sync->summary.throughput_samples_per_s;
   for (guint i = 0; i < n; i++) {
     double v = g_array_index(entries, Entry, i).summary.throughput_samples_per_s;
     g_autofree char *cell = base > 0 ? g_strdup_printf("%.2f x", v / base) : g_strdup("-");
