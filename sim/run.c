@@ -224,6 +224,7 @@ static gboolean build_topology(Run *r, GError **error)
       r->server_nodes[j] = paleo_topology_ps_node(r->topo, j);
   }
   r->network = paleo_network_new(r->engine, r->topo, PALEO_NET_FLOW);
+  paleo_network_set_solve_quantum(r->network, (PaleoTime)llround(sc->training.solve_quantum_us * 1000));
   return schedule_degradations(r, error);
 }
 

@@ -101,6 +101,7 @@ typedef struct {
     int strategy;         /* PaleoStrategyKind */
     int collective;       /* PaleoCollectiveKind */
     int fidelity;         /* PaleoFidelity */
+    double solve_quantum_us; /* flow fidelity: re-solve the network at multiples of this; 0 = exact */
     gboolean overlap;
     double bucket_mb;     /* MiB */
     int64_t iterations;

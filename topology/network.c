@@ -68,6 +68,7 @@ struct PaleoNetwork {
   GArray *active;          /* uint32_t slots of sending flows */
   GArray *dirty;           /* uint32_t links changed since the last solve */
   gboolean solve_pending;
+  PaleoTime solve_quantum_ns;  /* 0: solve at once */
   uint32_t epoch;
   GArray *route;           /* uint32_t scratch */
   GArray *bw_changes;      /* BwChange, indexed by EV_SET_BW's arg */
@@ -196,7 +197,13 @@ static void mark_dirty(PaleoNetwork *net, uint32_t l) {
 static void request_solve(PaleoNetwork *net) {
   if (net->solve_pending) return;
   net->solve_pending = TRUE;
-  paleo_engine_schedule(net->engine, paleo_engine_now(net->engine), net->entity, EV_SOLVE, 0, NULL);
+  PaleoTime at = paleo_engine_now(net->engine), q = net->solve_quantum_ns;
+  if (q > 0 && at % q) at += q - at % q;
+  paleo_engine_schedule(net->engine, at, net->entity, EV_SOLVE, 0, NULL);
+}
+
+void paleo_network_set_solve_quantum(PaleoNetwork *net, PaleoTime quantum_ns) {
+  net->solve_quantum_ns = quantum_ns;
 }
 
 static void link_add(PaleoNetwork *net, uint32_t slot, uint32_t hop) {

@@ -8,6 +8,10 @@
  * the same instant share one solve). A flow whose rate changed gets its drain event
  * re-keyed to now + ceil(remaining / rate) (never early); remaining bytes are brought up
  * to date (rate x elapsed) whenever its component is re-solved.
+ * With a solve quantum q > 0 (paleo_network_set_solve_quantum) the SOLVE event goes to the
+ * next multiple of q instead, so every change within one quantum shares one solve: a new
+ * flow waits up to q before it sends, bandwidth freed by a finished flow is handed out up
+ * to q late (never more than a link carries). Exact at q = 0, the default.
  * Latency: a flow occupies its links from its start until its last byte has been sent
  * (S bytes at its changing fair rate); it is delivered one path latency (sum of the link
  * latencies) after that. So an unshared flow takes latency + S / B.
@@ -90,6 +94,9 @@ uint64_t paleo_network_start_flow(PaleoNetwork *net, uint32_t src, uint32_t dst,
  * path latency + ceil(bytes / bottleneck bandwidth) in ns (no sharing). */
 PaleoTime paleo_network_analytical_ns(PaleoNetwork *net, uint32_t src, uint32_t dst,
                                       uint64_t bytes, uint64_t flow_hash);
+
+/* Re-solves at multiples of `quantum_ns` (0 = at once, exact); see above. */
+void paleo_network_set_solve_quantum(PaleoNetwork *net, PaleoTime quantum_ns);
 
 /* Changes a link's bandwidth (> 0 bytes/s) now, re-solving the flows over it. */
 void paleo_network_set_link_bandwidth(PaleoNetwork *net, uint32_t link, double bw_bytes_per_s);

@@ -84,6 +84,36 @@ static void test_staggered_start(void **state) {
   tt_recorder_clear(&rec);
 }
 
+static void test_solve_quantum(void **state) {
+  (void)state;
+  /* Quantum 0.3 ms. A (1e6 B) starts at 0, a multiple: solved at once, alone at 1 GB/s.
+   * B (0.5e6 B) starts at 0.1 ms but waits for the solve at 0.3 ms (A has 0.7e6 B left);
+   * both at 0.5 GB/s, B drains at 1.3 ms (A: 0.2e6 B left). The next solve is at 1.5 ms,
+   * so A keeps 0.5 GB/s until then (0.1e6 B left) and ends alone at 1.6 ms. Exact: B at
+   * 1.1 ms, A at 1.5 ms. */
+  g_autoptr(PaleoTopology) topo = tt_from_text(PAIR);
+  const PaleoTime quantum[] = {0, 300000};
+  const PaleoTime end_a[] = {1500000, 1600000}, end_b[] = {1100000, 1300000};
+  for (guint q = 0; q < 2; q++) {
+    g_autoptr(PaleoEngine) engine = paleo_engine_new(1);
+    g_autoptr(PaleoNetwork) net = paleo_network_new(engine, topo, PALEO_NET_FLOW);
+    paleo_network_set_solve_quantum(net, quantum[q]);
+    TtRecorder rec;
+    tt_recorder_init(&rec);
+    TtStarter *st = tt_starter_new(net, tt_record_done, &rec);
+    tt_start_at(st, 0, 0, 1, 1000000);
+    tt_start_at(st, 100000, 0, 1, 500000);
+    run(engine);
+    assert_int_equal(END(&rec, 0), end_a[q]);
+    assert_int_equal(END(&rec, 1), end_b[q]);
+    PaleoLinkStats ls;
+    paleo_network_link_stats(net, 0, &ls);
+    assert_int_equal(ls.bytes_carried, 1500000);
+    tt_starter_free(st);
+    tt_recorder_clear(&rec);
+  }
+}
+
 typedef struct {
   double rates[3];
   guint solves;
@@ -363,7 +393,7 @@ static void test_determinism(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_one_flow),          cmocka_unit_test(test_k_flows_share_a_link),
-      cmocka_unit_test(test_staggered_start),   cmocka_unit_test(test_textbook_max_min),
+      cmocka_unit_test(test_staggered_start),   cmocka_unit_test(test_solve_quantum),   cmocka_unit_test(test_textbook_max_min),
       cmocka_unit_test(test_bandwidth_change),  cmocka_unit_test(test_analytical_has_no_sharing),
       cmocka_unit_test(test_zero_bytes_and_self), cmocka_unit_test(test_callbacks_chain),
       cmocka_unit_test(test_usage_intervals),   cmocka_unit_test(test_random_property),
