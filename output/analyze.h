@@ -129,7 +129,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoAnalysisReport, paleo_analysis_report_free)
 gboolean paleo_report_format_parse(const char *name, PaleoReportFormat *format_out);
 /* Names of the report's tables, for `only_table`: "stragglers", "iterations", "overlap",
  * "links", "workers", "staleness", "staleness_histogram"; NULL-terminated. The two staleness
- * tables are left out of the full report when the trace has no ps updates. */
+ * tables are left out of the full report when the trace has no ps updates, and the
+ * stragglers and iterations tables when it has some (asynchronous runs). */
 extern const char *const paleo_analysis_table_names[];
 /* The report as text. top: at most this many rows per list (0 = all; the staleness histogram
  * is always whole). only_table: one of paleo_analysis_table_names for table/CSV output, NULL

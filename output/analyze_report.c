@@ -330,8 +330,17 @@ static void render_tables(const PaleoAnalysisReport *r, guint top, const char *o
                           gboolean csv, GString *out)
 {
   RenderOpts o = {top, csv ? 6 : 3, csv};
+  /* Asynchronous traces (parameter-server updates) have no global iterations: the
+   * stragglers and iterations tables compare workers per iteration number, so they are
+   * shown only when asked for by name. */
+  gboolean async = r->n_ps_updates > 0;
+  if (async && !only_table && !csv)
+    g_string_append(out, "(asynchronous run: the stragglers and iterations tables compare workers per iteration "
+                         "number and are left out; --table stragglers shows them)\n");
   for (guint i = 0; i < G_N_ELEMENTS(table_builders); i++) {
     if (only_table && strcmp(only_table, paleo_analysis_table_names[i]))
+      continue;
+    if (async && !only_table && (table_builders[i] == stragglers_table || table_builders[i] == iterations_table))
       continue;
     TextTable *t = table_builders[i](r, &o);
     /* an optional table without rows (no staleness for sync runs) only when asked for */

@@ -362,6 +362,11 @@ static void test_staleness(void **state)
   assert_non_null(strstr(table, "  updates   mean  p50  p99  max\n"
                                 "  6        2.000    2    3    3\n"));
   assert_non_null(strstr(table, "6 ps updates"));
+  /* an asynchronous trace leaves out the per-iteration-number tables unless named */
+  assert_null(strstr(table, "Stragglers, most waiting"));
+  assert_non_null(strstr(table, "asynchronous run"));
+  g_autofree char *named = paleo_analysis_report_format(r, PALEO_REPORT_TABLE, 0, "stragglers");
+  assert_non_null(strstr(named, "Stragglers, most waiting"));
   g_autofree char *json = paleo_analysis_report_format(r, PALEO_REPORT_JSON, 0, NULL);
   g_autoptr(JsonParser) parser = json_parser_new();
   assert_true(json_parser_load_from_data(parser, json, -1, NULL));
