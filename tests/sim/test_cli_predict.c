@@ -11,39 +11,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
-typedef struct {
-  int status;
-  char *out;
-  char *err;
-} Result;
+#include "cli_result.h"
 
-static void result_clear(Result *r)
-{
-  g_free(r->out);
-  g_free(r->err);
-}
-
-/* Runs paleosim with the NULL-terminated arguments. */
-static Result run(const char *first, ...)
-{
-  const char *bin = g_getenv("PALEOSIM_BIN");
-  assert_non_null(bin);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  g_ptr_array_add(argv, (char *)bin);
-  va_list ap;
-  va_start(ap, first);
-  for (const char *a = first; a; a = va_arg(ap, const char *))
-    g_ptr_array_add(argv, (char *)a);
-  va_end(ap);
-  g_ptr_array_add(argv, NULL);
-  Result r = {0};
-  g_autoptr(GError) error = NULL;
-  gboolean ok = g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                             &r.out, &r.err, &r.status, &error);
-  assert_true(ok);
-  r.status = WIFEXITED(r.status) ? WEXITSTATUS(r.status) : -1;
-  return r;
-}
 
 /* The CSV line whose first field is `key`, split. */
 static char **csv_line(const char *csv, const char *key)
@@ -62,7 +31,7 @@ static char **csv_line(const char *csv, const char *key)
 static void test_layers_csv(void **state)
 {
   (void)state;
-  Result r = run("predict", "alex_v2", "--format", "csv", NULL);
+  Result r = run_cli("predict", "alex_v2", "--format", "csv", NULL);
   assert_int_equal(r.status, 0);
   assert_true(g_str_has_prefix(r.out, "layer,type,output_shape,params,fwd_gflop,"));
   const char *required[] = {"fwd_ms", "bwd_data_ms", "bwd_filter_ms", "bwd_ms"};
@@ -79,7 +48,7 @@ static void test_layers_csv(void **state)
   g_auto(GStrv) update = csv_line(r.out, "(update)");
   assert_float_equal(g_ascii_strtod(update[12], NULL), 1.68707, 1e-4);
   /* Block inner layers are named block/inner, in file order. */
-  Result inc = run("predict", "inception_v3", "--format", "csv", NULL);
+  Result inc = run_cli("predict", "inception_v3", "--format", "csv", NULL);
   assert_int_equal(inc.status, 0);
   assert_non_null(strstr(inc.out, "\nMixed_5b/Branch_1/Conv2d_0b_5x5,"));
   result_clear(&inc);
@@ -90,7 +59,7 @@ static void test_batch_device_ppp(void **state)
 {
   (void)state;
   /* net_totals.csv: alex_v2, K40, batch 32, ppp 0.62/0.72. */
-  Result r = run("predict", "alex_v2", "--device", "k40", "--batch", "32", "--ppp-comp", "0.62",
+  Result r = run_cli("predict", "alex_v2", "--device", "k40", "--batch", "32", "--ppp-comp", "0.62",
                  "--ppp-comm", "0.72", "--format", "csv", NULL);
   assert_int_equal(r.status, 0);
   g_auto(GStrv) total = csv_line(r.out, "(total)");
@@ -109,12 +78,12 @@ static void test_batch_device_ppp(void **state)
 static void test_table_and_json(void **state)
 {
   (void)state;
-  Result t = run("predict", "vgg16", NULL);
+  Result t = run_cli("predict", "vgg16", NULL);
   assert_int_equal(t.status, 0);
   assert_non_null(strstr(t.out, "fwd ms"));
   assert_non_null(strstr(t.out, "(total)"));
   assert_non_null(strstr(t.out, "device: TITAN_X"));
-  Result j = run("predict", "vgg16", "--format", "json", "--use-pipeline", NULL);
+  Result j = run_cli("predict", "vgg16", "--format", "json", "--use-pipeline", NULL);
   assert_int_equal(j.status, 0);
   assert_non_null(strstr(j.out, "\"rows\""));
   assert_non_null(strstr(j.out, "\"bwd_filter_ms\""));
@@ -125,8 +94,8 @@ static void test_table_and_json(void **state)
 static void test_fft_changes_forward(void **state)
 {
   (void)state;
-  Result g = run("predict", "alex_v2", "--format", "csv", NULL);
-  Result f = run("predict", "alex_v2", "--format", "csv", "--fft", NULL);
+  Result g = run_cli("predict", "alex_v2", "--format", "csv", NULL);
+  Result f = run_cli("predict", "alex_v2", "--format", "csv", "--fft", NULL);
   assert_int_equal(f.status, 0);
   /* layerwise.csv: conv1 FFT forward 28.1054 ms; fc7 (1x1) stays GEMM 0.896395 ms. */
   g_auto(GStrv) conv1 = csv_line(f.out, "conv1");
@@ -142,7 +111,7 @@ static void test_scaling(void **state)
   (void)state;
   /* scaling_data_parallel.csv, TITAN_X ethernet batch 128 weak, 4 workers:
    * comm OneToAll 965.835, Tree 643.89; total Butterfly 445.878. */
-  Result r = run("predict", "alex_v2", "--link", "ethernet", "--workers", "1,4", "--format",
+  Result r = run_cli("predict", "alex_v2", "--link", "ethernet", "--workers", "1,4", "--format",
                  "csv", NULL);
   assert_int_equal(r.status, 0);
   assert_true(g_str_has_prefix(r.out, "workers,batch_per_worker,effective_batch,scheme,"));
@@ -158,14 +127,14 @@ static void test_scaling(void **state)
   assert_float_equal(g_ascii_strtod(butterfly[9], NULL), 445.878, 1e-2);
   result_clear(&r);
   /* Strong scaling splits the global batch: 128 over 3 workers -> 43 each. */
-  Result s = run("predict", "alex_v2", "--workers", "3", "--scaling", "strong", "--scheme",
+  Result s = run_cli("predict", "alex_v2", "--workers", "3", "--scaling", "strong", "--scheme",
                  "tree", "--format", "csv", NULL);
   assert_int_equal(s.status, 0);
   g_auto(GStrv) sl = g_strsplit(s.out, "\n", -1);
   assert_true(g_str_has_prefix(sl[1], "3,43,128,tree,"));
   result_clear(&s);
   /* Ranges: 1-8 doubles, 2:4 counts. */
-  Result g = run("predict", "alex_v2", "--workers", "1-8,2:4", "--scheme", "ring",
+  Result g = run_cli("predict", "alex_v2", "--workers", "1-8,2:4", "--scheme", "ring",
                  "--format", "csv", NULL);
   assert_int_equal(g.status, 0);
   g_auto(GStrv) gl = g_strsplit(g.out, "\n", -1);
@@ -183,12 +152,12 @@ static void test_list(void **state)
     {"models", "paleo"}, {"strategies", "backup"}, {"collectives", "butterfly-mixing"},
     {"topologies", "torus3d"}};
   for (guint i = 0; i < G_N_ELEMENTS(lists); i++) {
-    Result r = run("list", lists[i].what, NULL);
+    Result r = run_cli("list", lists[i].what, NULL);
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, lists[i].needle));
     result_clear(&r);
   }
-  Result all = run("list", "--format", "csv", NULL);
+  Result all = run_cli("list", "--format", "csv", NULL);
   assert_int_equal(all.status, 0);
   assert_non_null(strstr(all.out, "H100"));
   result_clear(&all);
@@ -200,13 +169,13 @@ static void test_user_hardware(void **state)
   g_autofree char *path = g_build_filename(g_getenv("PALEO_TEST_TMP"), "cli_hw.ini", NULL);
   assert_true(g_file_set_contents(path, "[device toy]\nclock_mhz=1000\npeak_gflops=1000\n"
                                         "mem_gbps=100\n", -1, NULL));
-  Result r = run("predict", "alex_v2", "--device", "TOY", "--hardware", path, NULL);
+  Result r = run_cli("predict", "alex_v2", "--device", "TOY", "--hardware", path, NULL);
   assert_int_equal(r.status, 0);
   assert_non_null(strstr(r.out, "device: toy"));
   result_clear(&r);
   assert_true(g_file_set_contents(path, "[device toy]\nclock_mhz=1000\npeak_gflops=1000\n"
                                         "mem_gbps=0\n", -1, NULL));
-  Result bad = run("predict", "alex_v2", "--hardware", path, NULL);
+  Result bad = run_cli("predict", "alex_v2", "--hardware", path, NULL);
   assert_int_equal(bad.status, 2);
   assert_non_null(strstr(bad.err, "cli_hw.ini"));
   assert_non_null(strstr(bad.err, "mem_gbps"));
@@ -217,7 +186,7 @@ static void test_user_hardware(void **state)
 static void expect_bad(const char *needle, const char *a1, const char *a2, const char *a3,
                        const char *a4)
 {
-  Result r = run("predict", a1, a2, a3, a4, NULL);
+  Result r = run_cli("predict", a1, a2, a3, a4, NULL);
   if (r.status != 2 || !strstr(r.err, needle))
     fail_msg("predict %s %s %s: status %d, stderr '%s' (wanted '%s')", a1, a2 ? a2 : "",
              a3 ? a3 : "", r.status, r.err, needle);
@@ -242,7 +211,7 @@ static void test_bad_input(void **state)
   expect_bad("unknown net 'nosuch'", "nosuch", NULL, NULL, NULL);
   expect_bad("missing NET", NULL, NULL, NULL, NULL);
   expect_bad("--bogus", "alex_v2", "--bogus", NULL, NULL);
-  Result l = run("list", "bogus", NULL);
+  Result l = run_cli("list", "bogus", NULL);
   assert_int_equal(l.status, 2);
   assert_non_null(strstr(l.err, "unknown list 'bogus'"));
   result_clear(&l);

@@ -20,17 +20,7 @@ static const char *const tiny =
   "[cluster]\ndevice=TITAN_X\nworkers=4\n"
   "[training]\ncollective=ps\nfidelity=analytical\niterations=5\n";
 
-typedef struct {
-  int status; /* exit code; -1 when killed */
-  char *out;
-  char *err;
-} Result;
-
-static void result_clear(Result *r)
-{
-  g_free(r->out);
-  g_free(r->err);
-}
+#include "cli_result.h"
 
 /* The tiny scenario written to PALEO_TEST_TMP (once per process). */
 static const char *tiny_path(void)
@@ -43,27 +33,6 @@ static const char *tiny_path(void)
       fail_msg("%s", error->message);
   }
   return path;
-}
-
-/* Runs paleosim with the NULL-terminated arguments. */
-static Result run_cli(const char *first, ...)
-{
-  const char *bin = g_getenv("PALEOSIM_BIN");
-  assert_non_null(bin);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  g_ptr_array_add(argv, (char *)bin);
-  va_list ap;
-  va_start(ap, first);
-  for (const char *a = first; a; a = va_arg(ap, const char *))
-    g_ptr_array_add(argv, (char *)a);
-  va_end(ap);
-  g_ptr_array_add(argv, NULL);
-  Result r = {0};
-  g_autoptr(GError) error = NULL;
-  assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r.out, &r.err,
-                           &r.status, &error));
-  r.status = WIFEXITED(r.status) ? WEXITSTATUS(r.status) : -1;
-  return r;
 }
 
 static JsonNode *parse_json(const char *text)
