@@ -1,0 +1,16 @@
+/* Test support for tests/sim: run the built paleosim (PALEOSIM_BIN) and keep its exit code
+ * and output. */
+#ifndef PALEO_TEST_CLI_RESULT_H
+#define PALEO_TEST_CLI_RESULT_H
+
+typedef struct {
+  int status; /* exit code; -1 when killed */
+  char *out;
+  char *err;
+} Result;
+
+/* Runs paleosim with the NULL-terminated arguments (fails the test if it cannot start). */
+Result run_cli(const char *first, ...);
+void result_clear(Result *r);
+
+#endif
