@@ -64,8 +64,7 @@ static void test_batch_device_ppp(void **state)
   assert_int_equal(r.status, 0);
   g_auto(GStrv) total = csv_line(r.out, "(total)");
   g_autofree char *ref = NULL;
-  g_autofree char *path = g_build_filename(g_getenv("PALEO_SHARED_DIR"), "reference",
-                                           "paleo-predictions", "net_totals.csv", NULL);
+  g_autofree char *path = g_build_filename(g_getenv("PALEO_TEST_DATA"), "paleo-predictions", "net_totals.csv", NULL);
   assert_true(g_file_get_contents(path, &ref, NULL, NULL));
   const char *row = strstr(ref, "alex_v2,K40,32,0.62,0.72,");
   assert_non_null(row);

@@ -1,4 +1,4 @@
-/* Every row of the original PALEO's predictions (../shared/reference/paleo-predictions)
+/* Every row of the original PALEO's predictions (tests/data/paleo-predictions)
  * against the `paleo` cost model, within 1 %: per layer, net totals, alex_v2 scaling. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,9 +31,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Csv, csv_free)
 
 static Csv *csv_read(const char *file)
 {
-  const char *shared = g_getenv("PALEO_SHARED_DIR");
-  assert_non_null(shared);
-  g_autofree char *path = g_build_filename(shared, "reference", "paleo-predictions", file, NULL);
+  const char *data = g_getenv("PALEO_TEST_DATA");
+  assert_non_null(data);
+  g_autofree char *path = g_build_filename(data, "paleo-predictions", file, NULL);
   g_autofree char *text = NULL;
   assert_true(g_file_get_contents(path, &text, NULL, NULL));
   g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
@@ -90,8 +90,7 @@ static const PaleoNet *net_named(const char *name)
   if (net)
     return net;
   g_autofree char *file = g_strdup_printf("%s.json", name);
-  g_autofree char *path = g_build_filename(g_getenv("PALEO_SHARED_DIR"), "reference",
-                                           "paleo-nets", file, NULL);
+  g_autofree char *path = g_build_filename(g_getenv("PALEOSIM_CONFIG_DIR"), "nets", file, NULL);
   g_autoptr(GError) error = NULL;
   net = paleo_net_load(path, 0, &error);
   if (!net)
