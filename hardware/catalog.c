@@ -9,9 +9,17 @@
 
 G_DEFINE_QUARK(paleo-config-error-quark, paleo_config_error)
 
+/* A `[refined]` or `[refined NAME]` group: the keys it sets, over the profile beneath. */
+typedef struct {
+  char *name;          /* device name; "" for the group that applies to every device */
+  PaleoProfile values;
+  guint32 set_mask;    /* 1 << index in paleo_profile_keys of each key given */
+} ProfileEntry;
+
 struct PaleoCatalog {
   GPtrArray *devices; /* of PaleoDevice*, file order; user entries appended or replaced in place */
   GPtrArray *links;   /* of PaleoLink* */
+  GPtrArray *profiles; /* of ProfileEntry*; keys of a later group with the same name override */
 };
 
 /* One numeric key: where it goes, whether it is required, and its lower bound. */
@@ -28,6 +36,14 @@ static const PaleoNumberKey device_keys[] = {
   {"peak_gflops_fp16", G_STRUCT_OFFSET(PaleoDevice, peak_gflops_fp16), FALSE, FALSE},
   {"mem_gbps", G_STRUCT_OFFSET(PaleoDevice, mem_gbps), TRUE, TRUE},
   {"mem_gib", G_STRUCT_OFFSET(PaleoDevice, mem_gib), FALSE, FALSE},
+  {"boost_mhz", G_STRUCT_OFFSET(PaleoDevice, boost_mhz), FALSE, FALSE},
+  {"boost_gflops", G_STRUCT_OFFSET(PaleoDevice, boost_gflops), FALSE, FALSE},
+  {"peak_gflops_tf32", G_STRUCT_OFFSET(PaleoDevice, peak_gflops_tf32), FALSE, FALSE},
+  {"peak_gflops_bf16", G_STRUCT_OFFSET(PaleoDevice, peak_gflops_bf16), FALSE, FALSE},
+  {"peak_gflops_fp8", G_STRUCT_OFFSET(PaleoDevice, peak_gflops_fp8), FALSE, FALSE},
+  {"sm_count", G_STRUCT_OFFSET(PaleoDevice, sm_count), FALSE, FALSE},
+  {"l2_mib", G_STRUCT_OFFSET(PaleoDevice, l2_mib), FALSE, FALSE},
+  {"dies", G_STRUCT_OFFSET(PaleoDevice, dies), FALSE, FALSE},
   {NULL, 0, FALSE, FALSE},
 };
 
@@ -43,6 +59,8 @@ static void device_free(gpointer p)
   g_free(d->name);
   g_free(d->description);
   g_free(d->source);
+  g_free(d->arch_source);
+  g_free(d->aliases);
   g_free(d);
 }
 
@@ -55,11 +73,19 @@ static void link_free(gpointer p)
   g_free(l);
 }
 
+static void profile_entry_free(gpointer p)
+{
+  ProfileEntry *e = p;
+  g_free(e->name);
+  g_free(e);
+}
+
 static PaleoCatalog *catalog_new(void)
 {
   PaleoCatalog *c = g_new0(PaleoCatalog, 1);
   c->devices = g_ptr_array_new_with_free_func(device_free);
   c->links = g_ptr_array_new_with_free_func(link_free);
+  c->profiles = g_ptr_array_new_with_free_func(profile_entry_free);
   return c;
 }
 
@@ -69,12 +95,15 @@ void paleo_catalog_free(PaleoCatalog *catalog)
     return;
   g_ptr_array_unref(catalog->devices);
   g_ptr_array_unref(catalog->links);
+  g_ptr_array_unref(catalog->profiles);
   g_free(catalog);
 }
 
 static gboolean key_is_known(const char *key, const PaleoNumberKey *numbers)
 {
   if (!strcmp(key, "description") || !strcmp(key, "source"))
+    return TRUE;
+  if (numbers == device_keys && (!strcmp(key, "arch_source") || !strcmp(key, "aliases")))
     return TRUE;
   for (const PaleoNumberKey *k = numbers; k->key; k++)
     if (!strcmp(key, k->key))
@@ -87,7 +116,7 @@ static char *expected_keys(const PaleoNumberKey *numbers)
   GString *s = g_string_new(NULL);
   for (const PaleoNumberKey *k = numbers; k->key; k++)
     g_string_append_printf(s, "%s, ", k->key);
-  g_string_append(s, "description, source");
+  g_string_append(s, numbers == device_keys ? "description, source, arch_source, aliases" : "description, source");
   return g_string_free(s, FALSE);
 }
 
@@ -178,9 +207,17 @@ static gboolean load_device(GKeyFile *kf, const char *path, const char *group, c
     g_free(d);
     return FALSE;
   }
+  if (d->boost_mhz == 0)
+    d->boost_mhz = d->clock_mhz;
+  if (d->boost_gflops == 0)
+    d->boost_gflops = d->peak_gflops;
+  if (d->dies == 0)
+    d->dies = 1;
   d->name = g_strdup(name);
   d->description = read_string(kf, group, "description");
   d->source = read_string(kf, group, "source");
+  d->arch_source = read_string(kf, group, "arch_source");
+  d->aliases = read_string(kf, group, "aliases");
   put_entry(catalog->devices, d, device_free);
   return TRUE;
 }
@@ -202,6 +239,85 @@ static gboolean load_link(GKeyFile *kf, const char *path, const char *group, con
   return TRUE;
 }
 
+static gboolean profile_key_error(GError **error, const char *path, const char *group,
+                                  const char *key, const char *what)
+{
+  GString *known = g_string_new(NULL);
+  for (const PaleoProfileKey *k = paleo_profile_keys; k->key; k++)
+    g_string_append_printf(known, "%s%s", known->len ? ", " : "", k->key);
+  g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_INVALID, "%s: [%s]: %s '%s' (expected one of: %s)",
+              path, group, what, key, known->str);
+  g_string_free(known, TRUE);
+  return FALSE;
+}
+
+static gboolean read_profile_value(GKeyFile *kf, const char *path, const char *group,
+                                   const PaleoProfileKey *k, double *out, GError **error)
+{
+  g_autofree char *raw = g_key_file_get_value(kf, group, k->key, NULL);
+  char *end = NULL;
+  double v = raw ? g_ascii_strtod(g_strstrip(raw), &end) : NAN;
+  if (!raw || end == raw || *end || !isfinite(v)) {
+    g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_INVALID,
+                "%s: [%s]: key '%s' = '%s' is not a number", path, group, k->key, raw ? raw : "");
+    return FALSE;
+  }
+  if ((k->lo_open ? v <= k->lo : v < k->lo) || v > k->hi) {
+    g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_INVALID,
+                "%s: [%s]: key '%s' = %g is out of range (expected %s%g, %g])", path, group, k->key, v,
+                k->lo_open ? "(" : "[", k->lo, k->hi);
+    return FALSE;
+  }
+  *out = v;
+  return TRUE;
+}
+
+/* `[refined]` or `[refined NAME]`: every key must be a profile key with a valid value. */
+static gboolean load_profile(GKeyFile *kf, const char *path, const char *group, const char *name,
+                             PaleoCatalog *catalog, GError **error)
+{
+  ProfileEntry *e = g_new0(ProfileEntry, 1);
+  gsize n = 0;
+  g_auto(GStrv) keys = g_key_file_get_keys(kf, group, &n, NULL);
+  for (gsize i = 0; i < n; i++) {
+    guint index = 0;
+    const PaleoProfileKey *k = paleo_profile_keys;
+    for (; k->key && strcmp(k->key, keys[i]); k++)
+      index++;
+    if (!k->key || !read_profile_value(kf, path, group, k, paleo_profile_field(&e->values, k), error)) {
+      if (!k->key)
+        profile_key_error(error, path, group, keys[i], "unknown key");
+      g_free(e);
+      return FALSE;
+    }
+    e->set_mask |= 1u << index;
+  }
+  e->name = g_strdup(name);
+  g_ptr_array_add(catalog->profiles, e);
+  return TRUE;
+}
+
+/* Each device's profile: the `[refined]` keys, then its own `[refined NAME]` keys, in the
+ * order the groups were read. */
+static void resolve_profiles(PaleoCatalog *catalog)
+{
+  for (guint d = 0; d < catalog->devices->len; d++) {
+    PaleoDevice *dev = g_ptr_array_index(catalog->devices, d);
+    paleo_profile_init(&dev->profile);
+    dev->has_profile = FALSE;
+    for (int pass = 0; pass < 2; pass++)
+      for (guint i = 0; i < catalog->profiles->len; i++) {
+        const ProfileEntry *e = g_ptr_array_index(catalog->profiles, i);
+        gboolean applies = pass == 0 ? !*e->name : !g_ascii_strcasecmp(e->name, dev->name);
+        guint index = 0;
+        for (const PaleoProfileKey *k = paleo_profile_keys; applies && k->key; k++, index++)
+          if (e->set_mask & (1u << index))
+            *paleo_profile_field(&dev->profile, k) = paleo_profile_get(&e->values, k);
+        dev->has_profile |= applies;
+      }
+  }
+}
+
 /* "device TITAN_X" -> kind "device", name "TITAN_X". */
 static gboolean load_group(GKeyFile *kf, const char *path, const char *group,
                            PaleoCatalog *catalog, GError **error)
@@ -209,10 +325,12 @@ static gboolean load_group(GKeyFile *kf, const char *path, const char *group,
   g_auto(GStrv) parts = g_strsplit_set(group, " \t", 2);
   const char *kind = parts[0];
   const char *name = parts[0] && parts[1] ? g_strstrip(parts[1]) : "";
+  if (!strcmp(kind, "refined") && !strpbrk(name, " \t,"))
+    return load_profile(kf, path, group, name, catalog, error);
   if (!*name || strpbrk(name, " \t,")) {
     g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_PARSE,
-                "%s: group [%s]: expected [device NAME] or [link NAME] with a name "
-                "without spaces or commas", path, group);
+                "%s: group [%s]: expected [device NAME], [link NAME], [refined] or "
+                "[refined NAME] with a name without spaces or commas", path, group);
     return FALSE;
   }
   if (!strcmp(kind, "device"))
@@ -220,7 +338,7 @@ static gboolean load_group(GKeyFile *kf, const char *path, const char *group,
   if (!strcmp(kind, "link"))
     return load_link(kf, path, group, name, catalog, error);
   g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_PARSE,
-              "%s: group [%s]: unknown kind '%s' (expected 'device' or 'link')", path, group,
+              "%s: group [%s]: unknown kind '%s' (expected 'device', 'link' or 'refined')", path, group,
               kind);
   return FALSE;
 }
@@ -238,8 +356,11 @@ gboolean paleo_catalog_add_file(PaleoCatalog *catalog, const char *path, GError 
   gsize n = 0;
   g_auto(GStrv) groups = g_key_file_get_groups(kf, &n);
   for (gsize i = 0; i < n; i++)
-    if (!load_group(kf, path, groups[i], catalog, error))
+    if (!load_group(kf, path, groups[i], catalog, error)) {
+      resolve_profiles(catalog);
       return FALSE;
+    }
+  resolve_profiles(catalog);
   return TRUE;
 }
 
@@ -251,8 +372,9 @@ PaleoCatalog *paleo_catalog_new(void)
 PaleoCatalog *paleo_catalog_load_default(GError **error)
 {
   g_autofree char *path = g_build_filename(paleo_config_dir(), "hardware.ini", NULL);
+  g_autofree char *fitted = g_build_filename(paleo_config_dir(), "refined.ini", NULL);
   PaleoCatalog *c = catalog_new();
-  if (!paleo_catalog_add_file(c, path, error)) {
+  if (!paleo_catalog_add_file(c, path, error) || !paleo_catalog_add_file(c, fitted, error)) {
     paleo_catalog_free(c);
     return NULL;
   }
@@ -279,10 +401,22 @@ static gconstpointer lookup(GPtrArray *array, const char *kind, const char *name
   return NULL;
 }
 
+static gboolean has_alias(const PaleoDevice *d, const char *name)
+{
+  g_auto(GStrv) aliases = g_strsplit(d->aliases ? d->aliases : "", ",", -1);
+  for (char **a = aliases; *a; a++)
+    if (!g_ascii_strcasecmp(g_strstrip(*a), name))
+      return TRUE;
+  return FALSE;
+}
+
 const PaleoDevice *paleo_catalog_device(const PaleoCatalog *catalog, const char *name,
                                         GError **error)
 {
   g_return_val_if_fail(catalog, NULL);
+  for (guint i = 0; name && find_index(catalog->devices, name) < 0 && i < catalog->devices->len; i++)
+    if (has_alias(g_ptr_array_index(catalog->devices, i), name))
+      return g_ptr_array_index(catalog->devices, i);
   return lookup(catalog->devices, "device", name, error);
 }
 

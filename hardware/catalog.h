@@ -5,6 +5,8 @@
 
 #include <glib.h>
 
+#include "hardware/profile.h"
+
 #define PALEO_CONFIG_ERROR (paleo_config_error_quark())
 GQuark paleo_config_error_quark(void);
 typedef enum {
@@ -17,11 +19,25 @@ typedef struct {
   char *name;              /* catalog key as written, e.g. "TITAN_X" */
   char *description;
   char *source;            /* datasheet / origin of the figures */
+  char *arch_source;       /* datasheet of the architecture figures below; "" when none */
+  char *aliases;           /* other names it answers to, comma-separated (DeepBench's keys) */
   double clock_mhz;
   double peak_gflops;      /* FP32 */
   double peak_gflops_fp16; /* 0 when unknown */
   double mem_gbps;         /* memory bandwidth, GB/s (PALEO divides bytes by 2^30) */
   double mem_gib;          /* memory size, 0 when unknown */
+  /* Architecture figures of the refined model (never read by `paleo`); per board. */
+  double boost_mhz;        /* boost clock; 0 in the file: clock_mhz */
+  double boost_gflops;     /* FP32 (SIMT) peak at the boost clock; 0 in the file: peak_gflops */
+  double peak_gflops_tf32; /* dense matrix-unit peaks per precision; 0 = no such path */
+  double peak_gflops_bf16;
+  double peak_gflops_fp8;
+  double sm_count;         /* streaming multiprocessors (AMD: compute units); 0 = unknown */
+  double l2_mib;           /* last-level on-chip cache, MiB; 0 = unknown */
+  double dies;             /* GPUs on the board (K80, MI250X: 2); 0 in the file: 1 */
+  PaleoProfile profile;    /* the refined model's constants for this device: its own
+                              `[refined NAME]` group, else the `[refined]` group */
+  gboolean has_profile;    /* FALSE when no profile was loaded at all */
 } PaleoDevice;
 
 typedef struct {
@@ -36,18 +52,21 @@ typedef struct PaleoCatalog PaleoCatalog;
 
 /* An empty catalog (fill it with paleo_catalog_add_file). */
 PaleoCatalog *paleo_catalog_new(void);
-/* The shipped catalog (configs/hardware.ini). */
+/* The shipped catalog (configs/hardware.ini, then the fitted constants configs/refined.ini). */
 PaleoCatalog *paleo_catalog_load_default(GError **error);
 /* Adds or replaces entries from a user file of the same format: groups `[device NAME]`
  * (clock_mhz, peak_gflops, mem_gbps required and > 0; peak_gflops_fp16, mem_gib >= 0) and
- * `[link NAME]` (gbps > 0; latency_us >= 0); description and source strings. Names are
- * matched case-insensitively; a known name is replaced in place. Errors name the file,
- * group and key. */
+ * `[link NAME]` (gbps > 0; latency_us >= 0); description and source strings; and refined
+ * model profiles `[refined]` (every device) or `[refined NAME]` (one device), whose keys
+ * (hardware/profile.h) override the profile in force. Names are matched
+ * case-insensitively; a known name is replaced in place. Errors name the file, group and
+ * key. */
 gboolean paleo_catalog_add_file(PaleoCatalog *catalog, const char *path, GError **error);
 void paleo_catalog_free(PaleoCatalog *catalog);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoCatalog, paleo_catalog_free)
 
-/* NULL when unknown; on NULL with `error`, sets PALEO_CONFIG_ERROR_UNKNOWN listing names. */
+/* NULL when unknown; on NULL with `error`, sets PALEO_CONFIG_ERROR_UNKNOWN listing names.
+ * A device also answers to each name of its `aliases` key. */
 const PaleoDevice *paleo_catalog_device(const PaleoCatalog *catalog, const char *name, GError **error);
 const PaleoLink *paleo_catalog_link(const PaleoCatalog *catalog, const char *name, GError **error);
 guint paleo_catalog_n_devices(const PaleoCatalog *catalog);

@@ -11,11 +11,15 @@ int paleo_cmd_convert(int argc, char **argv);
 int paleo_cmd_analyze(int argc, char **argv);
 int paleo_cmd_timeline(int argc, char **argv);
 int paleo_cmd_export(int argc, char **argv);
+int paleo_cmd_kernel(int argc, char **argv);
+int paleo_cmd_calibrate(int argc, char **argv);
 
 const PaleoCommand paleo_commands[] = {
   {"predict", "PALEO analytical prediction: per-layer table or data-parallel scaling", paleo_cmd_predict},
   {"run", "simulate data-parallel training of a scenario (sync, async-ps, ssp, backup; configs/scenarios)", paleo_cmd_run},
   {"compare", "run one scenario under several strategies (sync, async-ps, ssp:S, backup:B) side by side", paleo_cmd_compare},
+  {"kernel", "predict measured GEMM/convolution kernels (DeepBench CSV) or layers with a cost model", paleo_cmd_kernel},
+  {"calibrate", "fit the refined model's constants to measured kernel or layer times (writes a profile)", paleo_cmd_calibrate},
   {"list", "list shipped devices, links, nets, cost models", paleo_cmd_list},
   {"convert", "convert a trace between SQLite (.db) and HDF5 (.h5), losslessly", paleo_cmd_convert},
   {"analyze", "stragglers, compute/communication overlap and link contention of a trace", paleo_cmd_analyze},

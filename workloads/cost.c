@@ -91,13 +91,18 @@ static double comp_ms(const LayerContext *x, double flops)
   return paleo_timing_comp_ms(x->device, flops, x->options->ppp_comp);
 }
 
-/* PALEO's backprop flag: the data gradient is skipped when a parent is the `data` layer. */
-static gboolean fed_by_data(const LayerContext *x)
+gboolean paleo_cost_fed_by_data(const PaleoNet *net, guint index)
 {
-  for (guint i = 0; i < x->layer->n_parents; i++)
-    if (!strcmp(paleo_net_layer(x->net, x->layer->parents[i])->name, "data"))
+  const PaleoLayer *l = paleo_net_layer(net, index);
+  for (guint i = 0; i < l->n_parents; i++)
+    if (!strcmp(paleo_net_layer(net, l->parents[i])->name, "data"))
       return TRUE;
   return FALSE;
+}
+
+static gboolean fed_by_data(const LayerContext *x)
+{
+  return paleo_cost_fed_by_data(x->net, (guint)(x->layer - paleo_net_layer(x->net, 0)));
 }
 
 static PaleoConvSpec layer_conv(const LayerContext *x)
@@ -225,7 +230,7 @@ static int group_of(int device)
 /* ModelParallel input fetch (PALEO-MODEL.md §8): 4 |input| bytes from each parent on
  * another device; with several parents, each one in another group of 4 halves the
  * bandwidth for it and the following parents (the original's running `bandwidth /= 2`). */
-static PaleoCompComm cost_fetch(const LayerContext *x)
+static PaleoCompComm cost_fetch(const LayerContext *x, double bytes_per_element)
 {
   const PaleoLayer *l = x->layer;
   double bw = x->options->cross_device_gbytes_per_s > 0 ? x->options->cross_device_gbytes_per_s
@@ -239,10 +244,18 @@ static PaleoCompComm cost_fetch(const LayerContext *x)
       continue;
     if (l->n_parents > 1 && group_of(dev) != group_of(self))
       bw /= 2;
-    double bytes = (double)paleo_shape_elems(with_batch(p->output, x->batch)) * BYTES_FLOAT;
+    double bytes = (double)paleo_shape_elems(with_batch(p->output, x->batch)) * bytes_per_element;
     t.comm_ms += paleo_timing_transfer_ms(x->device, bytes, bw, x->options->ppp_comm);
   }
   return t;
+}
+
+PaleoCompComm paleo_cost_layer_fetch(const PaleoNet *net, guint index, const PaleoDevice *device,
+                                     const PaleoCostOptions *options, double bytes_per_element)
+{
+  LayerContext x = {net, paleo_net_layer(net, index), device, options,
+                    options->batch > 0 ? options->batch : net->batch};
+  return cost_fetch(&x, bytes_per_element);
 }
 
 void paleo_cost_layer(const PaleoNet *net, guint index, const PaleoDevice *device,
@@ -252,6 +265,8 @@ void paleo_cost_layer(const PaleoNet *net, guint index, const PaleoDevice *devic
   LayerContext x = {net, paleo_net_layer(net, index), device, options,
                     options->batch > 0 ? options->batch : net->batch};
   memset(out, 0, sizeof *out);
+  for (int p = 0; p < PALEO_PASS_N; p++)
+    out->conv_algo[p] = -1;
   switch (x.layer->type) {
   case PALEO_LAYER_CONV: cost_conv(&x, out); break;
   case PALEO_LAYER_DECONV: cost_deconv(&x, out); break;
@@ -261,7 +276,7 @@ void paleo_cost_layer(const PaleoNet *net, guint index, const PaleoDevice *devic
   case PALEO_LAYER_DROPOUT: cost_dropout(&x, out); break;
   default: break; /* Input, Softmax, Concat, Elementwise, others: PALEO costs nothing */
   }
-  out->fetch = cost_fetch(&x);
+  out->fetch = cost_fetch(&x, BYTES_FLOAT);
 }
 
 PaleoCompComm paleo_cost_update(const PaleoDevice *device, double params_bytes)
@@ -297,6 +312,12 @@ PaleoNetCost *paleo_cost_net(const PaleoNet *net, const PaleoDevice *device,
   if (!paleo_cost_options_validate(options, error) ||
       !paleo_cost_device_validate(device, error))
     return NULL;
+  if (options->precision != PALEO_PRECISION_FP32) {
+    g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_INVALID,
+                "precision = %s is invalid for the paleo model (PALEO is FP32 only; use the refined model)",
+                paleo_precision_name(options->precision));
+    return NULL;
+  }
   PaleoNetCost *c = g_new0(PaleoNetCost, 1);
   c->n_layers = net->layers->len;
   c->layers = g_new0(PaleoLayerCost, c->n_layers);
@@ -312,6 +333,7 @@ PaleoNetCost *paleo_cost_net(const PaleoNet *net, const PaleoDevice *device,
     bwd_lb += paleo_time_lowerbound_ms(b);
   }
   c->params_bytes = paleo_cost_params_bytes(net);
+  c->bytes_per_element = BYTES_FLOAT;
   c->update = paleo_cost_update(device, c->params_bytes);
   c->serial = phase_times(paleo_time_total_ms(c->fwd), paleo_time_total_ms(c->bwd),
                           paleo_time_total_ms(c->update));
@@ -331,6 +353,9 @@ void paleo_net_cost_free(PaleoNetCost *cost)
 const PaleoCostModel paleo_cost_models[] = {
   {"paleo", "the original PALEO's analytical model, quirks included (GEMM/FFT convs, "
             "dummy-conv backward, PPP)", paleo_cost_net},
+  {"refined", "per-kernel roofline with tile/wave quantisation, memory-bound layers, cuDNN-style "
+              "conv algorithms, no backward holes, precisions; constants fitted on DeepBench",
+   paleo_cost_net_refined},
   {NULL, NULL, NULL},
 };
 

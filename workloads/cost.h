@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "hardware/catalog.h"
+#include "hardware/kernel.h"
 #include "hardware/timing.h"
 #include "workloads/net.h"
 
@@ -30,6 +31,7 @@ typedef struct {
   double cross_device_gbytes_per_s; /* ModelParallel fetch bandwidth, GB/s; 0: the
                                        device's memory bandwidth (PALEO's data-parallel
                                        simulation passes none, so it falls back to it) */
+  PaleoPrecision precision; /* refined only (paleo is FP32); FP32 */
 } PaleoCostOptions;
 
 /* Defaults: ppp 1/1, no pipeline, GEMM, net batch, fetch over device memory bandwidth. */
@@ -86,6 +88,7 @@ typedef struct {
   gboolean is_conv;       /* the FFT columns below are meaningful */
   PaleoCompComm fwd_fft;      /* what the forward would cost if cuDNN chose FFT / FFT_TILING */
   PaleoCompComm fwd_fft_tiling;
+  int conv_algo[PALEO_PASS_N]; /* refined: PaleoKernelAlgo chosen per pass; -1 none */
 } PaleoLayerCost;
 
 /* Forward time including fetch: PaleoCompComm sum, then total or lower bound. */
@@ -96,6 +99,13 @@ PaleoCompComm paleo_layer_cost_bwd(const PaleoLayerCost *cost);
 /* Costs layer `index` of `net` with validated options (see paleo_cost_net). */
 void paleo_cost_layer(const PaleoNet *net, guint index, const PaleoDevice *device,
                       const PaleoCostOptions *options, PaleoLayerCost *out);
+/* ModelParallel input fetch of layer `index` (PALEO-MODEL.md §8) with `bytes_per_element`
+ * (paleo: 4). */
+PaleoCompComm paleo_cost_layer_fetch(const PaleoNet *net, guint index, const PaleoDevice *device,
+                                     const PaleoCostOptions *options, double bytes_per_element);
+/* PALEO's backprop flag: the data gradient of layer `index` is skipped when a parent is
+ * the `data` layer. */
+gboolean paleo_cost_fed_by_data(const PaleoNet *net, guint index);
 /* Weight update of `params_bytes` (PALEO-MODEL.md §6): flops 2 P, 3 t_mem(bytes), ppp 1. */
 PaleoCompComm paleo_cost_update(const PaleoDevice *device, double params_bytes);
 /* 4 x parameters of the layers PALEO counts weights for (conv, deconv, inner product). */
@@ -111,7 +121,8 @@ typedef struct {
   guint n_layers;
   PaleoLayerCost *layers;  /* n_layers, in net->layers order */
   int64_t batch;           /* the batch costed */
-  double params_bytes;
+  double params_bytes;     /* parameters x bytes_per_element: the gradient of one iteration */
+  double bytes_per_element;/* of weights, gradients and activations: 4 (paleo), the precision's */
   PaleoCompComm fwd, bwd, update; /* sums of comp and comm parts */
   PaleoPhaseTimes serial;     /* Σ comp + comm per layer (PALEO's default) */
   PaleoPhaseTimes pipelined;  /* Σ max(comp, comm) per layer (--use_pipeline lower bound) */
@@ -164,6 +175,13 @@ typedef struct {
 
 /* NULL-terminated. */
 extern const PaleoCostModel paleo_cost_models[];
+/* The refined model (workloads/cost_refined.c): per-kernel roofline with tile and wave
+ * quantisation, memory-bound layers, cuDNN-style convolution algorithms and backward
+ * passes without padding or stride holes, at options->precision. NULL with
+ * PALEO_CONFIG_ERROR_INVALID for bad options (use_pipeline or an FFT choice: refined
+ * chooses algorithms itself) or a device without architecture figures. */
+PaleoNetCost *paleo_cost_net_refined(const PaleoNet *net, const PaleoDevice *device,
+                                     const PaleoCostOptions *options, GError **error);
 /* NULL with PALEO_CONFIG_ERROR_UNKNOWN listing the known names. */
 const PaleoCostModel *paleo_cost_model_find(const char *name, GError **error);
 

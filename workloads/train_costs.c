@@ -8,6 +8,14 @@ PaleoTrainCosts *paleo_train_costs_new(const PaleoNet *net, const PaleoDevice *d
                                        const char *cost_model, double ppp_comp, double ppp_comm,
                                        int64_t batch, GError **error)
 {
+  return paleo_train_costs_new_at(net, device, cost_model, ppp_comp, ppp_comm, batch, PALEO_PRECISION_FP32,
+                                  error);
+}
+
+PaleoTrainCosts *paleo_train_costs_new_at(const PaleoNet *net, const PaleoDevice *device,
+                                          const char *cost_model, double ppp_comp, double ppp_comm,
+                                          int64_t batch, PaleoPrecision precision, GError **error)
+{
   g_return_val_if_fail(net && device && cost_model && batch > 0, NULL);
   const PaleoCostModel *model = paleo_cost_model_find(cost_model, error);
   if (!model)
@@ -17,6 +25,7 @@ PaleoTrainCosts *paleo_train_costs_new(const PaleoNet *net, const PaleoDevice *d
   options.ppp_comp = ppp_comp;
   options.ppp_comm = ppp_comm;
   options.batch = batch;
+  options.precision = precision;
   g_autoptr(PaleoNetCost) nc = model->cost_net(net, device, &options, error);
   if (!nc)
     return NULL;
@@ -30,7 +39,7 @@ PaleoTrainCosts *paleo_train_costs_new(const PaleoNet *net, const PaleoDevice *d
     c->fwd_ns[i] = paleo_timing_ms_to_ns(paleo_time_ms(paleo_layer_cost_fwd(&nc->layers[i]), options.use_pipeline));
     c->bwd_ns[i] = paleo_timing_ms_to_ns(paleo_time_ms(paleo_layer_cost_bwd(&nc->layers[i]), options.use_pipeline));
     if (l->type == PALEO_LAYER_CONV || l->type == PALEO_LAYER_DECONV || l->type == PALEO_LAYER_INNER_PRODUCT)
-      c->grad_bytes[i] = (uint64_t)l->params * 4;
+      c->grad_bytes[i] = (uint64_t)((double)l->params * nc->bytes_per_element);
     c->total_grad_bytes += c->grad_bytes[i];
   }
   g_assert((double)c->total_grad_bytes == nc->params_bytes);

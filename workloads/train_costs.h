@@ -8,13 +8,15 @@
 #include <stdint.h>
 
 #include "hardware/catalog.h"
+#include "hardware/kernel.h"
 #include "workloads/net.h"
 
 typedef struct {
   guint n_layers;         /* = net->layers->len */
   uint64_t *fwd_ns;       /* per layer, forward (PALEO's comp + comm, or max with pipeline) */
   uint64_t *bwd_ns;       /* per layer, backward data + filter */
-  uint64_t *grad_bytes;   /* per layer, 4 x params of weighted layers (conv, deconv, fc) */
+  uint64_t *grad_bytes;   /* per layer, params of weighted layers (conv, deconv, fc) x the
+                             cost model's bytes per element (paleo 4, refined the precision's) */
   uint64_t update_ns;     /* the weight update of the whole net */
   uint64_t total_grad_bytes; /* |w|, PALEO's params bytes */
   int64_t batch;          /* the batch costed */
@@ -26,6 +28,10 @@ typedef struct {
 PaleoTrainCosts *paleo_train_costs_new(const PaleoNet *net, const PaleoDevice *device,
                                        const char *cost_model, double ppp_comp, double ppp_comm,
                                        int64_t batch, GError **error);
+/* The same at a numeric precision (FP32 for paleo; the refined model takes any). */
+PaleoTrainCosts *paleo_train_costs_new_at(const PaleoNet *net, const PaleoDevice *device,
+                                          const char *cost_model, double ppp_comp, double ppp_comm,
+                                          int64_t batch, PaleoPrecision precision, GError **error);
 void paleo_train_costs_free(PaleoTrainCosts *costs);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoTrainCosts, paleo_train_costs_free)
 

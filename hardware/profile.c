@@ -1,0 +1,39 @@
+/* The refined cost model's constants: key table (file format, ranges, documentation) and
+ * neutral starting values. */
+#include "hardware/profile.h"
+
+#define KEY(name, lo, hi, open, fitted, help) \
+  {#name, G_STRUCT_OFFSET(PaleoProfile, name), lo, hi, open, fitted, help}
+
+const PaleoProfileKey paleo_profile_keys[] = {
+  KEY(gemm_eff, 0, 1, TRUE, TRUE, "fraction of the SIMT peak a large GEMM tile's main loop reaches"),
+  KEY(tensor_eff, 0, 1, TRUE, FALSE,
+      "the same on matrix units (tensor cores); default 0.7 after NVIDIA's published cuBLAS "
+      "mixed-precision GEMM rates (no calibration row has tensor cores)"),
+  KEY(tile_intensity, 0, 1e4, FALSE, TRUE,
+      "i0 (elements): a tm x tn tile runs at I/(I+i0) of the large-tile rate, I = tm tn/(tm+tn)"),
+  KEY(tile_cycles, 0, 1e7, FALSE, TRUE, "fixed clock cycles per wave of tiles (prologue, epilogue)"),
+  KEY(launch_us, 0, 1e4, FALSE, TRUE, "fixed cost per kernel: launch and tail (us)"),
+  KEY(mem_eff, 0, 1, TRUE, TRUE, "fraction of the DRAM bandwidth a streaming kernel reaches"),
+  KEY(implicit_eff, 0, 2, TRUE, TRUE, "implicit-GEMM convolution relative to a plain GEMM"),
+  KEY(winograd_eff, 0, 2, TRUE, TRUE, "Winograd convolution's GEMMs relative to a plain GEMM"),
+  KEY(fft_eff, 0, 2, TRUE, TRUE, "FFT convolution's pointwise products relative to a plain GEMM"),
+  KEY(dgrad_eff, 0, 2, TRUE, TRUE, "backward-data convolution relative to forward"),
+  KEY(wgrad_eff, 0, 2, TRUE, TRUE, "backward-filter convolution relative to forward"),
+  KEY(collective_eff, 0, 1, TRUE, FALSE,
+      "achieved bus bandwidth of a collective / link bandwidth; default 0.8 (NCCL's published "
+      "bus bandwidths reach 75-90 % of PCIe, NVLink and InfiniBand line rates)"),
+  KEY(ps_message_us, 0, 1e6, FALSE, FALSE,
+      "software cost per parameter-server message (us); default 50 (RPC stacks of the "
+      "TensorFlow/MXNet parameter-server era)"),
+  {NULL, 0, 0, 0, FALSE, FALSE, NULL},
+};
+
+void paleo_profile_init(PaleoProfile *p)
+{
+  *p = (PaleoProfile){
+    .gemm_eff = 0.8, .tensor_eff = 0.7, .tile_intensity = 16, .tile_cycles = 2000,
+    .launch_us = 5, .mem_eff = 0.8, .implicit_eff = 0.9, .winograd_eff = 0.8, .fft_eff = 0.8,
+    .dgrad_eff = 1, .wgrad_eff = 1, .collective_eff = 0.8, .ps_message_us = 50,
+  };
+}

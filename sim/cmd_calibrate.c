@@ -1,0 +1,117 @@
+/* `paleosim calibrate MEASURED.csv... [--device D] -o profile.ini`: fits the refined
+ * model's constants to measured kernel or layer times and writes them as a profile that
+ * `--hardware profile.ini` loads. Prints the error per device, kind and pass before
+ * (paleo) and after (refined with the fitted profile). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/cli_common.h"
+#include "workloads/calibrate.h"
+
+#define CMD "calibrate"
+
+typedef struct {
+  char *device, *output;
+  char **hardware;
+} CalibrateArgs;
+
+static char *comment_text(int argc, char **argv, const PaleoCalibrateResult *r)
+{
+  GString *s = g_string_new("Fitted by `paleosim calibrate` from:");
+  for (int i = 1; i < argc; i++) {
+    g_autofree char *base = g_path_get_basename(argv[i]);
+    g_string_append_printf(s, " %s", base);
+  }
+  g_string_append_printf(s, "\n%u measured times; mean |ln(predicted / measured)| %.4f at the start, %.4f fitted",
+                         r->values, r->objective_start, r->objective);
+  return g_string_free(s, FALSE);
+}
+
+static void print_errors(GArray *rows)
+{
+  printf("%-16s %-22s %-11s %5s  %12s %9s  %14s %11s\n", "device", "kind", "pass", "n", "paleo_median",
+         "paleo_p90", "refined_median", "refined_p90");
+  for (guint i = 0; i < rows->len; i++) {
+    const PaleoErrorRow *r = &g_array_index(rows, PaleoErrorRow, i);
+    printf("%-16s %-22s %-11s %5u  %11.1f%% %8.1f%%  %13.1f%% %10.1f%%\n", r->device, r->kind, r->pass, r->count,
+           100 * r->paleo_median, 100 * r->paleo_p90, 100 * r->refined_median, 100 * r->refined_p90);
+  }
+}
+
+/* Writes `text` to `path` atomically (nothing half-written on failure). */
+static gboolean write_profile(const char *path, const char *text, GError **error)
+{
+  return g_file_set_contents(path, text, -1, error);
+}
+
+static int run(const CalibrateArgs *a, int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PaleoCatalog) catalog = paleo_cli_catalog(a->hardware, &error);
+  if (!catalog)
+    return paleo_cli_fail(CMD, error);
+  const PaleoDevice *device = NULL;
+  if (a->device && !(device = paleo_catalog_device(catalog, a->device, &error)))
+    return paleo_cli_fail(CMD, error);
+  g_autoptr(GPtrArray) sets = g_ptr_array_new_with_free_func((GDestroyNotify)paleo_measure_set_free);
+  for (int i = 1; i < argc; i++) {
+    PaleoMeasureSet *set = paleo_measure_load(argv[i], &error);
+    if (!set)
+      return paleo_cli_fail(CMD, error);
+    g_ptr_array_add(sets, set);
+  }
+  PaleoProfile profile;
+  paleo_profile_init(&profile);
+  if (device)
+    profile = device->profile;
+  PaleoCalibrateResult result;
+  if (!paleo_calibrate_fit(sets, catalog, a->device, &profile, &result, &error))
+    return paleo_cli_fail(CMD, error);
+  GArray *rows = paleo_calibrate_errors(sets, catalog, a->device, &profile, &error);
+  if (!rows)
+    return paleo_cli_fail(CMD, error);
+  g_autofree char *comment = comment_text(argc, argv, &result);
+  g_autofree char *text = paleo_calibrate_profile_text(&profile, device ? device->name : NULL, comment);
+  if (!write_profile(a->output, text, &error)) {
+    paleo_error_rows_free(rows);
+    fprintf(stderr, "paleosim %s: %s\n", CMD, error->message);
+    return PALEO_EXIT_FAILURE;
+  }
+  print_errors(rows);
+  printf("objective (mean |ln(pred/measured)|): %.4f -> %.4f after %u evaluations; wrote %s\n",
+         result.objective_start, result.objective, result.evaluations, a->output);
+  paleo_error_rows_free(rows);
+  return PALEO_EXIT_OK;
+}
+
+int paleo_cmd_calibrate(int argc, char **argv)
+{
+  CalibrateArgs a = {0};
+  GOptionEntry entries[] = {
+    {"device", 'd', 0, G_OPTION_ARG_STRING, &a.device,
+     "Device of every row; writes [refined D] (default: each row's device column, writes [refined])", "D"},
+    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &a.output, "Profile to write (required)", "FILE"},
+    {"hardware", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &a.hardware, "Extra catalog or profile file (repeatable)", "FILE"},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new("MEASURED.csv... - fit the refined model's constants");
+  g_option_context_set_summary(ctx, "MEASURED.csv: DeepBench GEMM or convolution rows, or per-layer rows "
+                                    "net,layer,pass,batch,ms. Starts from the device's profile (or the "
+                                    "neutral one) and fits the constants `paleosim list profile` marks fitted.");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  g_autoptr(GError) error = NULL;
+  int rc;
+  if (!g_option_context_parse(ctx, &argc, &argv, &error))
+    rc = paleo_cli_fail(CMD, error);
+  else if (argc < 2)
+    rc = paleo_cli_failf(CMD, "expected at least one MEASURED.csv (see --help)");
+  else if (!a.output)
+    rc = paleo_cli_failf(CMD, "-o FILE is required (the profile to write)");
+  else
+    rc = run(&a, argc, argv);
+  g_free(a.device);
+  g_free(a.output);
+  g_strfreev(a.hardware);
+  return rc;
+}
