@@ -142,23 +142,34 @@ static double ceil_div(double a, double b)
   return ceil(a / b);
 }
 
+/* Clock cycles of one wave in which each busy SM holds `j` tiles: every main-loop step
+ * takes the tiles' arithmetic or the latency floor, whichever is longer. */
+static double wave_cycles(const PaleoProfile *pr, const PaleoMath *mt, const GemmShape *g, const Tile *t, double kc,
+                          double j)
+{
+  double kstep = mt->tensor ? 32 : 8;
+  double flops_per_cycle_sm = mt->peak_flops / mt->sms / mt->clock_hz;
+  double eff = mt->eff * tile_eff(pr, t) * g->eff_scale;
+  double step = j * 2.0 * t->tm * t->tn * kstep * g->flop_scale / (flops_per_cycle_sm * eff);
+  return ceil_div(kc, kstep) * fmax(step, pr->kstep_cycles) + pr->tile_cycles;
+}
+
 static double tile_time_s(const PaleoDevice *d, const PaleoMath *mt, const GemmShape *g, const Tile *t,
                           double split, double *waves_out)
 {
   const PaleoProfile *pr = &d->profile;
   double kc = ceil_div(g->k, split);
   double n_tiles = ceil_div(g->m, t->tm) * ceil_div(g->n, t->tn) * split * g->batch;
-  double resident = resident_tiles(t);
-  double waves = ceil_div(n_tiles, mt->sms * resident);
-  double flops_per_cycle_sm = mt->peak_flops / mt->sms / mt->clock_hz;
-  double eff = mt->eff * tile_eff(pr, t) * g->eff_scale;
-  double wave_cycles = resident * 2.0 * t->tm * t->tn * kc * g->flop_scale / (flops_per_cycle_sm * eff) +
-                       pr->tile_cycles;
-  double compute_s = waves * wave_cycles / mt->clock_hz;
-  double bw = mt->mem_bytes_per_s * pr->mem_eff;
+  double resident = resident_tiles(t), slots = mt->sms * resident;
+  double full = floor(n_tiles / slots), rest = n_tiles - full * slots;
+  double cycles = full * wave_cycles(pr, mt, g, t, kc, resident);
+  if (rest > 0)
+    cycles += wave_cycles(pr, mt, g, t, kc, ceil_div(rest, mt->sms));
+  double compute_s = cycles / mt->clock_hz;
+  double bw = mt->mem_bytes_per_s * pr->gemm_mem_eff;
   double dram = g->dram_bytes >= 0 ? g->dram_bytes : gemm_dram_bytes(mt, t, g->m, g->n, g->k, g->batch);
   double reduce_s = split > 1 ? split * g->m * g->n * g->batch * 4.0 * 2 / bw : 0;
-  *waves_out = waves;
+  *waves_out = full + (rest > 0);
   return fmax(compute_s, dram / bw) + reduce_s;
 }
 
@@ -176,7 +187,9 @@ static PaleoGemmTime gemm_time(const PaleoDevice *d, const PaleoMath *mt, const 
     double slots = mt->sms * resident_tiles(t);
     double mn_tiles = ceil_div(g->m, t->tm) * ceil_div(g->n, t->tn) * g->batch;
     for (double split = 1; split <= 256; split *= 2) {
-      if (split > 1 && (mn_tiles * split / 2 >= slots || ceil_div(g->k, split) < 128))
+      /* split-K only for a reduction much deeper than the output, under one wave */
+      if (split > 1 && (g->k < 4 * fmax(g->m, g->n) || mn_tiles * split / 2 >= slots ||
+                        ceil_div(g->k, split) < 128))
         break;
       double waves = 0;
       double s = tile_time_s(d, mt, g, t, split, &waves);
@@ -277,27 +290,43 @@ static double pass_bytes(const PaleoMath *mt, const PaleoConvGeom *g)
   return (x + w + y) * mt->bytes;
 }
 
+/* A convolution whose filter covers the whole (unpadded) input: a fully-connected layer
+ * written as a convolution (AlexNet's fc6). TensorFlow and Caffe run all three passes as
+ * plain GEMMs (TensorFlow's conv ops call cuBLAS for this case and for 1x1 stride 1). */
+static gboolean is_gemm_conv(const PaleoConvGeom *g)
+{
+  gboolean fc = g->p == 1 && g->q == 1 && g->r == g->h && g->s == g->w && g->pad_h == 0 && g->pad_w == 0;
+  gboolean pointwise = g->r == 1 && g->s == 1 && g->stride_h == 1 && g->stride_w == 1 && g->pad_h == 0 &&
+                       g->pad_w == 0;
+  return fc || pointwise;
+}
+
 /* Implicit GEMM: fwd N P Q x K x C R S (padding taps included, as the kernel runs them);
- * bwd-data N H W x C x (useful / (N H W C)); bwd-filter K x C R S x (useful / (K C R S)). */
+ * bwd-data N H W x C x K R S (cuDNN's kernel walks every input pixel and every tap, so a
+ * stride-s layer pays s^2 times the useful work: DeepBench's stride-2 rows show it; a
+ * GEMM-shaped layer does not, see is_gemm_conv); bwd-filter K x C R S x N P Q. */
 static double implicit_ms(const PaleoDevice *d, const PaleoMath *mt, const PaleoConvGeom *g, PaleoPass pass)
 {
-  double macs = paleo_conv_useful_flops(g) / 2;
-  double c = align_up((double)g->c, mt->k_align), kk = align_up((double)g->k, mt->k_align);
-  GemmShape s = {0, 0, 0, 1, 1, d->profile.implicit_eff * pass_eff(&d->profile, pass), pass_bytes(mt, g)};
-  if (pass == PALEO_PASS_FWD) {
-    s.m = (double)(g->n * g->p * g->q);
-    s.n = (double)g->k;
-    s.k = c * (double)(g->r * g->s);
+  double c = align_up((double)g->c, mt->k_align), k = align_up((double)g->k, mt->k_align);
+  double npq = (double)(g->n * g->p * g->q), rs = (double)(g->r * g->s);
+  GemmShape s = {npq, (double)g->k, c * rs, 1, 1, d->profile.implicit_eff * pass_eff(&d->profile, pass),
+                 pass_bytes(mt, g)};
+  if (is_gemm_conv(g)) {
+    double kdim = c * rs;
+    s = (GemmShape){npq, (double)g->k, kdim, 1, 1, pass_eff(&d->profile, pass), -1};
+    if (pass == PALEO_PASS_BWD_DATA)
+      s.n = kdim, s.k = k;
+    else if (pass == PALEO_PASS_BWD_FILTER)
+      s.m = kdim, s.k = npq;
   } else if (pass == PALEO_PASS_BWD_DATA) {
     s.m = (double)(g->n * g->h * g->w);
     s.n = (double)g->c;
-    s.k = align_up(macs / (s.m * s.n), mt->k_align);
-  } else {
+    s.k = k * rs;
+  } else if (pass == PALEO_PASS_BWD_FILTER) {
     s.m = (double)g->k;
-    s.n = c * (double)(g->r * g->s);
-    s.k = align_up(macs / (double)(g->k * g->c * g->r * g->s), mt->k_align);
+    s.n = c * rs;
+    s.k = npq;
   }
-  (void)kk;
   return gemm_time(d, mt, &s).ms;
 }
 

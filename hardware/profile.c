@@ -13,8 +13,16 @@ const PaleoProfileKey paleo_profile_keys[] = {
   KEY(tile_intensity, 0, 1e4, FALSE, TRUE,
       "i0 (elements): a tm x tn tile runs at I/(I+i0) of the large-tile rate, I = tm tn/(tm+tn)"),
   KEY(tile_cycles, 0, 1e7, FALSE, TRUE, "fixed clock cycles per wave of tiles (prologue, epilogue)"),
-  KEY(launch_us, 0, 1e4, FALSE, TRUE, "fixed cost per kernel: launch and tail (us)"),
-  KEY(mem_eff, 0, 1, TRUE, TRUE, "fraction of the DRAM bandwidth a streaming kernel reaches"),
+  KEY(kstep_cycles, 0, 1e6, FALSE, TRUE,
+      "least clock cycles per main-loop step (8 deep in k, 32 on matrix units): latency an SM "
+      "cannot hide with few tiles"),
+  KEY(launch_us, 0, 1e4, FALSE, FALSE,
+      "fixed cost per kernel: launch and tail (us); default 5 (CUDA's documented launch latency of "
+      "a few microseconds; DeepBench's smallest P100 GEMMs take 11-16 us)"),
+  KEY(mem_eff, 0, 1, TRUE, FALSE,
+      "fraction of the DRAM bandwidth a streaming (elementwise) kernel reaches; default 0.8 (STREAM-"
+      "style copy kernels on NVIDIA GPUs reach 75-90 % of the datasheet bandwidth)"),
+  KEY(gemm_mem_eff, 0, 1, TRUE, TRUE, "fraction of the DRAM bandwidth a GEMM's operand streaming reaches"),
   KEY(implicit_eff, 0, 2, TRUE, TRUE, "implicit-GEMM convolution relative to a plain GEMM"),
   KEY(winograd_eff, 0, 2, TRUE, TRUE, "Winograd convolution's GEMMs relative to a plain GEMM"),
   KEY(fft_eff, 0, 2, TRUE, TRUE, "FFT convolution's pointwise products relative to a plain GEMM"),
@@ -32,8 +40,8 @@ const PaleoProfileKey paleo_profile_keys[] = {
 void paleo_profile_init(PaleoProfile *p)
 {
   *p = (PaleoProfile){
-    .gemm_eff = 0.8, .tensor_eff = 0.7, .tile_intensity = 16, .tile_cycles = 2000,
-    .launch_us = 5, .mem_eff = 0.8, .implicit_eff = 0.9, .winograd_eff = 0.8, .fft_eff = 0.8,
+    .gemm_eff = 0.8, .tensor_eff = 0.7, .tile_intensity = 16, .tile_cycles = 2000, .kstep_cycles = 800,
+    .launch_us = 5, .mem_eff = 0.8, .gemm_mem_eff = 0.5, .implicit_eff = 0.9, .winograd_eff = 0.8, .fft_eff = 0.8,
     .dgrad_eff = 1, .wgrad_eff = 1, .collective_eff = 0.8, .ps_message_us = 50,
   };
 }

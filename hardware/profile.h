@@ -14,8 +14,11 @@ typedef struct {
   double tile_intensity; /* i0, elements: a tm x tn tile runs at I/(I+i0) of the large-tile rate,
                             I = tm tn / (tm + tn) (operand reuse) */
   double tile_cycles;    /* fixed clock cycles per wave of tiles (prologue, epilogue) */
+  double kstep_cycles;   /* least clock cycles per main-loop step (8 deep in k; 32 on matrix
+                            units): the memory latency an SM cannot hide with few tiles */
   double launch_us;      /* fixed cost per kernel: launch and tail, microseconds */
   double mem_eff;        /* fraction of the DRAM bandwidth a streaming kernel reaches */
+  double gemm_mem_eff;   /* fraction of it a GEMM's operand streaming reaches (narrow GEMMs) */
   double implicit_eff;   /* implicit-GEMM convolution relative to a plain GEMM */
   double winograd_eff;   /* Winograd convolution's GEMM relative to a plain GEMM */
   double fft_eff;        /* FFT convolution's pointwise products relative to a plain GEMM */
