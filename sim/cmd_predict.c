@@ -20,7 +20,7 @@
 #define BATCH_UNSET G_MININT64
 
 typedef struct {
-  char *device, *link, *workers, *scaling, *scheme, *format, *model;
+  char *device, *link, *workers, *scaling, *scheme, *format, *model, *precision;
   char **hardware;
   gint64 batch;
   double ppp_comp, ppp_comm;
@@ -36,6 +36,7 @@ static void args_clear(PredictArgs *a)
   g_free(a->scheme);
   g_free(a->format);
   g_free(a->model);
+  g_free(a->precision);
   g_strfreev(a->hardware);
 }
 
@@ -82,7 +83,8 @@ static gboolean parse_args(int argc, char **argv, PredictArgs *a, char **net_nam
     {"use-pipeline", 0, 0, G_OPTION_ARG_NONE, &a->use_pipeline, "Per-layer max(comp, comm) instead of the sum", NULL},
     {"fft", 0, 0, G_OPTION_ARG_NONE, &a->fft, "Charge forward convolutions with PALEO's FFT model (1x1 stay GEMM)", NULL},
     {"fft-tiling", 0, 0, G_OPTION_ARG_NONE, &a->fft_tiling, "Same with 32x32-tiled FFT", NULL},
-    {"model", 0, 0, G_OPTION_ARG_STRING, &a->model, "Cost model (default paleo)", "M"},
+    {"model", 0, 0, G_OPTION_ARG_STRING, &a->model, "Cost model: paleo (default, PALEO's interface) or refined", "M"},
+    {"precision", 0, 0, G_OPTION_ARG_STRING, &a->precision, "refined only: fp32 (default), tf32, fp16, bf16, fp8 or fp16io", "P"},
     {"link", 'l', 0, G_OPTION_ARG_STRING, &a->link, "Data-parallel mode: link between workers (default " DEFAULT_LINK ")", "L"},
     {"workers", 'w', 0, G_OPTION_ARG_STRING, &a->workers, "Data-parallel mode: worker counts, e.g. 1,2,4 or 1-128 (doubling) or 1:8 (default " DEFAULT_WORKERS ")", "LIST"},
     {"scaling", 0, 0, G_OPTION_ARG_STRING, &a->scaling, "weak (default) or strong", "S"},
@@ -191,6 +193,9 @@ static gboolean setup(const PredictArgs *a, const char *net_name, Predict *p, GE
   if (!p->model)
     return FALSE;
   paleo_cost_options_init(&p->options);
+  if (a->precision && !paleo_precision_parse(a->precision, &p->options.precision))
+    return bad(error, "%s: unknown precision '%s' (expected fp32, tf32, fp16, bf16, fp8 or fp16io)", "--precision",
+               a->precision);
   p->options.ppp_comp = a->ppp_comp;
   p->options.ppp_comm = a->ppp_comm;
   p->options.use_pipeline = a->use_pipeline;
@@ -213,6 +218,11 @@ static void add_meta(PaleoTable *t, const Predict *p)
   paleo_table_meta(t, "device", "%s", p->device->name);
   paleo_table_meta(t, "model", "%s", p->model->name);
   paleo_table_meta(t, "ppp", "%g/%g", p->options.ppp_comp, p->options.ppp_comm);
+  if (p->model->cost_net == paleo_cost_net_refined) {
+    paleo_table_meta(t, "precision", "%s", paleo_precision_name(p->options.precision));
+    paleo_table_meta(t, "conv", "%s", "fastest of implicit GEMM, Winograd, FFT per pass");
+    return;
+  }
   paleo_table_meta(t, "pipeline", "%s", p->options.use_pipeline ? "max(comp, comm)" : "off (sum)");
   paleo_table_meta(t, "conv", "%s", p->options.conv_algo == PALEO_CONV_ALGO_GEMM ? "gemm"
                                     : p->options.conv_algo == PALEO_CONV_ALGO_FFT ? "fft"

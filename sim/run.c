@@ -114,14 +114,14 @@ static gboolean load_workload(Run *r, int64_t batch_per_worker, GError **error)
   r->net = paleo_net_load_named(sc->workload.net, batch_per_worker, &local);
   if (!r->net)
     return scenario_fail(sc, error, local, "workload", "net");
-  r->costs = paleo_train_costs_new(r->net, r->device, sc->workload.cost_model, sc->workload.ppp_comp,
-                                   sc->workload.ppp_comm, batch_per_worker, &local);
+  r->costs = paleo_train_costs_new_at(r->net, r->device, sc->workload.cost_model, sc->workload.ppp_comp,
+                                      sc->workload.ppp_comm, batch_per_worker, sc->workload.precision, &local);
   if (!r->costs)
     return scenario_fail(sc, error, local, "workload", "cost_model");
   if (sc->workload.batch == batch_per_worker)
     return TRUE;
-  r->costs_one = paleo_train_costs_new(r->net, r->device, sc->workload.cost_model, sc->workload.ppp_comp,
-                                       sc->workload.ppp_comm, sc->workload.batch, &local);
+  r->costs_one = paleo_train_costs_new_at(r->net, r->device, sc->workload.cost_model, sc->workload.ppp_comp,
+                                          sc->workload.ppp_comm, sc->workload.batch, sc->workload.precision, &local);
   if (!r->costs_one)
     return scenario_fail(sc, error, local, "workload", "cost_model");
   return TRUE;
@@ -130,6 +130,18 @@ static gboolean load_workload(Run *r, int64_t batch_per_worker, GError **error)
 static double bytes_per_s(const PaleoLink *l, double ppp_comm)
 {
   return l->gbps * 1e9 / 8 * ppp_comm;
+}
+
+static gboolean refined(const PaleoScenario *sc)
+{
+  return !g_ascii_strcasecmp(sc->workload.cost_model, "refined");
+}
+
+/* The factor every link bandwidth is scaled by: ppp_comm, and under the refined model
+ * also the device profile's collective efficiency (achieved bus bandwidth / link). */
+static double comm_scale(const Run *r)
+{
+  return r->sc->workload.ppp_comm * (refined(r->sc) ? r->device->profile.collective_eff : 1.0);
 }
 
 /* Gradients go through parameter servers: every strategy but sync, and sync with ps. */
@@ -191,9 +203,9 @@ static gboolean build_topology(Run *r, GError **error)
   p.workers = sc->cluster.topology == PALEO_TOPOLOGY_FILE ? 0 : N;
   p.gpus_per_host = (uint32_t)sc->cluster.gpus_per_host;
   p.nics_per_host = (uint32_t)sc->cluster.nics_per_host;
-  p.link_bw_bytes_per_s = bytes_per_s(&r->link, sc->workload.ppp_comm);
+  p.link_bw_bytes_per_s = bytes_per_s(&r->link, comm_scale(r));
   p.link_latency_ns = (uint64_t)llround(sc->cluster.latency_us * 1000);
-  p.intra_bw_bytes_per_s = bytes_per_s(&r->intra_link, sc->workload.ppp_comm);
+  p.intra_bw_bytes_per_s = bytes_per_s(&r->intra_link, comm_scale(r));
   p.intra_latency_ns = (uint64_t)llround(sc->cluster.intra_host_latency_us * 1000);
   p.oversubscription = sc->cluster.oversubscription;
   p.radix = (uint32_t)sc->cluster.radix;
@@ -492,8 +504,9 @@ static PaleoTrainConfig train_config(Run *r)
     .ps_servers = (uint32_t)sc->cluster.ps_count,
     .ps_dedicated = sc->cluster.ps_placement == PALEO_PS_DEDICATED,
     .gpus_per_host = (uint32_t)sc->cluster.gpus_per_host,
-    .links = {&r->link, &r->intra_link, sc->workload.ppp_comm, TRUE},
+    .links = {&r->link, &r->intra_link, comm_scale(r), TRUE},
     .ps_link = &r->ps_link,
+    .ps_message_ns = refined(sc) ? (uint64_t)llround(r->device->profile.ps_message_us * 1000) : 0,
     .ssp_bound = (uint32_t)sc->training.ssp_bound,
     .backup_workers = (uint32_t)sc->training.backup_workers,
     .stragglers = r->stragglers,

@@ -16,6 +16,8 @@
 G_DEFINE_QUARK(paleo-scenario-error-quark, paleo_scenario_error)
 
 static const char *const scaling_names[] = {"weak", "strong", NULL}; /* PaleoScaling order */
+/* PaleoPrecision order (hardware/kernel.h) */
+static const char *const precision_names[] = {"fp32", "tf32", "fp16", "bf16", "fp8", "fp16io", NULL};
 const char *const paleo_topology_kind_names[] = {"star", "fat-tree", "ring", "torus2d", "torus3d",
                                                  "hierarchical", "file", NULL};
 const char *const paleo_fabric_names[] = {"star", "fat-tree", "ring", "torus2d", "torus3d", NULL};
@@ -49,7 +51,8 @@ static const KeySpec keys[] = {
   {"workload", "net", KEY_STRING, OFF(workload.net), NULL, 1, 0, FALSE, NULL, "", "network: shipped name (configs/nets) or path to a PALEO JSON file"},
   {"workload", "batch", KEY_INT, OFF(workload.batch), NULL, 1, 1 << 24, FALSE, NULL, "samples", "mini-batch per worker (weak scaling) or global batch split as ceil(batch/workers) (strong)"},
   {"workload", "scaling", KEY_CHOICE, OFF(workload.scaling), "weak", 0, 0, FALSE, scaling_names, "", "weak: batch per worker fixed; strong: global batch fixed"},
-  {"workload", "cost_model", KEY_STRING, OFF(workload.cost_model), "paleo", 1, 0, FALSE, NULL, "", "per-layer cost model (see `paleosim list`)"},
+  {"workload", "cost_model", KEY_STRING, OFF(workload.cost_model), "paleo", 1, 0, FALSE, NULL, "", "per-layer cost model: paleo (PALEO exactly) or refined (kernel model fitted on DeepBench; the shipped scenarios use it); see `paleosim list models`"},
+  {"workload", "precision", KEY_CHOICE, OFF(workload.precision), "fp32", 0, 0, FALSE, precision_names, "", "numeric precision of compute, activations, gradients and their communication (refined only; paleo is fp32); fp16io = 16-bit storage, 32-bit math"},
   {"workload", "ppp_comp", KEY_DOUBLE, OFF(workload.ppp_comp), "1.0", 0, 1, TRUE, NULL, "fraction", "platform percent of peak for compute and device memory"},
   {"workload", "ppp_comm", KEY_DOUBLE, OFF(workload.ppp_comm), "1.0", 0, 1, TRUE, NULL, "fraction", "platform percent of peak for network links (scales every link's bandwidth)"},
 
@@ -436,6 +439,12 @@ static gboolean validate_training(PaleoScenario *s, GError **error)
     paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "cluster", "workers",
                              "collective hierarchical needs whole hosts: workers a multiple of gpus_per_host = %" G_GINT64_FORMAT,
                              s->cluster.gpus_per_host);
+    return FALSE;
+  }
+  if (s->workload.precision != 0 && g_ascii_strcasecmp(s->workload.cost_model, "refined")) {
+    paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "workload", "precision",
+                             "applies to cost_model = refined only (PALEO is FP32; cost_model is %s)",
+                             s->workload.cost_model);
     return FALSE;
   }
   if (s->cluster.ps_placement == PALEO_PS_COLOCATED && s->cluster.ps_count > s->cluster.workers) {

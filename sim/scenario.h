@@ -73,6 +73,7 @@ typedef struct {
     int64_t batch;        /* per worker (weak) or global (strong) */
     int scaling;          /* PaleoScaling (hardware/timing.h) */
     char *cost_model;
+    int precision;        /* PaleoPrecision (hardware/kernel.h); refined model only */
     double ppp_comp, ppp_comm;
   } workload;
   struct {
