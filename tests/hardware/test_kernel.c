@@ -1,0 +1,216 @@
+/* Hand-worked checks of the refined model's kernel times (hardware/kernel.h): tile and wave
+ * quantisation of a GEMM, memory-bound kernels, useful convolution FLOPs without padding,
+ * algorithm applicability, precisions and the profile groups of the catalog. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "hardware/kernel.h"
+
+/* One SM at 1000 MHz doing 1 GFLOP/s = 1 FLOP per cycle; no fixed costs, no efficiency
+ * loss, DRAM so fast it never binds. */
+static PaleoDevice toy(void)
+{
+  PaleoDevice d = {.name = "toy", .clock_mhz = 1000, .peak_gflops = 1, .mem_gbps = 1e9, .boost_mhz = 1000,
+                   .boost_gflops = 1, .sm_count = 1, .dies = 1};
+  paleo_profile_init(&d.profile);
+  d.profile.gemm_eff = 1, d.profile.tile_intensity = 0, d.profile.tile_cycles = 0, d.profile.kstep_cycles = 0;
+  d.profile.launch_us = 0, d.profile.gemm_mem_eff = 1, d.profile.mem_eff = 1;
+  return d;
+}
+
+static void test_gemm_waves(void **state)
+{
+  (void)state;
+  PaleoDevice d = toy();
+  PaleoMath mt;
+  assert_true(paleo_math_init(&mt, &d, PALEO_PRECISION_FP32, NULL));
+  /* 128 x 128 x 8: one full tile, 2 * 128 * 128 * 8 = 262144 FLOP = cycles = 0.262144 ms */
+  PaleoGemmTime t = paleo_kernel_gemm(&d, &mt, 128, 128, 8, 1, 1, 1);
+  assert_float_equal(t.ms, 0.262144, 1e-12);
+  /* 129 rows: the best tiling is 32 x 32 (16 resident): one full wave of 16 tiles plus a
+   * wave of 4 tiles (5 x 4 = 20 tiles): 262144 + 65536 cycles: 25 % more for one row */
+  t = paleo_kernel_gemm(&d, &mt, 129, 128, 8, 1, 1, 1);
+  assert_float_equal(t.ms, 0.32768, 1e-12);
+  /* half efficiency doubles it; a complex product (x4) quadruples it */
+  assert_float_equal(paleo_kernel_gemm(&d, &mt, 128, 128, 8, 1, 1, 0.5).ms, 0.524288, 1e-12);
+  assert_float_equal(paleo_kernel_gemm(&d, &mt, 128, 128, 8, 1, 4, 1).ms, 4 * 0.262144, 1e-12);
+  /* a latency floor of 1e6 cycles per 8-deep step and a 5 us launch */
+  d.profile.kstep_cycles = 1e6;
+  d.profile.launch_us = 5;
+  assert_float_equal(paleo_kernel_gemm(&d, &mt, 128, 128, 16, 1, 1, 1).ms, 2.0 + 0.005, 1e-9);
+}
+
+static void test_memory_kernel(void **state)
+{
+  (void)state;
+  PaleoDevice d = toy();
+  d.mem_gbps = 100, d.profile.mem_eff = 0.5, d.profile.launch_us = 5;
+  PaleoMath mt;
+  assert_true(paleo_math_init(&mt, &d, PALEO_PRECISION_FP16, NULL));
+  /* 1e9 bytes at 50 GB/s = 20 ms, plus 5 us */
+  assert_float_equal(paleo_kernel_memory_ms(&d, &mt, 1e9), 20.005, 1e-9);
+  assert_float_equal(paleo_kernel_memory_ms(&d, &mt, 0), 0, 0);
+}
+
+static void test_precisions(void **state)
+{
+  (void)state;
+  const double bytes[] = {4, 4, 2, 2, 1, 2};
+  for (int p = 0; p < PALEO_PRECISION_N; p++) {
+    PaleoPrecision back;
+    assert_true(paleo_precision_parse(paleo_precision_name((PaleoPrecision)p), &back));
+    assert_int_equal(back, p);
+    assert_float_equal(paleo_precision_bytes((PaleoPrecision)p), bytes[p], 0);
+  }
+  PaleoPrecision p;
+  assert_true(paleo_precision_parse("fp16io_mixed", &p) && p == PALEO_PRECISION_FP16);
+  assert_true(paleo_precision_parse("fp16io_fp32math", &p) && p == PALEO_PRECISION_FP16IO);
+  assert_false(paleo_precision_parse("fp64", &p));
+  /* a V100-like device: FP16 takes the tensor path (8x FP32), padded to 8 channels; fp16io
+   * keeps FP32 math; TF32 falls back to FP32 when there is no TF32 peak */
+  PaleoDevice d = toy();
+  d.boost_gflops = 15700, d.peak_gflops_fp16 = 125000, d.sm_count = 80, d.dies = 1;
+  PaleoMath mt;
+  assert_true(paleo_math_init(&mt, &d, PALEO_PRECISION_FP16, NULL));
+  assert_true(mt.tensor && mt.k_align == 8 && mt.peak_flops == 125000e9 && mt.bytes == 2);
+  assert_true(paleo_math_init(&mt, &d, PALEO_PRECISION_FP16IO, NULL));
+  assert_true(!mt.tensor && mt.peak_flops == 15700e9 && mt.bytes == 2);
+  assert_true(paleo_math_init(&mt, &d, PALEO_PRECISION_TF32, NULL));
+  assert_true(!mt.tensor && mt.peak_flops == 15700e9 && mt.bytes == 4);
+  /* a two-die board (K80) costs one die */
+  d.dies = 2;
+  assert_true(paleo_math_init(&mt, &d, PALEO_PRECISION_FP32, NULL));
+  assert_float_equal(mt.sms, 40, 0);
+  assert_float_equal(mt.peak_flops, 7850e9, 0);
+  /* no SM count: a clear error naming the device */
+  d.sm_count = 0;
+  g_autoptr(GError) error = NULL;
+  assert_false(paleo_math_init(&mt, &d, PALEO_PRECISION_FP32, &error));
+  assert_non_null(strstr(error->message, "toy"));
+  assert_non_null(strstr(error->message, "sm_count"));
+}
+
+static void test_useful_flops(void **state)
+{
+  (void)state;
+  PaleoConvGeom g;
+  /* AlexNet fc6: 5x5 filter over a 5x5 input, 1x1 output: every tap is real */
+  paleo_conv_geom_init(&g, 128, 256, 5, 5, 4096, 5, 5, 0, 0, 1, 1);
+  assert_int_equal(g.p, 1);
+  assert_float_equal(paleo_conv_useful_flops(&g), 2.0 * 128 * 4096 * 256 * 25, 0);
+  /* 3x3 pad 1 over 3x3: per dimension 2 + 3 + 2 = 7 taps inside the image, not 9 */
+  paleo_conv_geom_init(&g, 1, 1, 3, 3, 1, 3, 3, 1, 1, 1, 1);
+  assert_int_equal(g.p, 3);
+  assert_float_equal(paleo_conv_useful_flops(&g), 2.0 * 49, 0);
+  /* stride 2: 1x1 filter over 4x4 gives 2x2 outputs, 4 useful taps */
+  paleo_conv_geom_init(&g, 1, 1, 4, 4, 1, 1, 1, 0, 0, 2, 2);
+  assert_float_equal(paleo_conv_useful_flops(&g), 2.0 * 4, 0);
+}
+
+static void test_conv_algorithms(void **state)
+{
+  (void)state;
+  g_autoptr(PaleoCatalog) c = paleo_catalog_load_default(NULL);
+  assert_non_null(c);
+  const PaleoDevice *d = paleo_catalog_device(c, "titanx_maxwell", NULL); /* an alias */
+  assert_non_null(d);
+  assert_string_equal(d->name, "TITAN_X");
+  PaleoMath mt;
+  assert_true(paleo_math_init(&mt, d, PALEO_PRECISION_FP32, NULL));
+  PaleoConvGeom g;
+  /* 3x3 stride 1: Winograd applies and FFT does not (filter < 5) */
+  paleo_conv_geom_init(&g, 16, 256, 28, 28, 256, 3, 3, 1, 1, 1, 1);
+  assert_true(isfinite(paleo_kernel_conv_algo(d, &mt, &g, PALEO_PASS_FWD, PALEO_ALGO_WINOGRAD).ms));
+  assert_false(isfinite(paleo_kernel_conv_algo(d, &mt, &g, PALEO_PASS_FWD, PALEO_ALGO_FFT).ms));
+  PaleoConvTime best = paleo_kernel_conv(d, &mt, &g, PALEO_PASS_FWD);
+  assert_true(best.algo == PALEO_ALGO_WINOGRAD || best.algo == PALEO_ALGO_WINOGRAD_NONFUSED);
+  /* Winograd's fewer multiplications beat direct GEMM here */
+  assert_true(best.ms < paleo_kernel_conv_algo(d, &mt, &g, PALEO_PASS_FWD, PALEO_ALGO_IMPLICIT_GEMM).ms);
+  /* stride 2: only implicit GEMM; bwd-data walks the stride holes (cuDNN), about 4x fwd */
+  paleo_conv_geom_init(&g, 16, 64, 56, 56, 128, 3, 3, 1, 1, 2, 2);
+  assert_false(isfinite(paleo_kernel_conv_algo(d, &mt, &g, PALEO_PASS_FWD, PALEO_ALGO_WINOGRAD).ms));
+  best = paleo_kernel_conv(d, &mt, &g, PALEO_PASS_FWD);
+  assert_int_equal(best.algo, PALEO_ALGO_IMPLICIT_GEMM);
+  double ratio = paleo_kernel_conv(d, &mt, &g, PALEO_PASS_BWD_DATA).ms / best.ms;
+  assert_true(ratio > 2.5 && ratio < 6);
+  /* fc6: the three passes are GEMMs of the same size, so backward-data is about forward */
+  paleo_conv_geom_init(&g, 128, 256, 5, 5, 4096, 5, 5, 0, 0, 1, 1);
+  double fwd = paleo_kernel_conv(d, &mt, &g, PALEO_PASS_FWD).ms;
+  double data = paleo_kernel_conv(d, &mt, &g, PALEO_PASS_BWD_DATA).ms;
+  assert_true(data / fwd > 0.5 && data / fwd < 2);
+}
+
+static char *write_temp(const char *name, const char *text)
+{
+  const char *tmp = g_getenv("PALEO_TEST_TMP");
+  char *path = g_build_filename(tmp ? tmp : g_get_tmp_dir(), name, NULL);
+  g_assert_true(g_file_set_contents(path, text, -1, NULL));
+  return path;
+}
+
+static void test_profile_groups(void **state)
+{
+  (void)state;
+  g_autoptr(PaleoCatalog) c = paleo_catalog_load_default(NULL);
+  assert_non_null(c);
+  double shipped = paleo_catalog_device(c, "K40", NULL)->profile.gemm_eff;
+  assert_true(paleo_catalog_device(c, "K40", NULL)->has_profile);
+  g_autofree char *path = write_temp("profile.ini", "[refined k40]\ngemm_eff=0.5\n");
+  assert_true(paleo_catalog_add_file(c, path, NULL));
+  assert_float_equal(paleo_catalog_device(c, "K40", NULL)->profile.gemm_eff, 0.5, 0);
+  assert_float_equal(paleo_catalog_device(c, "K20", NULL)->profile.gemm_eff, shipped, 0);
+  /* a device added later takes the [refined] constants */
+  g_autofree char *dev = write_temp("dev.ini", "[device NEW]\nclock_mhz=1000\npeak_gflops=1\nmem_gbps=1\n");
+  assert_true(paleo_catalog_add_file(c, dev, NULL));
+  assert_float_equal(paleo_catalog_device(c, "NEW", NULL)->profile.gemm_eff, shipped, 0);
+  const char *bad[][2] = {{"[refined]\ngemm_effx=1\n", "unknown key 'gemm_effx'"},
+                          {"[refined]\ngemm_eff=2\n", "gemm_eff"},
+                          {"[refined]\nlaunch_us=abc\n", "not a number"}};
+  for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autofree char *p = write_temp("bad_profile.ini", bad[i][0]);
+    g_autoptr(GError) error = NULL;
+    assert_false(paleo_catalog_add_file(c, p, &error));
+    assert_non_null(strstr(error->message, "bad_profile.ini"));
+    assert_non_null(strstr(error->message, bad[i][1]));
+  }
+}
+
+static void test_shipped_architecture(void **state)
+{
+  (void)state;
+  g_autoptr(PaleoCatalog) c = paleo_catalog_load_default(NULL);
+  const char *added[] = {"GTX_1080", "GTX_1080_TI", "TITAN_X_PASCAL", "TITAN_XP", "M40", "T4", "P100_PCIE",
+                         "A100_40GB", "L4", "L40S", "H100_PCIE", "MI250X", "MI300X"};
+  for (guint i = 0; i < G_N_ELEMENTS(added); i++)
+    assert_non_null(paleo_catalog_device(c, added[i], NULL));
+  for (guint i = 0; i < paleo_catalog_n_devices(c); i++) {
+    const PaleoDevice *d = paleo_catalog_device_at(c, i);
+    assert_true(d->sm_count >= 1 && d->boost_mhz > 0 && d->boost_gflops > 0 && d->l2_mib > 0);
+    assert_true(strlen(d->arch_source) > 0);
+    PaleoMath mt;
+    assert_true(paleo_math_init(&mt, d, PALEO_PRECISION_FP32, NULL));
+  }
+  /* PALEO's figures are untouched (paleo reads clock_mhz and peak_gflops only) */
+  const PaleoDevice *tx = paleo_catalog_device(c, "TITAN_X", NULL);
+  assert_float_equal(tx->clock_mhz, 1000, 0);
+  assert_float_equal(tx->peak_gflops, 6144, 0);
+  assert_float_equal(tx->boost_gflops, 6605, 0);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_gemm_waves),       cmocka_unit_test(test_memory_kernel),
+    cmocka_unit_test(test_precisions),       cmocka_unit_test(test_useful_flops),
+    cmocka_unit_test(test_conv_algorithms),  cmocka_unit_test(test_profile_groups),
+    cmocka_unit_test(test_shipped_architecture),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
