@@ -44,6 +44,7 @@ static const PaleoNumberKey device_keys[] = {
   {"sm_count", G_STRUCT_OFFSET(PaleoDevice, sm_count), FALSE, FALSE},
   {"l2_mib", G_STRUCT_OFFSET(PaleoDevice, l2_mib), FALSE, FALSE},
   {"dies", G_STRUCT_OFFSET(PaleoDevice, dies), FALSE, FALSE},
+  {"usd_per_hour", G_STRUCT_OFFSET(PaleoDevice, usd_per_hour), FALSE, FALSE},
   {NULL, 0, FALSE, FALSE},
 };
 
@@ -447,4 +448,108 @@ const PaleoLink *paleo_catalog_link_at(const PaleoCatalog *catalog, guint i)
 {
   g_return_val_if_fail(i < catalog->links->len, NULL);
   return g_ptr_array_index(catalog->links, i);
+}
+
+/* ---- copies and numbers by key ---- */
+
+static PaleoDevice *device_copy(const PaleoDevice *d)
+{
+  PaleoDevice *c = g_memdup2(d, sizeof(*d));
+  c->name = g_strdup(d->name);
+  c->description = g_strdup(d->description);
+  c->source = g_strdup(d->source);
+  c->arch_source = g_strdup(d->arch_source);
+  c->aliases = g_strdup(d->aliases);
+  return c;
+}
+
+static ProfileEntry *profile_entry_copy(const ProfileEntry *e)
+{
+  ProfileEntry *c = g_memdup2(e, sizeof(*e));
+  c->name = g_strdup(e->name);
+  return c;
+}
+
+static PaleoLink *link_copy(const PaleoLink *l)
+{
+  PaleoLink *c = g_memdup2(l, sizeof(*l));
+  c->name = g_strdup(l->name);
+  c->description = g_strdup(l->description);
+  c->source = g_strdup(l->source);
+  return c;
+}
+
+PaleoCatalog *paleo_catalog_copy(const PaleoCatalog *catalog)
+{
+  PaleoCatalog *c = catalog_new();
+  for (guint i = 0; i < catalog->devices->len; i++)
+    g_ptr_array_add(c->devices, device_copy(catalog->devices->pdata[i]));
+  for (guint i = 0; i < catalog->links->len; i++)
+    g_ptr_array_add(c->links, link_copy(catalog->links->pdata[i]));
+  for (guint i = 0; i < catalog->profiles->len; i++)
+    g_ptr_array_add(c->profiles, profile_entry_copy(catalog->profiles->pdata[i]));
+  return c;
+}
+
+/* The record and key of "device"/"link" NAME's numeric `key`; NULL with an error. */
+static double *number_field(const PaleoCatalog *c, const char *kind, const char *name, const char *key,
+                            const PaleoNumberKey **spec, GError **error)
+{
+  gboolean device = !strcmp(kind, "device");
+  g_return_val_if_fail(device || !strcmp(kind, "link"), NULL);
+  const PaleoNumberKey *table = device ? device_keys : link_keys;
+  gpointer record = (gpointer)lookup(device ? c->devices : c->links, kind, name, error);
+  if (!record)
+    return NULL;
+  for (const PaleoNumberKey *k = table; k->key; k++)
+    if (!strcmp(k->key, key)) {
+      *spec = k;
+      return (double *)((char *)record + k->offset);
+    }
+  GString *known = g_string_new(NULL);
+  for (const PaleoNumberKey *k = table; k->key; k++)
+    g_string_append_printf(known, "%s%s", known->len ? ", " : "", k->key);
+  g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_UNKNOWN, "%s %s has no number '%s' (known: %s)", kind,
+              name, key, known->str);
+  g_string_free(known, TRUE);
+  return NULL;
+}
+
+gboolean paleo_catalog_number(const PaleoCatalog *catalog, const char *kind, const char *name, const char *key,
+                              double *out, GError **error)
+{
+  const PaleoNumberKey *spec;
+  double *f = number_field(catalog, kind, name, key, &spec, error);
+  if (f)
+    *out = *f;
+  return f != NULL;
+}
+
+/* Setting peak_gflops moves every compute peak of the device with it (the FP32 peak at the
+ * boost clock the refined model reads, the matrix-unit peaks), so that it is one figure for
+ * the device's compute speed under either cost model. */
+static void scale_compute_peaks(PaleoDevice *d, double factor)
+{
+  double *peaks[] = {&d->boost_gflops, &d->peak_gflops_fp16, &d->peak_gflops_tf32, &d->peak_gflops_bf16,
+                     &d->peak_gflops_fp8};
+  for (guint i = 0; i < G_N_ELEMENTS(peaks); i++)
+    *peaks[i] *= factor;
+}
+
+gboolean paleo_catalog_set_number(PaleoCatalog *catalog, const char *kind, const char *name, const char *key,
+                                  double value, GError **error)
+{
+  const PaleoNumberKey *spec;
+  double *f = number_field(catalog, kind, name, key, &spec, error);
+  if (!f)
+    return FALSE;
+  if (!isfinite(value) || (spec->positive ? value <= 0.0 : value < 0.0)) {
+    g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_INVALID, "%s %s: %s = %g is out of range (expected a %s number)",
+                kind, name, key, value, spec->positive ? "positive" : "non-negative");
+    return FALSE;
+  }
+  if (!strcmp(kind, "device") && !strcmp(key, "peak_gflops"))
+    scale_compute_peaks((PaleoDevice *)((char *)f - G_STRUCT_OFFSET(PaleoDevice, peak_gflops)), value / *f);
+  *f = value;
+  return TRUE;
 }

@@ -38,6 +38,7 @@ typedef struct {
   PaleoProfile profile;    /* the refined model's constants for this device: its own
                               `[refined NAME]` group, else the `[refined]` group */
   gboolean has_profile;    /* FALSE when no profile was loaded at all */
+  double usd_per_hour;     /* price of one device-hour (US dollars), 0 when unknown */
 } PaleoDevice;
 
 typedef struct {
@@ -55,7 +56,7 @@ PaleoCatalog *paleo_catalog_new(void);
 /* The shipped catalog (configs/hardware.ini, then the fitted constants configs/refined.ini). */
 PaleoCatalog *paleo_catalog_load_default(GError **error);
 /* Adds or replaces entries from a user file of the same format: groups `[device NAME]`
- * (clock_mhz, peak_gflops, mem_gbps required and > 0; peak_gflops_fp16, mem_gib >= 0) and
+ * (clock_mhz, peak_gflops, mem_gbps required and > 0; peak_gflops_fp16, mem_gib, usd_per_hour >= 0) and
  * `[link NAME]` (gbps > 0; latency_us >= 0); description and source strings; and refined
  * model profiles `[refined]` (every device) or `[refined NAME]` (one device), whose keys
  * (hardware/profile.h) override the profile in force. Names are matched
@@ -69,6 +70,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoCatalog, paleo_catalog_free)
  * A device also answers to each name of its `aliases` key. */
 const PaleoDevice *paleo_catalog_device(const PaleoCatalog *catalog, const char *name, GError **error);
 const PaleoLink *paleo_catalog_link(const PaleoCatalog *catalog, const char *name, GError **error);
+/* A deep copy (to change figures for one run without touching the original). */
+PaleoCatalog *paleo_catalog_copy(const PaleoCatalog *catalog);
+/* A numeric figure by its catalog key: `kind` "device" or "link", `key` one of the keys a
+ * catalog file takes for that kind ("peak_gflops", "gbps", ...). Unknown entries or keys
+ * are PALEO_CONFIG_ERROR_UNKNOWN; a value outside the file's range is _INVALID. Setting a
+ * device's peak_gflops scales its other compute peaks (boost_gflops, peak_gflops_fp16,
+ * _tf32, _bf16, _fp8) by the same factor: one figure for the device's compute speed under
+ * either cost model (set those by name afterwards to change one alone). */
+gboolean paleo_catalog_number(const PaleoCatalog *catalog, const char *kind, const char *name,
+                              const char *key, double *out, GError **error);
+gboolean paleo_catalog_set_number(PaleoCatalog *catalog, const char *kind, const char *name,
+                                  const char *key, double value, GError **error);
+
 guint paleo_catalog_n_devices(const PaleoCatalog *catalog);
 const PaleoDevice *paleo_catalog_device_at(const PaleoCatalog *catalog, guint i); /* file order */
 guint paleo_catalog_n_links(const PaleoCatalog *catalog);

@@ -20,70 +20,90 @@ PaleoCatalog *paleo_cli_catalog(char **hardware_files, GError **error)
   return c;
 }
 
-static gboolean parse_count(const char *text, const char *item, guint *out, GError **error)
+static gboolean list_fail(GError **error, const char *what, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+static gboolean list_fail(GError **error, const char *what, const char *fmt, ...)
 {
-  char *end = NULL;
-  errno = 0;
-  unsigned long long v = g_ascii_strtoull(text, &end, 10);
-  if (!*text || *end || errno || v < 1 || v > MAX_WORKERS || !g_ascii_isdigit(*text)) {
-    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                "--workers: '%s' in '%s' is not a worker count (expected an integer 1..%u)",
-                text, item, MAX_WORKERS);
-    return FALSE;
-  }
-  *out = (guint)v;
-  return TRUE;
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s: %s", what, msg);
+  return FALSE;
 }
 
-static gboolean add_entry(GArray *out, guint v, GError **error)
+static gboolean all_digits(const char *s, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (!g_ascii_isdigit(s[i]))
+      return FALSE;
+  return n > 0;
+}
+
+/* "A-B" or "A:B" with both ends unsigned integers: its separator, else 0. */
+static char range_separator(const char *item)
+{
+  const char *sep = item + strspn(item, "0123456789");
+  if (sep == item || (*sep != '-' && *sep != ':') || !all_digits(sep + 1, strlen(sep + 1)))
+    return 0;
+  return *sep;
+}
+
+static gboolean add_value(GPtrArray *out, char *value, const char *what, GError **error)
 {
   if (out->len >= MAX_ENTRIES) {
-    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                "--workers: more than %u worker counts", MAX_ENTRIES);
-    return FALSE;
+    g_free(value);
+    return list_fail(error, what, "more than %u values", MAX_ENTRIES);
   }
-  g_array_append_val(out, v);
+  g_ptr_array_add(out, value);
   return TRUE;
 }
 
-/* "A-B" (doubling) or "A:B" (every integer). */
-static gboolean parse_range(const char *item, char sep, GArray *out, GError **error)
+static gboolean expand_range(const char *item, char sep, const char *what, GPtrArray *out, GError **error)
 {
   g_auto(GStrv) ends = g_strsplit(item, sep == '-' ? "-" : ":", 2);
-  guint a, b;
-  if (!parse_count(ends[0], item, &a, error) || !parse_count(ends[1], item, &b, error))
-    return FALSE;
-  if (a > b) {
-    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                "--workers: range '%s' runs backwards (expected A <= B)", item);
-    return FALSE;
-  }
+  errno = 0;
+  guint64 a = g_ascii_strtoull(ends[0], NULL, 10), b = g_ascii_strtoull(ends[1], NULL, 10);
+  if (errno || b > G_MAXINT64)
+    return list_fail(error, what, "range '%s' is out of range", item);
+  if (a > b)
+    return list_fail(error, what, "range '%s' runs backwards (expected A <= B)", item);
+  if (sep == '-' && a == 0)
+    return list_fail(error, what, "range '%s' doubles from 0 (A-B is A, 2A, 4A, ... B; use A:B for every integer)",
+                     item);
   for (guint64 v = a; v <= b; v = sep == '-' ? v * 2 : v + 1)
-    if (!add_entry(out, (guint)v, error))
+    if (!add_value(out, g_strdup_printf("%" G_GUINT64_FORMAT, v), what, error))
       return FALSE;
+  return TRUE;
+}
+
+gboolean paleo_cli_expand_list(const char *spec, const char *what, GPtrArray *out, GError **error)
+{
+  if (!spec || !spec[strspn(spec, " \t")])
+    return list_fail(error, what, "empty list (expected e.g. 1,2,4 or 1-128 or 1:8 or ring,tree)");
+  g_auto(GStrv) items = g_strsplit(spec, ",", -1);
+  for (guint i = 0; items[i]; i++) {
+    const char *item = g_strstrip(items[i]);
+    char sep = range_separator(item);
+    if (!*item)
+      return list_fail(error, what, "empty item in '%s'", spec);
+    if (sep ? !expand_range(item, sep, what, out, error) : !add_value(out, g_strdup(item), what, error))
+      return FALSE;
+  }
   return TRUE;
 }
 
 gboolean paleo_cli_parse_workers(const char *spec, GArray *out, GError **error)
 {
-  if (!spec || !*spec) {
-    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                "--workers: empty list (expected e.g. 1,2,4 or 1-128 or 1:8)");
+  g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func(g_free);
+  if (!paleo_cli_expand_list(spec, "--workers", values, error))
     return FALSE;
-  }
-  g_auto(GStrv) items = g_strsplit(spec, ",", -1);
-  for (guint i = 0; items[i]; i++) {
-    char *item = g_strstrip(items[i]);
-    gboolean ok;
-    guint v;
-    if (strchr(item, '-'))
-      ok = parse_range(item, '-', out, error);
-    else if (strchr(item, ':'))
-      ok = parse_range(item, ':', out, error);
-    else
-      ok = parse_count(item, item, &v, error) && add_entry(out, v, error);
-    if (!ok)
-      return FALSE;
+  for (guint i = 0; i < values->len; i++) {
+    const char *v = values->pdata[i];
+    guint64 n = all_digits(v, strlen(v)) ? g_ascii_strtoull(v, NULL, 10) : 0;
+    if (n < 1 || n > MAX_WORKERS)
+      return list_fail(error, "--workers", "'%s' is not a worker count (expected an integer 1..%u)", v, MAX_WORKERS);
+    guint count = (guint)n;
+    g_array_append_val(out, count);
   }
   return TRUE;
 }

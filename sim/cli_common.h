@@ -14,9 +14,15 @@
 /* The shipped catalog plus each `--hardware FILE` in order (NULL-terminated, may be NULL). */
 PaleoCatalog *paleo_cli_catalog(char **hardware_files, GError **error);
 
-/* Worker counts: comma-separated items, each "N" (one count), "A-B" (A, 2A, 4A, ... up to
- * B: "1-128" = 1,2,4,...,128) or "A:B" (every integer A..B). Counts are 1..1048576, at
- * most 65536 entries; order kept. Appends guint values to `out`. */
+/* Value lists, the one list syntax of the tool (--workers, sweep --vary, grid files,
+ * optimize --search): comma-separated items, each "A-B" (unsigned integers: A, 2A, 4A, ...
+ * up to B, so "8-512" = 8,16,...,512), "A:B" (every integer A..B) or any other text taken
+ * as it is ("ring", "0.5", "-3"). At most 65536 values; order kept; blanks around items
+ * dropped. Appends owned strings to `out`; errors start with `what` ("--vary x.y"). */
+gboolean paleo_cli_expand_list(const char *spec, const char *what, GPtrArray *out, GError **error);
+
+/* Worker counts: a value list whose values are integers 1..1048576. Appends guint values
+ * to `out`. */
 gboolean paleo_cli_parse_workers(const char *spec, GArray *out, GError **error);
 
 /* Prints "paleosim COMMAND: message" on stderr and returns PALEO_EXIT_USAGE. */

@@ -29,7 +29,8 @@ void paleo_run_request_stop(void)
 /* Everything a run holds; freed by run_clear. */
 typedef struct {
   const PaleoScenario *sc;
-  PaleoCatalog *catalog;
+  const PaleoCatalog *catalog;        /* the caller's, or own_catalog */
+  PaleoCatalog *own_catalog;
   const PaleoDevice *device;
   PaleoLink link, intra_link, ps_link; /* copies with the scenario's latencies */
   PaleoNet *net;
@@ -60,8 +61,8 @@ static void run_clear(Run *r)
   paleo_train_costs_free(r->costs_one);
   if (r->net)
     paleo_net_free(r->net);
-  if (r->catalog)
-    paleo_catalog_free(r->catalog);
+  if (r->own_catalog)
+    paleo_catalog_free(r->own_catalog);
   g_free(r->worker_nodes);
   g_free(r->server_nodes);
   paleo_straggler_model_free(r->stragglers);
@@ -88,11 +89,11 @@ static gboolean find_link(Run *r, const char *key, const char *name, double late
   return TRUE;
 }
 
-static gboolean resolve_hardware(Run *r, GError **error)
+static gboolean resolve_hardware(Run *r, const PaleoCatalog *catalog, GError **error)
 {
   const PaleoScenario *sc = r->sc;
   GError *local = NULL;
-  r->catalog = paleo_catalog_load_default(&local);
+  r->catalog = catalog ? catalog : (r->own_catalog = paleo_catalog_load_default(&local));
   if (!r->catalog) {
     g_propagate_error(error, local);
     return FALSE;
@@ -484,6 +485,7 @@ static void summarize(Run *r, PaleoRunSummary *out, int64_t bpw)
   }
   out->overlap_fraction = comm > 0 ? hidden / comm : 0;
   out->batch_per_worker = bpw;
+  out->params = r->net->params;
   summarize_links(r, out, st->makespan_ns / 1e9);
 }
 
@@ -558,7 +560,7 @@ gboolean paleo_run_scenario(const PaleoScenario *sc, const PaleoRunOptions *opti
   out->workers = (uint32_t)sc->cluster.workers;
   Run r = {.sc = sc, .wall_start_us = g_get_monotonic_time()};
   int64_t bpw = paleo_train_batch_per_worker(sc->workload.scaling, sc->workload.batch, out->workers);
-  gboolean ok = resolve_hardware(&r, error) && load_workload(&r, bpw, error);
+  gboolean ok = resolve_hardware(&r, options ? options->catalog : NULL, error) && load_workload(&r, bpw, error);
   if (ok) {
     r.engine = paleo_engine_new(sc->training.seed);
     ok = (sc->training.fidelity == PALEO_FIDELITY_ANALYTICAL || build_topology(&r, error)) && open_trace(&r, error);

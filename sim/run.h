@@ -7,6 +7,7 @@
 #include <glib.h>
 #include <stdint.h>
 
+#include "hardware/catalog.h"
 #include "sim/scenario.h"
 
 typedef struct {
@@ -25,6 +26,7 @@ typedef struct {
   const char *strategy;         /* registry name: sync, async-ps, ssp, backup (static) */
   uint32_t workers;
   int64_t batch_per_worker;
+  int64_t params;               /* the net's trainable parameters */
   uint32_t iterations;          /* completed by every worker (async-ps, ssp: every live one) */
   double iteration_mean_ms, iteration_p50_ms, iteration_p99_ms; /* sync, backup: global
                                    iterations; async-ps, ssp: every worker iteration */
@@ -55,6 +57,7 @@ typedef struct {
 
 typedef struct {
   gboolean progress;            /* progress line on stderr (TTY and > 1 s) */
+  const PaleoCatalog *catalog;  /* borrowed; NULL: the shipped catalog, loaded per run */
 } PaleoRunOptions;
 
 /* Runs the scenario. Bad input found while wiring (unknown net, device, link, cost model,

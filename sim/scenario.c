@@ -684,8 +684,34 @@ static char *default_name(const char *origin)
   return g_strdup(base);
 }
 
-PaleoScenario *paleo_scenario_load_data(const char *text, const char *origin, char *const *overrides,
-                                        GError **error)
+/* The keys that hold paths: always, or (net) only when the value is a path rather than a
+ * shipped name. */
+static const struct {
+  const char *group, *key;
+  gboolean always;
+} path_keys[] = {
+  {"workload", "net", FALSE},
+  {"cluster", "topology_file", TRUE},
+  {"output", "trace", TRUE},
+};
+
+/* Relative paths written in the file are relative to the file's folder `dir`. */
+static void resolve_paths(GKeyFile *kf, const char *dir)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(path_keys); i++) {
+    g_autofree char *v = g_key_file_get_value(kf, path_keys[i].group, path_keys[i].key, NULL);
+    if (!v || !*g_strstrip(v) || g_path_is_absolute(v))
+      continue;
+    if (!path_keys[i].always && !strchr(v, '/') && !g_str_has_suffix(v, ".json"))
+      continue;
+    g_autofree char *resolved = g_build_filename(dir, v, NULL);
+    g_key_file_set_value(kf, path_keys[i].group, path_keys[i].key, resolved);
+  }
+}
+
+/* Loads `text`; with `dir`, relative paths in the text resolve against it. */
+static PaleoScenario *load(const char *text, const char *origin, const char *dir, char *const *overrides,
+                           GError **error)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new();
   g_autoptr(GError) local = NULL;
@@ -694,6 +720,8 @@ PaleoScenario *paleo_scenario_load_data(const char *text, const char *origin, ch
                 local->message);
     return NULL;
   }
+  if (dir)
+    resolve_paths(kf, dir);
   for (char *const *ov = overrides; ov && *ov; ov++)
     if (!apply_override(kf, origin, *ov, error))
       return NULL;
@@ -712,16 +740,35 @@ PaleoScenario *paleo_scenario_load_data(const char *text, const char *origin, ch
   return g_steal_pointer(&s);
 }
 
-PaleoScenario *paleo_scenario_load(const char *path, char *const *overrides, GError **error)
+PaleoScenario *paleo_scenario_load_data(const char *text, const char *origin, char *const *overrides,
+                                        GError **error)
 {
-  g_autofree char *text = NULL;
+  return load(text, origin, NULL, overrides, error);
+}
+
+PaleoScenario *paleo_scenario_load_text(const char *text, const char *path, char *const *overrides,
+                                        GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname(path);
+  return load(text, path, dir, overrides, error);
+}
+
+char *paleo_scenario_read(const char *path, GError **error)
+{
+  char *text = NULL;
   g_autoptr(GError) local = NULL;
   if (!g_file_get_contents(path, &text, NULL, &local)) {
     g_set_error(error, PALEO_SCENARIO_ERROR, PALEO_SCENARIO_ERROR_PARSE, "cannot read scenario '%s': %s", path,
                 local->message);
     return NULL;
   }
-  return paleo_scenario_load_data(text, path, overrides, error);
+  return text;
+}
+
+PaleoScenario *paleo_scenario_load(const char *path, char *const *overrides, GError **error)
+{
+  g_autofree char *text = paleo_scenario_read(path, error);
+  return text ? paleo_scenario_load_text(text, path, overrides, error) : NULL;
 }
 
 void paleo_scenario_free(PaleoScenario *s)
@@ -751,6 +798,25 @@ char *paleo_scenario_resolve_path(const char *name_or_path)
     return shipped;
   g_free(shipped);
   return g_strdup(name_or_path);
+}
+
+static int compare_names(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **paleo_scenario_shipped_names(void)
+{
+  g_autofree char *dir_path = paleo_config_path("scenarios", NULL);
+  GPtrArray *names = g_ptr_array_new();
+  g_autoptr(GDir) dir = g_dir_open(dir_path, 0, NULL);
+  const char *entry;
+  while (dir && (entry = g_dir_read_name(dir)) != NULL)
+    if (g_str_has_suffix(entry, ".ini"))
+      g_ptr_array_add(names, g_strndup(entry, strlen(entry) - strlen(".ini")));
+  g_ptr_array_sort(names, compare_names);
+  g_ptr_array_add(names, NULL);
+  return (char **)g_ptr_array_free(names, FALSE);
 }
 
 double paleo_scenario_slowdown(const PaleoScenario *s, uint32_t worker)
@@ -844,4 +910,60 @@ void paleo_scenario_print_keys(FILE *out, gboolean markdown)
     else
       fprintf(out, "%-10s %-22s %-8s %-9s %-10s %s\n", k->group, k->key, type, k->unit, def, k->help);
   }
+}
+
+/* ---- keys and values for other modules ---- */
+
+guint paleo_scenario_n_keys(void)
+{
+  return G_N_ELEMENTS(keys);
+}
+
+static void fill_value(const PaleoScenario *s, const KeySpec *k, PaleoScenarioValue *out)
+{
+  const void *f = (const char *)s + k->offset;
+  *out = (PaleoScenarioValue){.section = k->group, .key = k->key, .min = k->min, .max = k->max,
+                              .min_open = k->min_open, .bounded = k->min != 0 || k->max != 0};
+  switch (k->type) {
+  case KEY_STRING: out->kind = PALEO_VALUE_STRING; out->text = *(char *const *)f; break;
+  case KEY_CHOICE: out->kind = PALEO_VALUE_STRING; out->text = k->choices[*(const int *)f]; break;
+  case KEY_INT: out->kind = PALEO_VALUE_INT; out->i = *(const int64_t *)f; out->number = (double)out->i; break;
+  case KEY_U64: out->kind = PALEO_VALUE_UINT; out->u = *(const uint64_t *)f; out->number = (double)out->u; break;
+  case KEY_DOUBLE: out->kind = PALEO_VALUE_NUMBER; out->number = *(const double *)f; break;
+  case KEY_BOOL: out->kind = PALEO_VALUE_BOOL; out->b = *(const gboolean *)f; break;
+  }
+}
+
+void paleo_scenario_value_at(const PaleoScenario *s, guint i, PaleoScenarioValue *out)
+{
+  g_return_if_fail(i < G_N_ELEMENTS(keys));
+  fill_value(s, &keys[i], out);
+}
+
+/* "section.key" split at the first dot; NULL when malformed or unknown. */
+static const KeySpec *key_find_dotted(const char *dotted)
+{
+  const char *dot = strchr(dotted, '.');
+  if (!dot || dot == dotted)
+    return NULL;
+  g_autofree char *group = g_strndup(dotted, dot - dotted);
+  return key_find(group, dot + 1);
+}
+
+gboolean paleo_scenario_key_known(const char *dotted, GError **error)
+{
+  if (key_find_dotted(dotted))
+    return TRUE;
+  g_set_error(error, PALEO_SCENARIO_ERROR, PALEO_SCENARIO_ERROR_UNKNOWN,
+              "'%s' is not a scenario key section.key (`paleosim run --keys` lists them)", dotted);
+  return FALSE;
+}
+
+gboolean paleo_scenario_value(const PaleoScenario *s, const char *dotted, PaleoScenarioValue *out, GError **error)
+{
+  const KeySpec *k = key_find_dotted(dotted);
+  if (!k)
+    return paleo_scenario_key_known(dotted, error);
+  fill_value(s, k, out);
+  return TRUE;
 }

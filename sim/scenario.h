@@ -129,9 +129,18 @@ typedef struct {
   } output;
 } PaleoScenario;
 
-/* Loads a file; `overrides` is a NULL-terminated list of "section.key=value" (may be NULL). */
+/* Loads a file; `overrides` is a NULL-terminated list of "section.key=value" (may be NULL).
+ * Relative paths written in the file (workload.net when it is a path, cluster.topology_file,
+ * output.trace) resolve against the file's folder; paths given in overrides stay relative
+ * to the working directory. */
 PaleoScenario *paleo_scenario_load(const char *path, char *const *overrides, GError **error);
-/* Same from text; `origin` names it in messages. */
+/* The same with the file's text already read (paleo_scenario_read): for loading one file
+ * many times with different overrides. */
+PaleoScenario *paleo_scenario_load_text(const char *text, const char *path,
+                                        char *const *overrides, GError **error);
+/* The text of a scenario file (owned), or NULL with PALEO_SCENARIO_ERROR_PARSE. */
+char *paleo_scenario_read(const char *path, GError **error);
+/* From text that is not a file; `origin` names it in messages; paths stay as written. */
 PaleoScenario *paleo_scenario_load_data(const char *text, const char *origin,
                                         char *const *overrides, GError **error);
 void paleo_scenario_free(PaleoScenario *scenario);
@@ -139,6 +148,40 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoScenario, paleo_scenario_free)
 
 /* Resolves a scenario argument: an existing path, or a shipped name ("default"). */
 char *paleo_scenario_resolve_path(const char *name_or_path);
+
+/* The shipped scenario names (the .ini files of configs/scenarios, without .ini), sorted,
+ * NULL-terminated; free with g_strfreev. */
+char **paleo_scenario_shipped_names(void);
+
+/* One key's value, typed (for JSON echoes, result tables and perturbations). */
+typedef enum {
+  PALEO_VALUE_STRING,   /* strings and choices: `text` */
+  PALEO_VALUE_INT,      /* `i` (and `number`) */
+  PALEO_VALUE_UINT,     /* `u` (and `number`): the seed */
+  PALEO_VALUE_NUMBER,   /* `number` */
+  PALEO_VALUE_BOOL,     /* `b` */
+} PaleoValueKind;
+
+typedef struct {
+  const char *section, *key;  /* static */
+  PaleoValueKind kind;
+  const char *text;           /* borrowed from the scenario or static */
+  int64_t i;
+  uint64_t u;
+  double number;
+  gboolean b;
+  gboolean bounded;           /* numbers: the key has a range [min, max] ((min, max] when min_open) */
+  double min, max;
+  gboolean min_open;
+} PaleoScenarioValue;
+
+/* The keys in table order: paleo_scenario_value_at(s, i) for i < paleo_scenario_n_keys(). */
+guint paleo_scenario_n_keys(void);
+void paleo_scenario_value_at(const PaleoScenario *scenario, guint i, PaleoScenarioValue *out);
+/* By name "section.key"; an unknown name is PALEO_SCENARIO_ERROR_UNKNOWN. */
+gboolean paleo_scenario_value(const PaleoScenario *scenario, const char *dotted,
+                              PaleoScenarioValue *out, GError **error);
+gboolean paleo_scenario_key_known(const char *dotted, GError **error);
 
 /* The compute slowdown factor of a worker (1.0 when not listed). */
 double paleo_scenario_slowdown(const PaleoScenario *scenario, uint32_t worker);

@@ -9,6 +9,7 @@
 
 #include "output/trace_io.h"
 #include "sim/cli_common.h"
+#include "sim/result_row.h"
 #include "workloads/collective.h"
 
 char *paleo_summary_strategy_label(const PaleoScenario *sc)
@@ -183,9 +184,9 @@ static void add_staleness(JsonBuilder *b, const PaleoRunSummary *s)
   json_builder_set_member_name(b, "staleness");
   json_builder_begin_object(b);
   add_double(b, "mean", s->staleness.mean);
-  add_double(b, "p50", s->staleness.p50);
-  add_double(b, "p99", s->staleness.p99);
-  add_double(b, "max", s->staleness.max);
+  add_int(b, "p50", (gint64)s->staleness.p50); /* update counts */
+  add_int(b, "p99", (gint64)s->staleness.p99);
+  add_int(b, "max", (gint64)s->staleness.max);
   json_builder_end_object(b);
 }
 
@@ -245,6 +246,8 @@ void paleo_summary_add_json(JsonBuilder *b, const PaleoScenario *sc, const Paleo
   json_builder_set_member_name(b, "scenario");
   json_builder_add_string_value(b, sc->name);
   add_int(b, "worker_count", s->workers);
+  add_int(b, "batch_per_worker", s->batch_per_worker);
+  add_int(b, "params", s->params);
   add_int(b, "iterations", s->iterations);
   json_builder_set_member_name(b, "iteration_ms");
   json_builder_begin_object(b);
@@ -270,6 +273,58 @@ void paleo_summary_add_json(JsonBuilder *b, const PaleoScenario *sc, const Paleo
   add_strategy_members(b, s);
   add_workers(b, s->workers_detail);
   add_links(b, s->links);
+  paleo_summary_add_config(b, sc);
+}
+
+void paleo_summary_add_value(JsonBuilder *b, const PaleoScenarioValue *v)
+{
+  switch (v->kind) {
+  case PALEO_VALUE_STRING: json_builder_add_string_value(b, v->text); break;
+  case PALEO_VALUE_INT: json_builder_add_int_value(b, v->i); break;
+  case PALEO_VALUE_NUMBER: json_builder_add_double_value(b, v->number); break;
+  case PALEO_VALUE_BOOL: json_builder_add_boolean_value(b, v->b); break;
+  case PALEO_VALUE_UINT:
+    if (v->u <= G_MAXINT64)
+      json_builder_add_int_value(b, (gint64)v->u);
+    else { /* beyond JSON's exact integers: the digits as text */
+      g_autofree char *t = g_strdup_printf("%" G_GUINT64_FORMAT, v->u);
+      json_builder_add_string_value(b, t);
+    }
+    break;
+  }
+}
+
+void paleo_summary_add_config(JsonBuilder *b, const PaleoScenario *sc)
+{
+  json_builder_set_member_name(b, "config");
+  json_builder_begin_object(b);
+  for (guint i = 0; i < paleo_scenario_n_keys(); i++) {
+    PaleoScenarioValue v;
+    paleo_scenario_value_at(sc, i, &v);
+    g_autofree char *name = g_strdup_printf("%s.%s", v.section, v.key);
+    json_builder_set_member_name(b, name);
+    paleo_summary_add_value(b, &v);
+  }
+  json_builder_end_object(b);
+}
+
+JsonObject *paleo_summary_prototype_row(const PaleoScenario *sc)
+{
+  PaleoRunSummary s = {.strategy = "", .has_staleness = TRUE, .stalled = TRUE};
+  s.links = g_array_new(FALSE, FALSE, sizeof(PaleoRunLink));
+  g_autoptr(JsonObject) run = paleo_summary_json(sc, &s);
+  paleo_run_summary_clear(&s);
+  return paleo_row_flatten(run);
+}
+
+JsonObject *paleo_summary_json(const PaleoScenario *sc, const PaleoRunSummary *s)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  paleo_summary_add_json(b, sc, s);
+  json_builder_end_object(b);
+  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  return json_object_ref(json_node_get_object(root));
 }
 
 void paleo_summary_write_json(FILE *out, JsonBuilder *b)

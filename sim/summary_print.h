@@ -27,6 +27,19 @@ void paleo_summary_print_table(FILE *out, const PaleoScenario *scenario, const P
 void paleo_summary_add_json(JsonBuilder *builder, const PaleoScenario *scenario,
                             const PaleoRunSummary *summary);
 
+/* The `run --format json` object (owned; json_object_unref). */
+JsonObject *paleo_summary_json(const PaleoScenario *scenario, const PaleoRunSummary *summary);
+
+/* A flat result row (result_row.h) of a run with every optional member present (staleness,
+ * stall time): its members are the columns of any run's row, in order, with their types. */
+JsonObject *paleo_summary_prototype_row(const PaleoScenario *scenario);
+
+/* Adds "config": {"section.key": value, ...}: every scenario key after overrides, typed
+ * (integers as integers, numbers, booleans, strings). */
+void paleo_summary_add_config(JsonBuilder *builder, const PaleoScenario *scenario);
+/* Adds one key's value, typed as in "config". */
+void paleo_summary_add_value(JsonBuilder *builder, const PaleoScenarioValue *value);
+
 /* Writes the builder's root, pretty, with a newline. */
 void paleo_summary_write_json(FILE *out, JsonBuilder *builder);
 
