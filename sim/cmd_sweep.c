@@ -68,6 +68,26 @@ static void point_done(guint point, JsonObject *row, void *user_data)
 
 /* ---- setting up ---- */
 
+/* Each distinct value of each key, once, before anything runs. */
+static gboolean check_values(Sweep *s, GError **error)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+  for (guint i = 0; i < paleo_grid_n_points(s->grid); i++) {
+    GPtrArray *p = paleo_grid_point(s->grid, i);
+    for (guint k = 0; k < p->len; k++) {
+      const char *a = p->pdata[k], *eq = strchr(a, '=');
+      if (!g_hash_table_add(seen, (gpointer)a))
+        continue;
+      g_autofree char *key = g_strndup(a, eq - a);
+      if (!paleo_sweep_check_value(&s->base, key, eq + 1, error)) {
+        g_prefix_error(error, "--vary/--grid: ");
+        return FALSE;
+      }
+    }
+  }
+  return TRUE;
+}
+
 static gboolean build_grid(Sweep *s, const Args *a, GError **error)
 {
   s->grid = paleo_grid_new();
@@ -86,7 +106,7 @@ static gboolean build_grid(Sweep *s, const Args *a, GError **error)
       return FALSE;
     }
   s->base.columns = columns;
-  return TRUE;
+  return check_values(s, error);
 }
 
 /* Every column of the results table, typed: the varied keys, status, error, wall_s, the
@@ -256,7 +276,16 @@ static int run_root(Sweep *s, const Args *a, PaleoExec *e, int size)
   if (before && !a->no_progress && isatty(STDERR_FILENO))
     fprintf(stderr, "paleosim " CMD ": %u of %u points already in %s\n", before, paleo_grid_n_points(s->grid),
             a->output);
+  g_autofree guint *per_rank = g_new0(guint, size);
+  e->rank_points = per_rank;
   gboolean complete = paleo_exec_run_mpi(e, 0, size, &error);
+  GString *counts = g_string_new(NULL);
+  for (int i = 0; i < size; i++)
+    g_string_append_printf(counts, "%s%u", i ? "," : "", per_rank[i]);
+  g_autofree char *ranks = g_strdup_printf("%d", size);
+  if (!s->store_error && paleo_sweep_store_set_meta(s->store, "ranks", ranks, &s->store_error))
+    paleo_sweep_store_set_meta(s->store, "points_per_rank", counts->str, &s->store_error);
+  g_string_free(counts, TRUE);
   return report(s, a, complete, error);
 }
 

@@ -85,6 +85,8 @@ static void local_done(guint point, JsonObject *row, void *user_data)
 {
   Local *l = user_data;
   paleo_exec_progress_count(&l->progress, row);
+  if (row && l->e->rank_points)
+    l->e->rank_points[0]++;
   l->e->done(point, row, l->e->user_data);
 }
 

@@ -25,6 +25,7 @@ typedef struct {
   guint jobs;                   /* worker processes (on each rank) */
   gboolean progress;            /* the progress line, when stderr is a terminal */
   const char *label;            /* "sweep": names the progress line */
+  guint *rank_points;           /* OUT (may be NULL): points each rank ran, one per rank */
 } PaleoExec;
 
 /* Runs every point that is not skipped; FALSE when a stop request (SIGINT/SIGTERM) ended

@@ -117,6 +117,14 @@ static void root_done(guint point, JsonObject *row, void *user_data)
   r->e->done(point, row, r->e->user_data);
 }
 
+static void root_local_done(guint point, JsonObject *row, void *user_data)
+{
+  Root *r = user_data;
+  if (row && r->e->rank_points)
+    r->e->rank_points[0]++;
+  root_done(point, row, r);
+}
+
 static void answer_request(Root *r, int source)
 {
   int idle = 0;
@@ -142,6 +150,8 @@ static void receive_result(Root *r, const MPI_Status *st)
   if (n > (int)sizeof point && json_parser_load_from_data(parser, buf + sizeof point, -1, NULL) &&
       JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
     row = json_node_get_object(json_parser_get_root(parser));
+  if (row && r->e->rank_points)
+    r->e->rank_points[st->MPI_SOURCE]++;
   root_done(point, row, r);
 }
 
@@ -177,7 +187,7 @@ static gboolean run_root(const PaleoExec *e, int size, GError **error)
     if (r.finished_ranks == size - 1 && !busy)
       break;
     if (busy)
-      paleo_pool_wait(pool, 1, root_done, &r);
+      paleo_pool_wait(pool, 1, root_local_done, &r);
     else
       g_usleep(500);
   }

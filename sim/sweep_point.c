@@ -8,6 +8,8 @@
 #include "sim/result_row.h"
 #include "sim/run.h"
 #include "sim/summary_print.h"
+#include "workloads/cost.h"
+#include "workloads/net.h"
 
 /* Hardware figures whose scenario key overrides the catalog's. */
 static const struct {
@@ -70,6 +72,59 @@ gboolean paleo_sweep_check_key(const PaleoSweepBase *base, const char *key, GErr
   if (paleo_catalog_number(base->catalog, hw_targets[t].kind, entry_name(base->scenario, t), figure, &v, error))
     return TRUE;
   g_prefix_error(error, "%s: ", key);
+  return FALSE;
+}
+
+/* Names the run looks up when it is wired: checked here so that a typo is found before
+ * the sweep, not once per point. */
+static gboolean check_name(const PaleoSweepBase *base, const char *key, const char *value, GError **error)
+{
+  if (!strcmp(key, "cluster.device"))
+    return paleo_catalog_device(base->catalog, value, error) != NULL;
+  if (!strcmp(key, "cluster.link") || !strcmp(key, "cluster.intra_host_link") ||
+      (!strcmp(key, "cluster.ps_link") && *value))
+    return paleo_catalog_link(base->catalog, value, error) != NULL;
+  if (!strcmp(key, "workload.cost_model"))
+    return paleo_cost_model_find(value, error) != NULL;
+  if (!strcmp(key, "workload.net")) {
+    g_autoptr(PaleoNet) net = paleo_net_load_named(value, 0, error);
+    return net != NULL;
+  }
+  return TRUE;
+}
+
+gboolean paleo_sweep_check_value(const PaleoSweepBase *base, const char *key, const char *value, GError **error)
+{
+  const char *sk = paleo_sweep_scenario_key(key), *figure;
+  GError *local = NULL;
+  if (!sk) {
+    gint t = hw_target(key, &figure);
+    char *end = NULL;
+    double v = g_ascii_strtod(value, &end);
+    g_autoptr(PaleoCatalog) c = paleo_catalog_copy(base->catalog);
+    if (end == value || *end || !isfinite(v))
+      g_set_error(&local, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_INVALID, "not a number");
+    else
+      paleo_catalog_set_number(c, hw_targets[t].kind, entry_name(base->scenario, t), figure, v, &local);
+  } else {
+    g_autofree char *ov = g_strdup_printf("%s=%s", sk, value);
+    g_autoptr(GPtrArray) sets = g_ptr_array_copy(base->sets, (GCopyFunc)(void *)g_strdup, NULL);
+    g_ptr_array_set_free_func(sets, g_free);
+    g_ptr_array_add(sets, g_strdup(ov));
+    g_ptr_array_add(sets, NULL);
+    g_autoptr(PaleoScenario) sc =
+      paleo_scenario_load_text(base->scenario_text, base->scenario_path, (char **)sets->pdata, &local);
+    /* a range error may come from the combination with other keys: that is the point's */
+    if (!sc && local->domain == PALEO_SCENARIO_ERROR && local->code == PALEO_SCENARIO_ERROR_RANGE)
+      g_clear_error(&local);
+    if (!local)
+      check_name(base, sk, value, &local);
+  }
+  if (!local)
+    return TRUE;
+  if (local->domain != PALEO_SCENARIO_ERROR) /* scenario errors name the key and value already */
+    g_prefix_error(&local, "%s = '%s': ", key, value);
+  g_propagate_error(error, local);
   return FALSE;
 }
 

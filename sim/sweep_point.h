@@ -39,6 +39,11 @@ void paleo_sweep_base_clear(PaleoSweepBase *base);
  * base scenario uses). */
 gboolean paleo_sweep_check_key(const PaleoSweepBase *base, const char *key, GError **error);
 
+/* Checks that `key` can take `value` at all: its type or choices, and names the run looks
+ * up (device, links, net, cost model). What depends on other keys (a range across keys) is
+ * left to the point, whose row then says "error". */
+gboolean paleo_sweep_check_value(const PaleoSweepBase *base, const char *key, const char *value, GError **error);
+
 /* The overrides a point applies for `key` = `value`: the scenario key it names (aliases
  * resolved), or NULL for a hardware figure. */
 const char *paleo_sweep_scenario_key(const char *key);

@@ -371,6 +371,21 @@ gboolean paleo_sweep_store_put(PaleoSweepStore *s, guint point, JsonObject *row,
   return insert(s, point, row, error);
 }
 
+gboolean paleo_sweep_store_set_meta(PaleoSweepStore *s, const char *key, const char *value, GError **error)
+{
+  if (s->csv)
+    return TRUE;
+  sqlite3_stmt *st = NULL;
+  gboolean ok = sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO sweep VALUES (?, ?)", -1, &st, NULL) == SQLITE_OK;
+  if (ok) {
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
+    ok = sqlite3_step(st) == SQLITE_DONE;
+  }
+  sqlite3_finalize(st);
+  return ok || store_fail(error, PALEO_OUTPUT_ERROR_IO, "%s: %s", s->partial, sqlite3_errmsg(s->db));
+}
+
 gboolean paleo_sweep_store_finish(PaleoSweepStore *s, GError **error)
 {
   if (s->csv)

@@ -34,6 +34,8 @@ gboolean paleo_sweep_store_has(const PaleoSweepStore *store, guint point);
 guint paleo_sweep_store_n_done(const PaleoSweepStore *store);
 /* Stores (or replaces) the row of `point`. */
 gboolean paleo_sweep_store_put(PaleoSweepStore *store, guint point, JsonObject *row, GError **error);
+/* Sets a `sweep` table entry (SQLite; CSV has none). */
+gboolean paleo_sweep_store_set_meta(PaleoSweepStore *store, const char *key, const char *value, GError **error);
 /* Commits and publishes PATH. */
 gboolean paleo_sweep_store_finish(PaleoSweepStore *store, GError **error);
 /* Releases the store; one never finished keeps its partial file (a rerun resumes from it). */
