@@ -340,8 +340,7 @@ static int link_cmp(gconstpointer a, gconstpointer b)
   return strcmp(x->name, y->name);
 }
 
-/* Nearest-rank percentile of sorted values. */
-static double percentile(const double *v, guint n, double q)
+double paleo_run_percentile(const double *v, guint n, double q)
 {
   guint k = (guint)ceil(q * n);
   return v[k ? k - 1 : 0];
@@ -385,8 +384,8 @@ static void summarize_iterations(const PaleoTrainStats *st, gboolean global, Pal
   }
   qsort(d, n, sizeof(double), double_cmp);
   out->iteration_mean_ms = sum / n;
-  out->iteration_p50_ms = percentile(d, n, 0.5);
-  out->iteration_p99_ms = percentile(d, n, 0.99);
+  out->iteration_p50_ms = paleo_run_percentile(d, n, 0.5);
+  out->iteration_p99_ms = paleo_run_percentile(d, n, 0.99);
 }
 
 /* Nearest-rank percentile of a histogram of counts per value. */

@@ -68,6 +68,10 @@ gboolean paleo_run_scenario(const PaleoScenario *scenario, const PaleoRunOptions
                             PaleoRunSummary *out, GError **error);
 void paleo_run_summary_clear(PaleoRunSummary *summary);
 
+/* Nearest-rank percentile (q in [0, 1]) of n >= 1 sorted values: the statistic every
+ * p50/p99 of a run uses. */
+double paleo_run_percentile(const double *sorted, guint n, double q);
+
 /* Stops the run in progress (async-signal-safe; for SIGINT/SIGTERM handlers). */
 void paleo_run_request_stop(void);
 

@@ -110,3 +110,46 @@ gboolean paleo_exec_run(const PaleoExec *e, GError **error)
   paleo_exec_progress_end(&l.progress);
   return !paleo_summary_stop_requested();
 }
+
+/* ---- collecting rows ---- */
+
+static GPtrArray *nth_point(guint point, void *user_data)
+{
+  return g_ptr_array_index((GPtrArray *)user_data, point);
+}
+
+static void row_unref(gpointer row)
+{
+  if (row)
+    json_object_unref(row);
+}
+
+static void keep_row(guint point, JsonObject *row, void *user_data)
+{
+  GPtrArray *rows = user_data;
+  if (row)
+    rows->pdata[point] = json_object_ref(row);
+}
+
+GPtrArray *paleo_exec_collect(const PaleoSweepBase *base, GPtrArray *points, char *const *extra, guint jobs,
+                              gboolean progress, const char *label, GError **error)
+{
+  GPtrArray *rows = g_ptr_array_new_with_free_func(row_unref);
+  g_ptr_array_set_size(rows, points->len);
+  PaleoExec e = {.base = base, .points = nth_point, .points_data = points, .n_points = points->len,
+                 .done = keep_row, .user_data = rows, .extra = extra, .jobs = jobs, .progress = progress,
+                 .label = label};
+  GError *local = NULL;
+  if (!paleo_exec_run(&e, &local) && local) {
+    g_propagate_error(error, local);
+    g_ptr_array_unref(rows);
+    return NULL;
+  }
+  return rows;
+}
+
+guint paleo_exec_default_jobs(void)
+{
+  gint n = g_get_num_processors();
+  return (guint)MAX(n, 1);
+}

@@ -32,6 +32,14 @@ typedef struct {
  * it early or the workers could not start (`error` set then). */
 gboolean paleo_exec_run(const PaleoExec *exec, GError **error);
 
+/* Runs `points` (each a GPtrArray of "key=value") locally and returns their rows in point
+ * order (NULL where a stop kept a point from running); NULL with `error` when the workers
+ * could not start. A stop request still returns the rows that finished. */
+GPtrArray *paleo_exec_collect(const PaleoSweepBase *base, GPtrArray *points, char *const *extra, guint jobs,
+                              gboolean progress, const char *label, GError **error);
+/* Every core: the default -j. */
+guint paleo_exec_default_jobs(void);
+
 /* ---- MPI (sweep_mpi.c) ---- */
 
 /* The ranks of the MPI job this process belongs to: size 1 when it was not started by an

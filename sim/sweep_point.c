@@ -108,8 +108,9 @@ gboolean paleo_sweep_check_value(const PaleoSweepBase *base, const char *key, co
       paleo_catalog_set_number(c, hw_targets[t].kind, entry_name(base->scenario, t), figure, v, &local);
   } else {
     g_autofree char *ov = g_strdup_printf("%s=%s", sk, value);
-    g_autoptr(GPtrArray) sets = g_ptr_array_copy(base->sets, (GCopyFunc)(void *)g_strdup, NULL);
-    g_ptr_array_set_free_func(sets, g_free);
+    g_autoptr(GPtrArray) sets = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < base->sets->len; i++)
+      g_ptr_array_add(sets, g_strdup(base->sets->pdata[i]));
     g_ptr_array_add(sets, g_strdup(ov));
     g_ptr_array_add(sets, NULL);
     g_autoptr(PaleoScenario) sc =
@@ -153,6 +154,18 @@ gboolean paleo_sweep_base_init(PaleoSweepBase *b, const char *scenario, char **s
   g_ptr_array_remove_index(b->sets, b->sets->len - 1); /* the NULL: points append */
   if (!b->scenario)
     return FALSE;
+  /* the names the run looks up, so that a bad one is bad input here and not a failed run */
+  static const char *const named[] = {"cluster.device", "cluster.link", "cluster.intra_host_link", "cluster.ps_link",
+                                      "workload.net", "workload.cost_model"};
+  for (guint i = 0; i < G_N_ELEMENTS(named); i++) {
+    PaleoScenarioValue v;
+    paleo_scenario_value(b->scenario, named[i], &v, NULL);
+    if (!check_name(b, named[i], v.text, error)) {
+      g_prefix_error(error, "%s: [%.*s] %s = '%s': ", b->scenario_path, (int)(strchr(named[i], '.') - named[i]),
+                     named[i], strchr(named[i], '.') + 1, v.text);
+      return FALSE;
+    }
+  }
   b->metrics = paleo_summary_prototype_row(b->scenario);
   return TRUE;
 }
