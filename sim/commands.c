@@ -15,6 +15,7 @@ int paleo_cmd_kernel(int argc, char **argv);
 int paleo_cmd_calibrate(int argc, char **argv);
 int paleo_cmd_sweep(int argc, char **argv);
 int paleo_cmd_sensitivity(int argc, char **argv);
+int paleo_cmd_optimize(int argc, char **argv);
 
 const PaleoCommand paleo_commands[] = {
   {"predict", "PALEO analytical prediction: per-layer table or data-parallel scaling", paleo_cmd_predict},
@@ -24,6 +25,7 @@ const PaleoCommand paleo_commands[] = {
   {"calibrate", "fit the refined model's constants to measured kernel or layer times (writes a profile)", paleo_cmd_calibrate},
   {"sweep", "run a scenario over a grid of configurations (local cores or MPI) into one results table", paleo_cmd_sweep},
   {"sensitivity", "how much a prediction moves when its inputs are off: tornado table, elasticities, Monte Carlo band", paleo_cmd_sensitivity},
+  {"optimize", "search a design space: score in analytical fidelity, prune, re-check the best in flow fidelity", paleo_cmd_optimize},
   {"list", "list shipped devices, links, nets, cost models", paleo_cmd_list},
   {"convert", "convert a trace between SQLite (.db) and HDF5 (.h5), losslessly", paleo_cmd_convert},
   {"analyze", "stragglers, compute/communication overlap and link contention of a trace", paleo_cmd_analyze},
