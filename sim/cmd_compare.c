@@ -140,9 +140,9 @@ static gboolean load_entry(const char *path, char **sets, Entry *e, GError **err
 
 /* Runs the entries in order until one fails or a stop is requested; returns how many
  * have a summary to show (a run stopped midway counts when it completed an iteration). */
-static guint run_entries(GArray *entries, gboolean progress, GError **error)
+static guint run_entries(GArray *entries, gboolean progress, const PaleoCatalog *catalog, GError **error)
 {
-  PaleoRunOptions opt = {.progress = progress};
+  PaleoRunOptions opt = {.progress = progress, .catalog = catalog};
   for (guint i = 0; i < entries->len; i++) {
     Entry *e = &g_array_index(entries, Entry, i);
     if (paleo_summary_stop_requested())
@@ -302,7 +302,7 @@ static void print_json(const GArray *entries, guint n)
 /* ---- the command ---- */
 
 typedef struct {
-  char **sets;
+  char **sets, **hardware;
   char *strategies, *format;
   gboolean quiet;
 } Options;
@@ -313,6 +313,7 @@ static gboolean parse_options(int *argc, char ***argv, Options *o, GError **erro
     {"strategies", 'S', 0, G_OPTION_ARG_STRING, &o->strategies,
      "comma-separated: sync, async-ps, ssp:S, backup:B (default " DEFAULT_STRATEGIES ")", "LIST"},
     {"set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &o->sets, "override a scenario key (repeatable)", "SECTION.KEY=VALUE"},
+    {"hardware", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->hardware, "extra device/link catalog (repeatable)", "FILE"},
     {"format", 'f', 0, G_OPTION_ARG_STRING, &o->format, "output format: table (default) or json", "FORMAT"},
     {"no-progress", 0, 0, G_OPTION_ARG_NONE, &o->quiet, "no progress line on stderr", NULL},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
@@ -332,6 +333,7 @@ static gboolean parse_options(int *argc, char ***argv, Options *o, GError **erro
 static void options_clear(Options *o)
 {
   g_strfreev(o->sets);
+  g_strfreev(o->hardware);
   g_free(o->strategies);
   g_free(o->format);
 }
@@ -343,8 +345,11 @@ static int compare(const char *path, const Options *o, gboolean json, GArray *en
   for (guint i = 0; i < entries->len; i++)
     if (!load_entry(path, o->sets, &g_array_index(entries, Entry, i), &error))
       return paleo_cli_fail("compare", error);
+  g_autoptr(PaleoCatalog) catalog = paleo_cli_catalog(o->hardware, &error);
+  if (!catalog)
+    return paleo_cli_fail("compare", error);
   paleo_summary_catch_stop_signals();
-  guint n = run_entries(entries, !o->quiet, &error);
+  guint n = run_entries(entries, !o->quiet, catalog, &error);
   if (error) {
     fprintf(stderr, "paleosim compare: %s\n", error->message);
     return paleo_summary_exit_code(error);

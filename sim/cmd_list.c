@@ -1,5 +1,5 @@
-/* `paleosim list devices|links|nets|models|strategies|collectives|topologies`: what the
- * catalogs and registries hold. */
+/* `paleosim list devices|links|nets|scenarios|models|strategies|collectives|topologies`:
+ * what the catalogs, the shipped files and the registries hold. */
 #include "sim/commands.h"
 
 #include <stdio.h>
@@ -7,6 +7,7 @@
 
 #include "hardware/catalog.h"
 #include "sim/cli_common.h"
+#include "sim/scenario.h"
 #include "sim/table.h"
 #include "topology/generators.h"
 #include "workloads/collective.h"
@@ -23,6 +24,7 @@ static const PaleoColumn device_columns[] = {
   {"peak_gflops_fp16", "FP16 GFLOP/s", 1},
   {"mem_gbps", "mem GB/s", 1},
   {"mem_gib", "mem GiB", 0},
+  {"usd_per_hour", "USD/hour", 2},
   {"description", "description", -1},
   {"source", "source", -1},
 };
@@ -38,6 +40,10 @@ static void list_devices(PaleoTable *t, const PaleoCatalog *c)
     paleo_table_num(t, d->peak_gflops_fp16);
     paleo_table_num(t, d->mem_gbps);
     paleo_table_num(t, d->mem_gib);
+    if (d->usd_per_hour > 0)
+      paleo_table_num(t, d->usd_per_hour);
+    else
+      paleo_table_empty(t);
     paleo_table_text(t, d->description);
     paleo_table_text(t, d->source);
   }
@@ -91,6 +97,41 @@ static void list_nets(PaleoTable *t, const PaleoCatalog *c)
     paleo_table_num(t, (double)net->params);
     paleo_table_num(t, (double)net->batch);
     paleo_table_text(t, net->name ? net->name : "");
+  }
+}
+
+static const PaleoColumn scenario_columns[] = {
+  {"name", "scenario", -1},
+  {"net", "net", -1},
+  {"device", "device", -1},
+  {"workers", "workers", 0},
+  {"strategy", "strategy", -1},
+  {"fidelity", "fidelity", -1},
+  {"description", "description", -1},
+};
+
+static void list_scenarios(PaleoTable *t, const PaleoCatalog *c)
+{
+  (void)c;
+  g_auto(GStrv) names = paleo_scenario_shipped_names();
+  for (guint i = 0; names[i]; i++) {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *path = paleo_scenario_resolve_path(names[i]);
+    g_autoptr(PaleoScenario) sc = paleo_scenario_load(path, NULL, &error);
+    paleo_table_row(t, FALSE);
+    paleo_table_text(t, names[i]);
+    if (!sc) {
+      for (guint k = 0; k < 5; k++)
+        paleo_table_empty(t);
+      paleo_table_text(t, error->message);
+      continue;
+    }
+    paleo_table_text(t, sc->workload.net);
+    paleo_table_text(t, sc->cluster.device);
+    paleo_table_num(t, (double)sc->cluster.workers);
+    paleo_table_text(t, paleo_strategy_names[sc->training.strategy]);
+    paleo_table_text(t, paleo_fidelity_names[sc->training.fidelity]);
+    paleo_table_text(t, sc->description);
   }
 }
 
@@ -153,6 +194,7 @@ static const Listing listings[] = {
   {"devices", device_columns, G_N_ELEMENTS(device_columns), list_devices},
   {"links", link_columns, G_N_ELEMENTS(link_columns), list_links},
   {"nets", net_columns, G_N_ELEMENTS(net_columns), list_nets},
+  {"scenarios", scenario_columns, G_N_ELEMENTS(scenario_columns), list_scenarios},
   {"models", model_columns, G_N_ELEMENTS(model_columns), list_models},
   {"strategies", name_columns, G_N_ELEMENTS(name_columns), list_strategies},
   {"collectives", name_columns, G_N_ELEMENTS(name_columns), list_collectives},
@@ -189,7 +231,7 @@ int paleo_cmd_list(int argc, char **argv)
     {NULL, 0, 0, 0, NULL, NULL, NULL},
   };
   g_autoptr(GOptionContext) ctx =
-    g_option_context_new("[devices|links|nets|models|strategies|collectives|topologies] - list what paleosim knows");
+    g_option_context_new("[devices|links|nets|scenarios|models|strategies|collectives|topologies] - list what paleosim knows");
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse(ctx, &argc, &argv, &error))
@@ -202,8 +244,8 @@ int paleo_cmd_list(int argc, char **argv)
     return paleo_cli_failf(CMD, "unexpected extra argument '%s'", argv[2]);
   const Listing *only = argc == 2 ? find_listing(argv[1]) : NULL;
   if (argc == 2 && !only)
-    return paleo_cli_failf(CMD, "unknown list '%s' (expected devices, links, nets, models, strategies, collectives or "
-                           "topologies)", argv[1]);
+    return paleo_cli_failf(CMD, "unknown list '%s' (expected devices, links, nets, scenarios, models, strategies, "
+                           "collectives or topologies)", argv[1]);
   g_autoptr(PaleoCatalog) catalog = paleo_cli_catalog(hardware, &error);
   if (!catalog)
     return paleo_cli_fail(CMD, error);

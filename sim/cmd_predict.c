@@ -212,21 +212,79 @@ static gboolean setup(const PredictArgs *a, const char *net_name, Predict *p, GE
   return p->net && setup_scaling(a, p, error);
 }
 
+static const char *conv_name(const Predict *p)
+{
+  if (p->model->cost_net == paleo_cost_net_refined)
+    return "auto";
+  return p->options.conv_algo == PALEO_CONV_ALGO_GEMM ? "gemm" : p->options.conv_algo == PALEO_CONV_ALGO_FFT ? "fft"
+                                                                                                          : "fft-tiling";
+}
+
 static void add_meta(PaleoTable *t, const Predict *p)
 {
   paleo_table_meta(t, "net", "%s", p->net->path);
   paleo_table_meta(t, "device", "%s", p->device->name);
   paleo_table_meta(t, "model", "%s", p->model->name);
-  paleo_table_meta(t, "ppp", "%g/%g", p->options.ppp_comp, p->options.ppp_comm);
+  paleo_table_meta_number(t, "ppp_comp", p->options.ppp_comp, -1, NULL);
+  paleo_table_meta_number(t, "ppp_comm", p->options.ppp_comm, -1, NULL);
   if (p->model->cost_net == paleo_cost_net_refined) {
     paleo_table_meta(t, "precision", "%s", paleo_precision_name(p->options.precision));
     paleo_table_meta(t, "conv", "%s", "fastest of implicit GEMM, Winograd, FFT per pass");
     return;
   }
   paleo_table_meta(t, "pipeline", "%s", p->options.use_pipeline ? "max(comp, comm)" : "off (sum)");
-  paleo_table_meta(t, "conv", "%s", p->options.conv_algo == PALEO_CONV_ALGO_GEMM ? "gemm"
-                                    : p->options.conv_algo == PALEO_CONV_ALGO_FFT ? "fft"
-                                                                                  : "fft-tiling");
+  paleo_table_meta(t, "conv", "%s", conv_name(p));
+}
+
+/* Where the batch came from: the net file (its data layer) or --batch. */
+static const char *batch_from(const PredictArgs *a)
+{
+  return a->batch == BATCH_UNSET ? "net file" : "--batch";
+}
+
+/* The JSON echo of what ran: every option after defaults. */
+static JsonNode *config_node(const PredictArgs *a, const Predict *p, gint64 batch)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  const struct {
+    const char *key, *value;
+  } texts[] = {{"net", p->net->path}, {"device", p->device->name}, {"model", p->model->name},
+               {"conv", conv_name(p)}, {"batch_from", batch_from(a)},
+               {"precision", paleo_precision_name(p->options.precision)}};
+  for (guint i = 0; i < G_N_ELEMENTS(texts); i++) {
+    json_builder_set_member_name(b, texts[i].key);
+    json_builder_add_string_value(b, texts[i].value);
+  }
+  json_builder_set_member_name(b, "batch");
+  json_builder_add_int_value(b, batch);
+  json_builder_set_member_name(b, "ppp_comp");
+  json_builder_add_double_value(b, p->options.ppp_comp);
+  json_builder_set_member_name(b, "ppp_comm");
+  json_builder_add_double_value(b, p->options.ppp_comm);
+  json_builder_set_member_name(b, "use_pipeline");
+  json_builder_add_boolean_value(b, p->options.use_pipeline);
+  if (p->scaling_mode) {
+    const PaleoScalingRequest *r = &p->request;
+    json_builder_set_member_name(b, "link");
+    json_builder_add_string_value(b, r->comm.link->name);
+    json_builder_set_member_name(b, "scaling");
+    json_builder_add_string_value(b, paleo_scaling_name(r->scaling));
+    json_builder_set_member_name(b, "latency");
+    json_builder_add_boolean_value(b, r->comm.latency);
+    json_builder_set_member_name(b, "workers");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < r->n_workers; i++)
+      json_builder_add_int_value(b, r->workers[i]);
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "schemes");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < r->n_schemes; i++)
+      json_builder_add_string_value(b, paleo_allreduce_name(r->schemes[i]));
+    json_builder_end_array(b);
+  }
+  json_builder_end_object(b);
+  return json_builder_get_root(b);
 }
 
 static const PaleoColumn layer_columns[] = {
@@ -300,7 +358,7 @@ static void summary_rows(PaleoTable *t, const PaleoNet *net, const PaleoNetCost 
   paleo_table_num(t, c->chosen.iteration_ms);
 }
 
-static int run_layers(const Predict *p)
+static int run_layers(const PredictArgs *a, const Predict *p)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(PaleoNetCost) cost = p->model->cost_net(p->net, p->device, &p->options, &error);
@@ -308,8 +366,10 @@ static int run_layers(const Predict *p)
     return paleo_cli_fail(CMD, error);
   g_autoptr(PaleoTable) t = paleo_table_new(layer_columns, G_N_ELEMENTS(layer_columns));
   add_meta(t, p);
-  paleo_table_meta(t, "batch", "%" G_GINT64_FORMAT, cost->batch);
-  paleo_table_meta(t, "images/s", "%.1f", (double)cost->batch / cost->chosen.iteration_ms * 1e3);
+  paleo_table_meta_number(t, "batch", (double)cost->batch, 0, NULL);
+  paleo_table_meta(t, "batch_from", "%s", batch_from(a));
+  paleo_table_meta_number(t, "images/s", (double)cost->batch / cost->chosen.iteration_ms * 1e3, 1, NULL);
+  paleo_table_json_member(t, "config", config_node(a, p, cost->batch));
   for (guint i = 0; i < cost->n_layers; i++)
     layer_row(t, paleo_net_layer(p->net, i), &cost->layers[i], p->options.use_pipeline);
   summary_rows(t, p->net, cost, p->options.use_pipeline);
@@ -352,7 +412,7 @@ static void scaling_row(PaleoTable *t, const PaleoScalingRow *r, gboolean first_
   paleo_table_num(t, r->speedup);
 }
 
-static int run_scaling(Predict *p)
+static int run_scaling(const PredictArgs *a, Predict *p)
 {
   g_autoptr(GError) error = NULL;
   GArray *rows = paleo_cost_scaling(p->net, p->device, &p->options, &p->request, &error);
@@ -363,8 +423,10 @@ static int run_scaling(Predict *p)
   paleo_table_meta(t, "link", "%s (%g Gbit/s)", p->request.comm.link->name,
                    p->request.comm.link->gbps);
   paleo_table_meta(t, "scaling", "%s", paleo_scaling_name(p->request.scaling));
-  paleo_table_meta(t, "batch", "%" G_GINT64_FORMAT " %s", p->request.batch,
-                   p->request.scaling == PALEO_SCALING_WEAK ? "per worker" : "global");
+  paleo_table_meta_number(t, "batch", (double)p->request.batch, 0,
+                          p->request.scaling == PALEO_SCALING_WEAK ? "per worker" : "global");
+  paleo_table_meta(t, "batch_from", "%s", batch_from(a));
+  paleo_table_json_member(t, "config", config_node(a, p, p->request.batch));
   for (guint i = 0; i < rows->len; i++)
     scaling_row(t, &g_array_index(rows, PaleoScalingRow, i),
                 i > 0 && i % p->request.n_schemes == 0 && p->request.n_schemes > 1);
@@ -390,7 +452,7 @@ int paleo_cmd_predict(int argc, char **argv)
   if (!setup(&a, net_name, &p, &error))
     rc = paleo_cli_fail(CMD, error);
   else
-    rc = p.scaling_mode ? run_scaling(&p) : run_layers(&p);
+    rc = p.scaling_mode ? run_scaling(&a, &p) : run_layers(&a, &p);
   predict_clear(&p);
   args_clear(&a);
   return rc;

@@ -23,7 +23,10 @@ struct PaleoTable {
   const PaleoColumn *columns;
   guint n_columns;
   GPtrArray *meta_keys;   /* of char* */
-  GPtrArray *meta_values; /* of char* */
+  GPtrArray *meta_values; /* of char*: as `table` shows them */
+  GPtrArray *meta_json;   /* of JsonNode*: as JSON has them */
+  GPtrArray *extra_names; /* of char*: more JSON members */
+  GPtrArray *extra_nodes; /* of JsonNode* */
   GArray *rows;           /* of Row */
 };
 
@@ -55,6 +58,9 @@ PaleoTable *paleo_table_new(const PaleoColumn *columns, guint n_columns)
   t->n_columns = n_columns;
   t->meta_keys = g_ptr_array_new_with_free_func(g_free);
   t->meta_values = g_ptr_array_new_with_free_func(g_free);
+  t->meta_json = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
+  t->extra_names = g_ptr_array_new_with_free_func(g_free);
+  t->extra_nodes = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
   t->rows = g_array_new(FALSE, TRUE, sizeof(Row));
   g_array_set_clear_func(t->rows, row_clear);
   return t;
@@ -66,6 +72,9 @@ void paleo_table_free(PaleoTable *t)
     return;
   g_ptr_array_unref(t->meta_keys);
   g_ptr_array_unref(t->meta_values);
+  g_ptr_array_unref(t->meta_json);
+  g_ptr_array_unref(t->extra_names);
+  g_ptr_array_unref(t->extra_nodes);
   g_array_unref(t->rows);
   g_free(t);
 }
@@ -74,9 +83,33 @@ void paleo_table_meta(PaleoTable *t, const char *key, const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
-  g_ptr_array_add(t->meta_keys, g_strdup(key));
-  g_ptr_array_add(t->meta_values, g_strdup_vprintf(fmt, ap));
+  char *text = g_strdup_vprintf(fmt, ap);
   va_end(ap);
+  g_ptr_array_add(t->meta_keys, g_strdup(key));
+  g_ptr_array_add(t->meta_values, text);
+  g_ptr_array_add(t->meta_json, json_node_init_string(json_node_alloc(), text));
+}
+
+/* A number as JSON: an integer when it is one and the column shows no decimals. */
+static JsonNode *number_node(double v, int decimals)
+{
+  if (decimals == 0 && v == floor(v) && fabs(v) < 9007199254740992.0)
+    return json_node_init_int(json_node_alloc(), (gint64)v);
+  return json_node_init_double(json_node_alloc(), v);
+}
+
+void paleo_table_meta_number(PaleoTable *t, const char *key, double value, int decimals, const char *note)
+{
+  g_ptr_array_add(t->meta_keys, g_strdup(key));
+  g_autofree char *num = decimals < 0 ? g_strdup_printf("%g", value) : g_strdup_printf("%.*f", decimals, value);
+  g_ptr_array_add(t->meta_values, g_strdup_printf("%s%s%s", num, note ? " " : "", note ? note : ""));
+  g_ptr_array_add(t->meta_json, number_node(value, decimals));
+}
+
+void paleo_table_json_member(PaleoTable *t, const char *name, JsonNode *node)
+{
+  g_ptr_array_add(t->extra_names, g_strdup(name));
+  g_ptr_array_add(t->extra_nodes, node);
 }
 
 void paleo_table_row(PaleoTable *t, gboolean rule)
@@ -213,7 +246,7 @@ static void write_json(const PaleoTable *t, FILE *out)
   json_builder_begin_object(b);
   for (guint i = 0; i < t->meta_keys->len; i++) {
     json_builder_set_member_name(b, t->meta_keys->pdata[i]);
-    json_builder_add_string_value(b, t->meta_values->pdata[i]);
+    json_builder_add_value(b, json_node_copy(t->meta_json->pdata[i]));
   }
   json_builder_end_object(b);
   json_builder_set_member_name(b, "rows");
@@ -226,13 +259,17 @@ static void write_json(const PaleoTable *t, FILE *out)
       if (!cell || !cell->present || (cell->is_num && !isfinite(cell->num)))
         json_builder_add_null_value(b);
       else if (cell->is_num)
-        json_builder_add_double_value(b, cell->num);
+        json_builder_add_value(b, number_node(cell->num, t->columns[c].decimals));
       else
         json_builder_add_string_value(b, cell->text);
     }
     json_builder_end_object(b);
   }
   json_builder_end_array(b);
+  for (guint i = 0; i < t->extra_names->len; i++) {
+    json_builder_set_member_name(b, t->extra_names->pdata[i]);
+    json_builder_add_value(b, json_node_copy(t->extra_nodes->pdata[i]));
+  }
   json_builder_end_object(b);
   g_autoptr(JsonGenerator) gen = json_generator_new();
   g_autoptr(JsonNode) root = json_builder_get_root(b);

@@ -1,10 +1,12 @@
 /* A small result table for CLI commands, written in three formats from one data path:
  * `table` (aligned columns for people, units in the titles, a rule before totals),
- * `csv` (header of keys, full precision) and `json` ({"meta": {...}, "rows": [{...}]}). */
+ * `csv` (header of keys, full precision) and `json` ({"meta": {...}, "rows": [{...}]}; numbers
+ * as numbers, integers where a column shows no decimals). */
 #ifndef PALEO_TABLE_H
 #define PALEO_TABLE_H
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include <stdio.h>
 
 typedef enum {
@@ -32,6 +34,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoTable, paleo_table_free)
 /* A line of context (net, device, ...): printed above `table`, as "meta" in JSON. */
 void paleo_table_meta(PaleoTable *table, const char *key, const char *value_fmt, ...)
     G_GNUC_PRINTF(3, 4);
+/* A number of context: `table` shows it with `decimals` (-1: %g) and the `note` (may be
+ * NULL) after it, JSON as a number (an integer with decimals 0). */
+void paleo_table_meta_number(PaleoTable *table, const char *key, double value, int decimals,
+                             const char *note);
+/* One more member of the JSON form, after "meta" and "rows" (e.g. "config"); takes `node`. */
+void paleo_table_json_member(PaleoTable *table, const char *name, JsonNode *node);
 /* Starts a row; with `rule` the table format draws a line above it (for totals). */
 void paleo_table_row(PaleoTable *table, gboolean rule);
 /* Cells of the current row, left to right. */
