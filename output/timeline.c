@@ -19,9 +19,11 @@ static gboolean parse_uint32(const char *text, uint32_t *out)
   return TRUE;
 }
 
+/* "N", or "LO:HI" (the tool's spelling of every integer LO..HI) and "LO-HI" (the same here:
+ * a selection of ids, where doubling would make no sense). */
 static gboolean parse_range(const char *item, PaleoRange *out)
 {
-  const char *dash = strchr(item, '-');
+  const char *dash = strpbrk(item, "-:");
   if (!dash)
     return parse_uint32(item, &out->lo) && (out->hi = out->lo, TRUE);
   g_autofree char *lo = g_strndup(item, (gsize)(dash - item));
@@ -36,8 +38,8 @@ GArray *paleo_range_list_parse(const char *text, const char *option, GError **er
     PaleoRange r;
     if (!parse_range(g_strstrip(items[i]), &r)) {
       g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_FORMAT,
-                  "%s '%s': expected a number, a range LO-HI with LO <= HI, or a "
-                  "comma-separated list of them (e.g. 0-7 or 0,2,5-7)", option, text);
+                  "%s '%s': expected a number, a range LO:HI (or LO-HI) with LO <= HI, or a "
+                  "comma-separated list of them (e.g. 0:7 or 0,2,5:7)", option, text);
       g_array_free(ranges, TRUE);
       return NULL;
     }

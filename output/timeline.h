@@ -19,7 +19,7 @@ typedef struct {
   uint32_t lo, hi; /* inclusive */
 } PaleoRange;
 
-/* Parses "3", "0-7" or "0,2,5-7" into PaleoRange items; `option` names the option in the
+/* Parses "3", "0:7" (or "0-7": every id of the range) or "0,2,5:7" into PaleoRange items; `option` names the option in the
  * error (PALEO_OUTPUT_ERROR_FORMAT). */
 GArray *paleo_range_list_parse(const char *text, const char *option, GError **error);
 gboolean paleo_range_list_contains(const GArray *ranges, uint32_t value);

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config libglib2.0-dev libjson-glib-dev libsqlite3-dev
-          sqlite3 libhdf5-dev hdf5-tools libcmocka-dev libcairo2-dev)
+          sqlite3 libhdf5-dev hdf5-tools libcmocka-dev libcairo2-dev libopenmpi-dev openmpi-bin)
 
 install_deps() {
   local missing=()

@@ -97,7 +97,7 @@ int paleo_cmd_timeline(int argc, char **argv)
   TimelineArgs a = {0};
   GOptionEntry entries[] = {
     {"output", 'o', 0, G_OPTION_ARG_FILENAME, &a.output, "the picture: FILE.png, FILE.svg or FILE.pdf", "FILE"},
-    {"workers", 'w', 0, G_OPTION_ARG_STRING, &a.workers, "worker ranks to show, e.g. 0-7 or 0,4,8-11 (default all)", "LIST"},
+    {"workers", 'w', 0, G_OPTION_ARG_STRING, &a.workers, "worker ranks to show, e.g. 0:7 or 0,4,8:11 (default all; A-B is the same here)", "LIST"},
     {"iterations", 'i', 0, G_OPTION_ARG_STRING, &a.iterations, "iterations to show, e.g. 2-3 (window = their span)", "LIST"},
     {"from", 0, 0, G_OPTION_ARG_STRING, &a.from, "window start with unit: ns, us, ms or s (e.g. 1.5ms)", "T"},
     {"to", 0, 0, G_OPTION_ARG_STRING, &a.to, "window end with unit", "T"},

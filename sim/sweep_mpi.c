@@ -17,10 +17,11 @@
 #include <mpi.h>
 #endif
 
-/* The number of processes a launcher says it started (0: not started by one). */
+/* The number of processes a launcher says it started (0: not started by one): mpirun
+ * (OpenMPI), PMI (MPICH, srun --mpi=pmi2), srun itself (the step's tasks). */
 static int launcher_size(void)
 {
-  static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS"};
+  static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS", "MPI_LOCALNRANKS"};
   for (guint i = 0; i < G_N_ELEMENTS(vars); i++) {
     const char *v = g_getenv(vars[i]);
     if (v && atoi(v) > 0)

@@ -55,7 +55,10 @@ static void test_parse_options(void **state)
   assert_true(paleo_range_list_contains(r, 2));
   assert_false(paleo_range_list_contains(r, 3));
   assert_false(paleo_range_list_contains(r, 8));
-  const char *bad_ranges[] = {"7-3", "a", "", "1,,2", "-3", "4294967296"};
+  g_autoptr(GArray) colon = paleo_range_list_parse("0,2,5:7", "--workers", NULL); /* the tool's A:B */
+  assert_int_equal(colon->len, 3);
+  assert_true(paleo_range_list_contains(colon, 6) && !paleo_range_list_contains(colon, 3));
+  const char *bad_ranges[] = {"7-3", "7:3", "a", "", "1,,2", "-3", ":3", "4294967296"};
   for (guint i = 0; i < G_N_ELEMENTS(bad_ranges); i++) {
     g_autoptr(GError) error = NULL;
     assert_null(paleo_range_list_parse(bad_ranges[i], "--workers", &error));

@@ -109,6 +109,33 @@ static void test_points_equal_single_runs(void **state)
   sqlite3_close(db);
 }
 
+/* A hardware figure as an axis: the same figures as a run on a catalog entry with it. */
+static void test_hardware_axis(void **state)
+{
+  (void)state;
+  g_autofree char *sc = tiny_path();
+  g_autofree char *db_path = tmp_path("sweep_hw.db");
+  Result r = run_cli("sweep", sc, "--vary", "device.peak_gflops=3072,12288", "--vary", "link.gbps=10", "-o", db_path,
+                     NULL);
+  expect_ok(&r, "sweep");
+  result_clear(&r);
+  sqlite3 *db = NULL;
+  assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+  const char *peaks[] = {"3072", "12288"};
+  for (guint i = 0; i < 2; i++) {
+    g_autofree char *text = g_strdup_printf("[device TITAN_X]\nclock_mhz=1000\npeak_gflops=%s\nmem_gbps=336.5\n"
+                                            "[link eth25]\ngbps=10\n", peaks[i]);
+    g_autofree char *hw = tmp_file("sweep_hw.ini", text);
+    Result one = run_cli("run", sc, "--hardware", hw, "--format", "json", NULL);
+    expect_ok(&one, "run");
+    g_autoptr(JsonObject) run = parse_object(one.out);
+    expect_same_as_run(db, i, run, "");
+    assert_true(db_number(db, i, "device.peak_gflops") == g_ascii_strtod(peaks[i], NULL));
+    result_clear(&one);
+  }
+  sqlite3_close(db);
+}
+
 static void test_grid_file(void **state)
 {
   (void)state;
@@ -289,6 +316,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_points_equal_single_runs),
+    cmocka_unit_test(test_hardware_axis),
     cmocka_unit_test(test_grid_file),
     cmocka_unit_test(test_bad_input),
     cmocka_unit_test(test_invalid_combination_is_an_error_row),
