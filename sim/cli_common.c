@@ -20,14 +20,31 @@ PaleoCatalog *paleo_cli_catalog(char **hardware_files, GError **error)
   return c;
 }
 
-static gboolean list_fail(GError **error, const char *what, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
-static gboolean list_fail(GError **error, const char *what, const char *fmt, ...)
+static gboolean bad_valuev(GError **error, const char *prefix, const char *fmt, va_list ap)
+{
+  g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+  g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s%s", prefix, msg);
+  return FALSE;
+}
+
+gboolean paleo_cli_bad_value(GError **error, const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+  bad_valuev(error, "", fmt, ap);
   va_end(ap);
-  g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s: %s", what, msg);
+  return FALSE;
+}
+
+/* "WHAT: message". */
+static gboolean list_fail(GError **error, const char *what, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+static gboolean list_fail(GError **error, const char *what, const char *fmt, ...)
+{
+  g_autofree char *prefix = g_strconcat(what, ": ", NULL);
+  va_list ap;
+  va_start(ap, fmt);
+  bad_valuev(error, prefix, fmt, ap);
+  va_end(ap);
   return FALSE;
 }
 
@@ -106,6 +123,11 @@ gboolean paleo_cli_parse_workers(const char *spec, GArray *out, GError **error)
     g_array_append_val(out, count);
   }
   return TRUE;
+}
+
+gboolean paleo_cli_check_jobs(int jobs, GError **error)
+{
+  return (jobs >= 0 && jobs <= 4096) || paleo_cli_bad_value(error, "-j %d: expected 1..4096 worker processes", jobs);
 }
 
 int paleo_cli_fail(const char *command, const GError *error)

@@ -25,6 +25,13 @@ gboolean paleo_cli_expand_list(const char *spec, const char *what, GPtrArray *ou
  * to `out`. */
 gboolean paleo_cli_parse_workers(const char *spec, GArray *out, GError **error);
 
+/* Sets a G_OPTION_ERROR_BAD_VALUE (bad input, exit 2) with the formatted message; returns
+ * FALSE, so that `return paleo_cli_bad_value(error, ...)` ends a check. */
+gboolean paleo_cli_bad_value(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* -j N of the commands that fork workers: 0 (the default) or 1..4096. */
+gboolean paleo_cli_check_jobs(int jobs, GError **error);
+
 /* Prints "paleosim COMMAND: message" on stderr and returns PALEO_EXIT_USAGE. */
 int paleo_cli_fail(const char *command, const GError *error);
 /* Same with a formatted message. */

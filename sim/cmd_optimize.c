@@ -83,17 +83,6 @@ static void search_clear(Search *s)
     g_ptr_array_unref(s->pruned);
 }
 
-static gboolean fail(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static gboolean fail(GError **error, const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-  va_end(ap);
-  g_set_error_literal(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, msg);
-  return FALSE;
-}
-
 /* ---- scoring ---- */
 
 /* The device a point runs on: its own cluster.device or the base's. */
@@ -115,7 +104,7 @@ static gboolean price_of(const Search *s, guint point, double *usd, GError **err
   if (paleo_catalog_number(s->base.catalog, "device", device, "usd_per_hour", usd, error) && *usd > 0)
     return TRUE;
   g_clear_error(error);
-  return fail(error, "--objective cost: no price for device %s (set usd_per_hour in a --hardware file, or "
+  return paleo_cli_bad_value(error, "--objective cost: no price for device %s (set usd_per_hour in a --hardware file, or "
                      "--price-per-hour)", device);
 }
 
@@ -124,13 +113,13 @@ static gboolean score(const Search *s, guint point, JsonObject *row, double *val
 {
   *per_step = NAN;
   if (s->objective->column)
-    return paleo_row_number(row, s->objective->column, value) || fail(error, "no %s", s->objective->column);
+    return paleo_row_number(row, s->objective->column, value) || paleo_cli_bad_value(error, "no %s", s->objective->column);
   double usd, devices, iteration_ms, samples_per_s;
   if (!price_of(s, point, &usd, error))
     return FALSE;
   if (!paleo_row_number(row, "worker_count", &devices) || !paleo_row_number(row, "iteration_ms_mean", &iteration_ms) ||
       !paleo_row_number(row, "throughput_samples_per_s", &samples_per_s))
-    return fail(error, "a run without iteration time or throughput");
+    return paleo_cli_bad_value(error, "a run without iteration time or throughput");
   *per_step = usd * devices * iteration_ms / 3.6e6;
   *value = samples_per_s > 0 ? usd * devices / 3600.0 / samples_per_s * s->dataset_samples : INFINITY;
   return TRUE;
@@ -405,19 +394,19 @@ static gboolean parse_args(char ***args, Args *a, GError **error)
   if (!g_option_context_parse_strv(ctx, args, error))
     return FALSE;
   if (g_strv_length(*args) != 2)
-    return fail(error, "expected one SCENARIO (see 'paleosim optimize --help')");
+    return paleo_cli_bad_value(error, "expected one SCENARIO (see 'paleosim optimize --help')");
   if (!a->search)
-    return fail(error, "nothing to search: give at least one --search section.key=LIST");
+    return paleo_cli_bad_value(error, "nothing to search: give at least one --search section.key=LIST");
   if (a->top < 1)
-    return fail(error, "--top %d: expected at least 1", a->top);
-  if (a->jobs < 0 || a->jobs > 4096)
-    return fail(error, "-j %d: expected 1..4096 worker processes", a->jobs);
+    return paleo_cli_bad_value(error, "--top %d: expected at least 1", a->top);
+  if (!paleo_cli_check_jobs(a->jobs, error))
+    return FALSE;
   if (!isfinite(a->price) || a->price < 0)
-    return fail(error, "--price-per-hour %g: expected a non-negative price", a->price);
+    return paleo_cli_bad_value(error, "--price-per-hour %g: expected a non-negative price", a->price);
   if (a->dataset_samples < 1)
-    return fail(error, "--dataset-samples %" G_GINT64_FORMAT ": expected at least 1", a->dataset_samples);
+    return paleo_cli_bad_value(error, "--dataset-samples %" G_GINT64_FORMAT ": expected at least 1", a->dataset_samples);
   if (a->recheck && strcmp(a->recheck, "flow") && strcmp(a->recheck, "none"))
-    return fail(error, "--recheck '%s': expected flow or none", a->recheck);
+    return paleo_cli_bad_value(error, "--recheck '%s': expected flow or none", a->recheck);
   return TRUE;
 }
 
@@ -439,7 +428,7 @@ static gboolean setup(Search *s, const Args *a, const char *scenario, GError **e
     if (!strcmp(objective, objectives[i].name))
       s->objective = &objectives[i];
   if (!s->objective)
-    return fail(error, "--objective '%s': expected throughput, iteration_ms or cost", objective);
+    return paleo_cli_bad_value(error, "--objective '%s': expected throughput, iteration_ms or cost", objective);
   s->price = a->price;
   s->dataset_samples = (double)a->dataset_samples;
   if (!paleo_sweep_base_init(&s->base, scenario, a->sets, a->hardware, error))
@@ -453,7 +442,7 @@ static gboolean setup(Search *s, const Args *a, const char *scenario, GError **e
   GPtrArray *keys = paleo_grid_columns(s->grid);
   for (guint i = 0; i < keys->len; i++) {
     if (!strcmp(keys->pdata[i], "training.fidelity"))
-      return fail(error, "--search training.fidelity: optimize chooses the fidelity itself (analytical, then flow)");
+      return paleo_cli_bad_value(error, "--search training.fidelity: optimize chooses the fidelity itself (analytical, then flow)");
     if (!paleo_sweep_check_key(&s->base, keys->pdata[i], error))
       return g_prefix_error(error, "--search: "), FALSE;
   }

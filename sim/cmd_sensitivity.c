@@ -74,17 +74,6 @@ static void study_clear(Study *s)
     g_ptr_array_unref(s->points);
 }
 
-static gboolean fail(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static gboolean fail(GError **error, const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-  va_end(ap);
-  g_set_error_literal(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, msg);
-  return FALSE;
-}
-
 /* ---- inputs ---- */
 
 /* "20%" or "0.2": a fraction in (0, 1). */
@@ -94,10 +83,10 @@ static gboolean parse_spread(const char *text, double *out, GError **error)
   double v = g_ascii_strtod(text, &end);
   gboolean percent = end && *end == '%' && !end[1];
   if (end == text || (*end && !percent) || !isfinite(v) || (!percent && v >= 1))
-    return fail(error, "--spread '%s': expected a percentage like 20%% or a fraction like 0.2", text);
+    return paleo_cli_bad_value(error, "--spread '%s': expected a percentage like 20%% or a fraction like 0.2", text);
   *out = percent ? v / 100 : v;
   if (*out <= 0 || *out >= 1)
-    return fail(error, "--spread '%s': expected more than 0%% and less than 100%%", text);
+    return paleo_cli_bad_value(error, "--spread '%s': expected more than 0%% and less than 100%%", text);
   return TRUE;
 }
 
@@ -124,7 +113,7 @@ static gboolean resolve_input(const PaleoSweepBase *base, const char *name, Inpu
   PaleoScenarioValue v;
   paleo_scenario_value(base->scenario, sk, &v, NULL);
   if (v.kind != PALEO_VALUE_INT && v.kind != PALEO_VALUE_NUMBER)
-    return fail(error, "%s is not a number a spread applies to", name);
+    return paleo_cli_bad_value(error, "%s is not a number a spread applies to", name);
   in->value = v.number;
   in->integer = v.kind == PALEO_VALUE_INT;
   if (v.bounded)
@@ -467,15 +456,15 @@ static gboolean parse_args(char ***args, Args *a, GError **error)
   if (!g_option_context_parse_strv(ctx, args, error))
     return FALSE;
   if (g_strv_length(*args) != 2)
-    return fail(error, "expected one SCENARIO (see 'paleosim sensitivity --help')");
+    return paleo_cli_bad_value(error, "expected one SCENARIO (see 'paleosim sensitivity --help')");
   if (a->samples < 0 || a->samples > MAX_SAMPLES)
-    return fail(error, "--samples %d: expected 1..%d draws", a->samples, MAX_SAMPLES);
-  if (a->jobs < 0 || a->jobs > 4096)
-    return fail(error, "-j %d: expected 1..4096 worker processes", a->jobs);
+    return paleo_cli_bad_value(error, "--samples %d: expected 1..%d draws", a->samples, MAX_SAMPLES);
+  if (!paleo_cli_check_jobs(a->jobs, error))
+    return FALSE;
   if (a->seed < 0)
-    return fail(error, "--seed %" G_GINT64_FORMAT ": expected a non-negative integer", a->seed);
+    return paleo_cli_bad_value(error, "--seed %" G_GINT64_FORMAT ": expected a non-negative integer", a->seed);
   if (a->plot && a->samples)
-    return fail(error, "--plot draws the one-at-a-time tornado: it does not go with --samples");
+    return paleo_cli_bad_value(error, "--plot draws the one-at-a-time tornado: it does not go with --samples");
   return TRUE;
 }
 
@@ -498,7 +487,7 @@ static gboolean setup(Study *s, const Args *a, const char *scenario, GError **er
   const char *metric = a->metric ? a->metric : "iteration_ms";
   s->metric = paleo_row_metric_column(s->base.metrics, metric);
   if (!s->metric)
-    return fail(error, "--metric '%s': not a number of the run's results (e.g. iteration_ms, throughput, "
+    return paleo_cli_bad_value(error, "--metric '%s': not a number of the run's results (e.g. iteration_ms, throughput, "
                        "comm_exposed_ms, updates_per_s; `paleosim run --format csv` shows them all)", metric);
   g_autofree char *defaults = s->base.scenario->cluster.gpus_per_host > 1
                                 ? g_strconcat(DEFAULT_INPUTS, ",intra_host_link.gbps", NULL)
@@ -512,7 +501,7 @@ static gboolean setup(Study *s, const Args *a, const char *scenario, GError **er
     Input in;
     for (guint k = 0; k < s->inputs->len; k++)
       if (!strcmp(g_array_index(s->inputs, Input, k).name, names->pdata[i]))
-        return fail(error, "--inputs: %s is listed twice", (char *)names->pdata[i]);
+        return paleo_cli_bad_value(error, "--inputs: %s is listed twice", (char *)names->pdata[i]);
     gboolean ok = resolve_input(&s->base, names->pdata[i], &in, error);
     g_array_append_val(s->inputs, in);
     if (!ok) {

@@ -212,19 +212,11 @@ static gboolean parse_args(char ***args, Args *a, GError **error)
     "Under MPI (mpirun -n K paleosim sweep ...) the ranks share the points; rank 0 writes.\n");
   if (!g_option_context_parse_strv(ctx, args, error))
     return FALSE;
-  if (g_strv_length(*args) != 2) {
-    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "expected one SCENARIO (see 'paleosim sweep --help')");
-    return FALSE;
-  }
-  if (!a->dry_run && !a->output) {
-    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "-o RESULTS.db (or .csv) is required");
-    return FALSE;
-  }
-  if (a->jobs < 0 || a->jobs > 4096) {
-    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "-j %d: expected 1..4096 worker processes", a->jobs);
-    return FALSE;
-  }
-  return TRUE;
+  if (g_strv_length(*args) != 2)
+    return paleo_cli_bad_value(error, "expected one SCENARIO (see 'paleosim sweep --help')");
+  if (!a->dry_run && !a->output)
+    return paleo_cli_bad_value(error, "-o RESULTS.db (or .csv) is required");
+  return paleo_cli_check_jobs(a->jobs, error);
 }
 
 static void args_clear(Args *a)

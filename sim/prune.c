@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "sim/cli_common.h"
 #include "sim/result_row.h"
 
 typedef enum { OP_LE, OP_LT, OP_GE, OP_GT } Op;
@@ -29,17 +30,6 @@ static const Named named_constraints[] = {
    "needs the memory model (issue 13, transformers: `memory` in run results), which this build does not have yet"},
 };
 
-static gboolean bad(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static gboolean bad(GError **error, const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-  va_end(ap);
-  g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--constraint %s", msg);
-  return FALSE;
-}
-
 static gboolean parse_comparison(PaleoConstraint *c, JsonObject *columns, GError **error)
 {
   static const struct {
@@ -57,10 +47,10 @@ static gboolean parse_comparison(PaleoConstraint *c, JsonObject *columns, GError
     while (end && g_ascii_isspace(*end))
       end++;
     if (end == rhs || *end || !isfinite(c->limit))
-      return bad(error, "'%s': '%s' is not a number", c->text, rhs);
+      return paleo_cli_bad_value(error, "--constraint '%s': '%s' is not a number", c->text, rhs);
     const char *column = paleo_row_metric_column(columns, name);
     if (!column)
-      return bad(error, "'%s': '%s' is not a number of the run's results (e.g. params, iteration_ms, "
+      return paleo_cli_bad_value(error, "--constraint '%s': '%s' is not a number of the run's results (e.g. params, iteration_ms, "
                         "throughput, worker_count; `paleosim run --format csv` shows them all)", c->text, name);
     c->column = g_strdup(column);
     c->op = ops[i].op;
@@ -69,7 +59,7 @@ static gboolean parse_comparison(PaleoConstraint *c, JsonObject *columns, GError
   GString *names = g_string_new(NULL);
   for (guint i = 0; i < G_N_ELEMENTS(named_constraints); i++)
     g_string_append_printf(names, "%s%s", i ? ", " : "", named_constraints[i].name);
-  bad(error, "'%s': expected a constraint name (%s) or COLUMN<=X, COLUMN>=X, COLUMN<X, COLUMN>X", c->text,
+  paleo_cli_bad_value(error, "--constraint '%s': expected a constraint name (%s) or COLUMN<=X, COLUMN>=X, COLUMN<X, COLUMN>X", c->text,
       names->str);
   g_string_free(names, TRUE);
   return FALSE;
@@ -84,7 +74,7 @@ PaleoConstraint *paleo_constraint_parse(const char *text, JsonObject *columns, G
     if (strcmp(c->text, n->name))
       continue;
     if (!json_object_has_member(columns, n->column))
-      return bad(error, "%s: %s", n->name, n->missing), NULL;
+      return paleo_cli_bad_value(error, "--constraint %s: %s", n->name, n->missing), NULL;
     c->named = n;
     return g_steal_pointer(&c);
   }

@@ -27,6 +27,22 @@ JsonObject *paleo_row_flatten(JsonObject *run)
   return row;
 }
 
+char *paleo_row_to_json(JsonObject *row)
+{
+  g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), row);
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  json_generator_set_root(gen, node);
+  return json_generator_to_data(gen, NULL);
+}
+
+JsonObject *paleo_row_from_json(const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new();
+  if (!json_parser_load_from_data(parser, text, -1, NULL) || !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
+    return NULL;
+  return json_object_ref(json_node_get_object(json_parser_get_root(parser)));
+}
+
 /* The shortest %.Ng that reads back as the same double. */
 static char *number_text(double v)
 {

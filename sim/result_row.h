@@ -14,6 +14,11 @@
  * one null member "staleness"; callers that know the full column set fill the rest. */
 JsonObject *paleo_row_flatten(JsonObject *run);
 
+/* A row as compact JSON text and back (NULL for text that is not a JSON object): how rows
+ * travel from worker processes and MPI ranks. */
+char *paleo_row_to_json(JsonObject *row);
+JsonObject *paleo_row_from_json(const char *text);
+
 /* A scalar as a CSV field: integers as digits, numbers in the shortest form that reads
  * back exactly, booleans true/false, null empty, text quoted when it holds , " or a line
  * break (RFC 4180). */

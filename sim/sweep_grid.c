@@ -55,17 +55,6 @@ void paleo_grid_free(PaleoGrid *g)
   g_free(g);
 }
 
-static gboolean grid_fail(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static gboolean grid_fail(GError **error, const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-  va_end(ap);
-  g_set_error_literal(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, msg);
-  return FALSE;
-}
-
 static gint column_index(const PaleoGrid *g, const char *key)
 {
   for (guint i = 0; i < g->columns->len; i++)
@@ -85,9 +74,9 @@ static gboolean key_syntax_ok(const char *key)
 static gboolean claim_key(PaleoGrid *g, const char *key, const char *where, GError **error)
 {
   if (!key_syntax_ok(key))
-    return grid_fail(error, "%s: '%s' is not a key section.key (e.g. cluster.workers)", where, key);
+    return paleo_cli_bad_value(error, "%s: '%s' is not a key section.key (e.g. cluster.workers)", where, key);
   if (column_index(g, key) >= 0)
-    return grid_fail(error, "%s: %s is varied twice (each key may belong to one axis)", where, key);
+    return paleo_cli_bad_value(error, "%s: %s is varied twice (each key may belong to one axis)", where, key);
   g_ptr_array_add(g->columns, g_strdup(key));
   return TRUE;
 }
@@ -115,7 +104,7 @@ gboolean paleo_grid_add_axis(PaleoGrid *g, const char *option, const char *arg, 
 {
   const char *eq = strchr(arg, '=');
   if (!eq)
-    return grid_fail(error, "%s '%s': expected section.key=LIST (e.g. cluster.workers=8-512)", option, arg);
+    return paleo_cli_bad_value(error, "%s '%s': expected section.key=LIST (e.g. cluster.workers=8-512)", option, arg);
   g_autofree char *key = g_strstrip(g_strndup(arg, eq - arg));
   return add_list_axis(g, option, key, eq + 1, error);
 }
@@ -167,7 +156,7 @@ static gboolean add_point_from(PaleoGrid *g, const char *where, char *const *key
     if ((guint)k >= t->len)
       g_ptr_array_set_size(t, k + 1);
     if (t->pdata[k])
-      return grid_fail(error, "%s: %s is set twice", where, keys[i]);
+      return paleo_cli_bad_value(error, "%s: %s is set twice", where, keys[i]);
     t->pdata[k] = g_strdup(values[i]);
     g_string_append_printf(g->description, "%s %s=%s\n", where, keys[i], values[i]);
   }
@@ -183,7 +172,7 @@ gboolean paleo_grid_add_point(PaleoGrid *g, char *const *assignments, GError **e
   for (guint i = 0; assignments[i]; i++) {
     const char *eq = strchr(assignments[i], '=');
     if (!eq)
-      return grid_fail(error, "point '%s': expected section.key=value", assignments[i]);
+      return paleo_cli_bad_value(error, "point '%s': expected section.key=value", assignments[i]);
     g_ptr_array_add(keys, g_strstrip(g_strndup(assignments[i], eq - assignments[i])));
     g_ptr_array_add(values, g_strstrip(g_strdup(eq + 1)));
   }
@@ -199,7 +188,7 @@ static gboolean add_zip(PaleoGrid *g, GKeyFile *kf, const char *path, const char
   g_auto(GStrv) keys = g_key_file_get_keys(kf, group, NULL, NULL);
   g_autofree char *where = g_strdup_printf("%s: [%s]", path, group);
   if (!keys || !keys[0])
-    return grid_fail(error, "%s: no keys (a zipped axis lists two or more keys of equal length)", where);
+    return paleo_cli_bad_value(error, "%s: no keys (a zipped axis lists two or more keys of equal length)", where);
   Axis *a = axis_new();
   g_ptr_array_add(g->axes, a);
   for (guint k = 0; keys[k]; k++) {
@@ -209,7 +198,7 @@ static gboolean add_zip(PaleoGrid *g, GKeyFile *kf, const char *path, const char
     if (!claim_key(g, keys[k], where, error) || !paleo_cli_expand_list(list, what, values, error))
       return FALSE;
     if (k && values->len != a->tuples->len)
-      return grid_fail(error, "%s: %s has %u values but %s has %u (zipped lists walk together: equal lengths)",
+      return paleo_cli_bad_value(error, "%s: %s has %u values but %s has %u (zipped lists walk together: equal lengths)",
                        where, keys[k], values->len, (char *)a->keys->pdata[0], a->tuples->len);
     g_ptr_array_add(a->keys, g_strdup(keys[k]));
     for (guint i = 0; i < values->len; i++) {
@@ -243,7 +232,7 @@ static gboolean add_group(PaleoGrid *g, GKeyFile *kf, const char *path, const ch
     g_ptr_array_add(values, NULL);
     return add_point_from(g, where, keys ? keys : (char *[]){NULL}, (char **)values->pdata, error);
   }
-  return grid_fail(error, "%s: unknown section (expected [vary], [zip NAME] or [point NAME])", where);
+  return paleo_cli_bad_value(error, "%s: unknown section (expected [vary], [zip NAME] or [point NAME])", where);
 }
 
 gboolean paleo_grid_add_file(PaleoGrid *g, const char *path, GError **error)
@@ -251,10 +240,10 @@ gboolean paleo_grid_add_file(PaleoGrid *g, const char *path, GError **error)
   g_autoptr(GKeyFile) kf = g_key_file_new();
   g_autoptr(GError) local = NULL;
   if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &local))
-    return grid_fail(error, "grid file %s: %s", path, local->message);
+    return paleo_cli_bad_value(error, "grid file %s: %s", path, local->message);
   g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
   if (!groups[0])
-    return grid_fail(error, "grid file %s: no [vary], [zip NAME] or [point NAME] section", path);
+    return paleo_cli_bad_value(error, "grid file %s: no [vary], [zip NAME] or [point NAME] section", path);
   for (guint i = 0; groups[i]; i++)
     if (!add_group(g, kf, path, groups[i], error))
       return FALSE;
@@ -286,7 +275,7 @@ gboolean paleo_grid_expand(PaleoGrid *g, GError **error)
   for (guint a = 0; a < g->axes->len; a++) {
     total *= ((Axis *)g->axes->pdata[a])->tuples->len;
     if (total > PALEO_GRID_MAX_POINTS)
-      return grid_fail(error, "the grid has more than %u points", PALEO_GRID_MAX_POINTS);
+      return paleo_cli_bad_value(error, "the grid has more than %u points", PALEO_GRID_MAX_POINTS);
   }
   g_autofree guint *pick = g_new0(guint, g->axes->len + 1);
   for (guint64 n = 0; n < total; n++) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/result_row.h"
 #include "sim/sweep_exec_int.h"
 #include "sim/summary_print.h"
 
@@ -94,14 +95,6 @@ int paleo_mpi_broadcast(int value)
   return value;
 }
 
-static char *row_text(JsonObject *row)
-{
-  g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), row);
-  g_autoptr(JsonGenerator) gen = json_generator_new();
-  json_generator_set_root(gen, node);
-  return json_generator_to_data(gen, NULL);
-}
-
 /* ---- rank 0 ---- */
 
 typedef struct {
@@ -146,11 +139,7 @@ static void receive_result(Root *r, const MPI_Status *st)
   MPI_Recv(buf, n, MPI_CHAR, st->MPI_SOURCE, TAG_RESULT, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
   guint32 point;
   memcpy(&point, buf, sizeof point);
-  g_autoptr(JsonParser) parser = json_parser_new();
-  JsonObject *row = NULL;
-  if (n > (int)sizeof point && json_parser_load_from_data(parser, buf + sizeof point, -1, NULL) &&
-      JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
-    row = json_node_get_object(json_parser_get_root(parser));
+  g_autoptr(JsonObject) row = n > (int)sizeof point ? paleo_row_from_json(buf + sizeof point) : NULL;
   if (row && r->e->rank_points)
     r->e->rank_points[st->MPI_SOURCE]++;
   root_done(point, row, r);
@@ -201,7 +190,7 @@ static gboolean run_root(const PaleoExec *e, int size, GError **error)
 static void forward_result(guint point, JsonObject *row, void *user_data)
 {
   (void)user_data;
-  g_autofree char *text = row ? row_text(row) : g_strdup("");
+  g_autofree char *text = row ? paleo_row_to_json(row) : g_strdup("");
   gsize n = sizeof(guint32) + strlen(text);
   g_autofree char *buf = g_malloc(n);
   guint32 p = point;

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sim/result_row.h"
 #include "sim/summary_print.h"
 
 typedef struct {
@@ -60,14 +61,6 @@ static gboolean read_full(int fd, void *data, gsize n)
 
 /* ---- the child ---- */
 
-static char *row_text(JsonObject *row)
-{
-  g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), row);
-  g_autoptr(JsonGenerator) gen = json_generator_new();
-  json_generator_set_root(gen, node);
-  return json_generator_to_data(gen, NULL);
-}
-
 static void child_main(PaleoPool *pool, int in, int out)
 {
   guint32 point;
@@ -76,7 +69,7 @@ static void child_main(PaleoPool *pool, int in, int out)
     if (!paleo_summary_stop_requested()) {
       g_autoptr(JsonObject) row =
         paleo_sweep_point_run(pool->base, pool->points(point, pool->user_data), pool->extra);
-      text = row_text(row);
+      text = paleo_row_to_json(row);
     }
     guint32 header[2] = {point, text ? (guint32)strlen(text) : 0};
     if (!write_full(out, header, sizeof header) || (text && !write_full(out, text, header[1])))
@@ -206,14 +199,6 @@ static JsonObject *crash_row(PaleoPool *pool, Worker *w)
   return paleo_sweep_point_error_row(pool->base, pool->points((guint)w->point, pool->user_data), msg);
 }
 
-static JsonObject *parse_row(const char *text)
-{
-  g_autoptr(JsonParser) parser = json_parser_new();
-  if (!json_parser_load_from_data(parser, text, -1, NULL) || !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
-    return NULL;
-  return json_object_ref(json_node_get_object(json_parser_get_root(parser)));
-}
-
 /* Reads the result of worker `slot`; on a dead worker reports an error row and replaces it. */
 static void collect(PaleoPool *pool, guint slot, PaleoPointDone done, void *user_data)
 {
@@ -226,7 +211,7 @@ static void collect(PaleoPool *pool, guint slot, PaleoPointDone done, void *user
     ok = read_full(w->from_child, text, header[1]);
     text[header[1]] = '\0';
   }
-  g_autoptr(JsonObject) row = ok && text ? parse_row(text) : NULL;
+  g_autoptr(JsonObject) row = ok && text ? paleo_row_from_json(text) : NULL;
   guint point = (guint)w->point;
   if (ok && text && !row)
     row = paleo_sweep_point_error_row(pool->base, pool->points(point, pool->user_data),

@@ -1,4 +1,4 @@
-/* Sweep test support (see sweep_support.h). */
+/* Test support for the sweep, sensitivity, optimize and front-end tests (see sweep_support.h). */
 #include "sweep_support.h"
 
 #include <setjmp.h>
@@ -62,4 +62,12 @@ GPtrArray *table_rows(const char *db_path, const char *sql, char **skip)
   sqlite3_finalize(st);
   sqlite3_close(db);
   return rows;
+}
+
+JsonObject *parse_object(const char *text)
+{
+  g_autoptr(JsonParser) p = json_parser_new();
+  if (!json_parser_load_from_data(p, text, -1, NULL) || !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p)))
+    fail_msg("not a JSON object: %s", text);
+  return json_object_ref(json_node_get_object(json_parser_get_root(p)));
 }

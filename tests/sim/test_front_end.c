@@ -75,14 +75,6 @@ static const char *const toy =
   "[cluster]\ndevice=TOY\nworkers=2\nlink=eth25\n"
   "[training]\nfidelity=analytical\niterations=2\n";
 
-static JsonObject *parse_object(const char *text)
-{
-  g_autoptr(JsonParser) p = json_parser_new();
-  if (!json_parser_load_from_data(p, text, -1, NULL))
-    fail_msg("not JSON: %s", text);
-  return json_object_ref(json_node_get_object(json_parser_get_root(p)));
-}
-
 static gboolean is_int(JsonObject *o, const char *member)
 {
   JsonNode *n = json_object_get_member(o, member);

@@ -27,14 +27,6 @@ static const char *const tiny =
 
 static const char *const grid[] = {"cluster.workers=2-8", "training.collective=ring,ps,tree", "workload.batch=16,32"};
 
-static JsonObject *parse_object(const char *text)
-{
-  g_autoptr(JsonParser) p = json_parser_new();
-  if (!json_parser_load_from_data(p, text, -1, NULL))
-    fail_msg("not JSON: %s", text);
-  return json_object_ref(json_node_get_object(json_parser_get_root(p)));
-}
-
 static JsonObject *optimize(const char *sc, const char *top, const char *recheck)
 {
   Result r = run_cli("optimize", sc, "--search", grid[0], "--search", grid[1], "--search", grid[2], "--top", top,

@@ -33,14 +33,6 @@ static const char *const comm_bound =
   "[cluster]\ndevice=V100\nworkers=16\nlink=ethernet\n"
   "[training]\ncollective=ps\nfidelity=analytical\noverlap=false\niterations=2\n";
 
-static JsonObject *parse_object(const char *text)
-{
-  g_autoptr(JsonParser) p = json_parser_new();
-  if (!json_parser_load_from_data(p, text, -1, NULL))
-    fail_msg("not JSON: %s", text);
-  return json_object_ref(json_node_get_object(json_parser_get_root(p)));
-}
-
 static JsonObject *study(const char *scenario, const char *inputs, const char *extra)
 {
   static guint calls;

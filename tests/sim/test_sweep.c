@@ -39,14 +39,6 @@ static void expect_ok(Result *r, const char *what)
     fail_msg("%s: exit %d\nstdout: %s\nstderr: %s", what, r->status, r->out, r->err);
 }
 
-static JsonObject *parse_object(const char *text)
-{
-  g_autoptr(JsonParser) p = json_parser_new();
-  if (!json_parser_load_from_data(p, text, -1, NULL))
-    fail_msg("not JSON: %s", text);
-  return json_object_ref(json_node_get_object(json_parser_get_root(p)));
-}
-
 static double db_number(sqlite3 *db, guint point, const char *column)
 {
   g_autofree char *sql = g_strdup_printf("SELECT \"%s\" FROM results WHERE point = %u", column, point);
