@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine/rng.h"
+#include "output/timeline.h"
 #include "output/tornado.h"
 #include "sim/cli_common.h"
 #include "sim/result_row.h"
@@ -555,7 +556,10 @@ static int study_main(Study *s, const Args *a, const char *scenario)
     fprintf(stderr, "paleosim " CMD ": cannot write the results: %s\n", error ? error->message : "stdout failed");
     return PALEO_EXIT_FAILURE;
   }
-  if (a->plot && !plot(s, a->plot, &error))
+  gboolean drawn = !a->plot || plot(s, a->plot, &error);
+  if (a->plot)
+    paleo_timeline_release_fonts(); /* cairo's and fontconfig's caches, as `timeline` does */
+  if (!drawn)
     return (fprintf(stderr, "paleosim " CMD ": %s\n", error->message), paleo_summary_exit_code(error));
   return PALEO_EXIT_OK;
 }

@@ -27,8 +27,22 @@ struct PaleoSweepStore {
   GPtrArray *columns;         /* names in table order */
   GHashTable *types;          /* name -> GINT_TO_POINTER(GType) of the first value */
   GHashTable *done;           /* point + 1 */
-  GHashTable *rows;           /* CSV: point + 1 -> JsonObject */
+  GHashTable *rows;           /* CSV: point + 1 -> CsvLine (kept as text: small) */
 };
+
+/* A CSV row formatted when it arrived, over the columns known then (later ones are
+ * padded empty). */
+typedef struct {
+  char *text;                 /* fields with commas, no line break */
+  guint n_columns;
+} CsvLine;
+
+static void csv_line_free(gpointer p)
+{
+  CsvLine *l = p;
+  g_free(l->text);
+  g_free(l);
+}
 
 static gboolean store_fail(GError **error, int code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 static gboolean store_fail(GError **error, int code, const char *fmt, ...)
@@ -286,9 +300,13 @@ static gboolean write_csv(PaleoSweepStore *s, GError **error)
     g_array_append_val(order, p);
   }
   g_array_sort(order, compare_points); /* rows in point order, whatever order they came in */
-  for (guint i = 0; i < order->len; i++)
-    paleo_row_csv_line(out, s->columns,
-                       g_hash_table_lookup(s->rows, GSIZE_TO_POINTER(g_array_index(order, gsize, i))));
+  for (guint i = 0; i < order->len; i++) {
+    const CsvLine *l = g_hash_table_lookup(s->rows, GSIZE_TO_POINTER(g_array_index(order, gsize, i)));
+    g_string_append(out, l->text);
+    for (guint c = l->n_columns; c < s->columns->len; c++)
+      g_string_append_c(out, ',');
+    g_string_append_c(out, '\n');
+  }
   g_autofree char *tmpl = g_strconcat(s->path, ".XXXXXX.partial", NULL);
   int fd = g_mkstemp_full(tmpl, O_WRONLY | O_CLOEXEC, 0644);
   if (fd < 0)
@@ -324,7 +342,7 @@ PaleoSweepStore *paleo_sweep_store_open(const char *path, JsonObject *columns, c
   s->columns = g_ptr_array_new_with_free_func(g_free);
   s->types = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   s->done = g_hash_table_new(NULL, NULL);
-  s->rows = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)json_object_unref);
+  s->rows = g_hash_table_new_full(NULL, NULL, NULL, csv_line_free);
   if (!regular_or_absent(path, error) || (!s->csv && !regular_or_absent(s->partial, error)))
     return NULL;
   if (s->csv) {
@@ -365,7 +383,12 @@ gboolean paleo_sweep_store_put(PaleoSweepStore *s, guint point, JsonObject *row,
   if (!strcmp(status, "ok") || !strcmp(status, "error"))
     g_hash_table_add(s->done, GSIZE_TO_POINTER((gsize)point + 1));
   if (s->csv) {
-    g_hash_table_replace(s->rows, GSIZE_TO_POINTER((gsize)point + 1), json_object_ref(row));
+    GString *text = g_string_new(NULL);
+    paleo_row_csv_line(text, s->columns, row);
+    g_string_truncate(text, text->len - 1); /* the line break */
+    CsvLine *l = g_new(CsvLine, 1);
+    *l = (CsvLine){g_string_free(text, FALSE), s->columns->len};
+    g_hash_table_replace(s->rows, GSIZE_TO_POINTER((gsize)point + 1), l);
     return TRUE;
   }
   return insert(s, point, row, error);
