@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -304,6 +305,40 @@ static void test_interrupt_then_resume(void **state)
   assert_string_equal(finished->pdata[0], "count(*)=60|min(status)=ok|max(status)=ok|");
 }
 
+/* A worker that dies mid-point (here: SIGKILL) yields an error row naming the signal; a new
+ * worker takes over and the sweep completes. */
+static void test_worker_crash(void **state)
+{
+  (void)state;
+  g_autofree char *sc = tiny_path();
+  g_autofree char *db = tmp_path("sweep_crash.db");
+  g_autofree char *partial = g_strconcat(db, ".partial", NULL);
+  char *argv[] = {(char *)g_getenv("PALEOSIM_BIN"), "sweep", sc, "--set", "training.fidelity=flow", "--set",
+                  "training.iterations=30", "--set", "cluster.workers=16", "--vary", "training.seed=1:12", "-j", "1",
+                  "-o", db, NULL};
+  GPid pid;
+  assert_true(g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                            &pid, NULL));
+  g_autofree char *children_file = g_strdup_printf("/proc/%d/task/%d/children", pid, pid);
+  int worker = 0;
+  for (guint i = 0; i < 1000 && worker <= 0; i++) { /* the worker, once forked */
+    g_autofree char *children = NULL;
+    if (g_file_test(partial, G_FILE_TEST_EXISTS) && g_file_get_contents(children_file, &children, NULL, NULL))
+      worker = atoi(children);
+    g_usleep(10000);
+  }
+  assert_true(worker > 0);
+  g_usleep(50000); /* into its first point */
+  kill(worker, SIGKILL);
+  int status = 0;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  g_autoptr(GPtrArray) rows =
+    table_rows(db, "SELECT count(*), sum(status = 'ok'), sum(error LIKE '%died (signal 9%') FROM results", NULL);
+  assert_string_equal(rows->pdata[0],
+                      "count(*)=12|sum(status = 'ok')=11|sum(error LIKE '%died (signal 9%')=1|");
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -314,6 +349,7 @@ int main(void)
     cmocka_unit_test(test_invalid_combination_is_an_error_row),
     cmocka_unit_test(test_resume),
     cmocka_unit_test(test_interrupt_then_resume),
+    cmocka_unit_test(test_worker_crash),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
