@@ -26,7 +26,7 @@ const PaleoCommand paleo_commands[] = {
   {"sweep", "run a scenario over a grid of configurations (local cores or MPI) into one results table", paleo_cmd_sweep},
   {"sensitivity", "how much a prediction moves when its inputs are off: tornado table, elasticities, Monte Carlo band", paleo_cmd_sensitivity},
   {"optimize", "search a design space: score in analytical fidelity, prune, re-check the best in flow fidelity", paleo_cmd_optimize},
-  {"list", "list shipped devices, links, nets, cost models", paleo_cmd_list},
+  {"list", "list shipped devices, links, nets, scenarios, cost models and the registries", paleo_cmd_list},
   {"convert", "convert a trace between SQLite (.db) and HDF5 (.h5), losslessly", paleo_cmd_convert},
   {"analyze", "stragglers, compute/communication overlap and link contention of a trace", paleo_cmd_analyze},
   {"timeline", "draw a trace as a timeline (PNG, SVG or PDF)", paleo_cmd_timeline},

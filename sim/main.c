@@ -9,7 +9,7 @@ static void usage(FILE *out)
 {
   fprintf(out, "usage: paleosim COMMAND [ARGS...]\n\ncommands:\n");
   for (const PaleoCommand *c = paleo_commands; c->name; c++)
-    fprintf(out, "  %-10s %s\n", c->name, c->summary);
+    fprintf(out, "  %-12s %s\n", c->name, c->summary);
   fprintf(out, "\n'paleosim COMMAND --help' describes a command.\n");
 }
 

@@ -1,6 +1,6 @@
-/* paleosim sweep under MPI: `mpirun -n 2` splits the points over two ranks and rank 0
- * gathers them into one table equal, row for row, to the single-process sweep (all but
- * the wall times). Skipped when the build has no MPI (PALEO_MPIEXEC empty). */
+/* paleosim sweep under MPI: `mpirun -n 2` splits the points over two ranks (one worker
+ * each) and rank 0 gathers them into one table equal, row for row, to the single-process
+ * sweep (all but the wall times). Skipped when the build has no MPI (PALEO_MPIEXEC empty). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,7 +19,7 @@ static const char *const scenario =
   "[scenario]\nname=mpi\n"
   "[workload]\nnet=alex_v2\nbatch=32\n"
   "[cluster]\ndevice=TITAN_X\nworkers=4\nlink=eth25\n"
-  "[training]\ncollective=ring\nfidelity=analytical\niterations=3\n";
+  "[training]\ncollective=ring\nfidelity=analytical\niterations=10\n";
 
 static void test_two_ranks_equal_one_process(void **state)
 {
@@ -42,7 +42,7 @@ static void test_two_ranks_equal_one_process(void **state)
   env = g_environ_setenv(env, "OMPI_MCA_btl_vader_single_copy_mechanism", "none", FALSE);
   char *argv[] = {(char *)mpiexec, "-n", "2", "--oversubscribe", "--allow-run-as-root", (char *)g_getenv("PALEOSIM_BIN"),
                   "sweep", sc, (char *)vary[0], (char *)vary[1], (char *)vary[2], (char *)vary[3], (char *)vary[4],
-                  (char *)vary[5], "-j", "2", "-o", two, NULL};
+                  (char *)vary[5], "-j", "1", "-o", two, NULL};
   g_autofree char *out = NULL, *err = NULL;
   int status = 0;
   g_autoptr(GError) error = NULL;
