@@ -323,28 +323,24 @@ static void test_keyfile_group(void **state) {
   paleo_topology_params_clear(&p);
 }
 
-static double build_seconds(const char *gen, const char *workers, const char *extra, uint32_t expect_workers) {
-  gint64 t0 = g_get_monotonic_time();
+/* The largest generators the scenario ranges allow build and route end to end (their
+ * build time is a figure of paleosim-bench-network, not a test). */
+static void build_and_route(const char *gen, const char *workers, const char *extra, uint32_t expect_workers) {
   g_autoptr(GError) error = NULL;
   g_autoptr(PaleoTopology) topo = tt_generate(&error, gen, workers, extra, NULL);
   if (topo == NULL) fail_msg("%s", error->message);
-  /* One route across the fabric, to include the first distance search. */
   g_autoptr(GArray) links = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   assert_true(paleo_topology_route(topo, paleo_topology_worker_node(topo, 0),
                                    paleo_topology_worker_node(topo, expect_workers - 1), 7, links));
-  double s = (double)(g_get_monotonic_time() - t0) / 1e6;
+  assert_true(links->len > 0);
   assert_int_equal(paleo_topology_n_workers(topo), expect_workers);
-  return s;
 }
 
-static void test_build_time(void **state) {
+static void test_large_builds(void **state) {
   (void)state;
-  double big = build_seconds("generator=fat-tree", "workers=16384", "radix=32", 16384);
-  double hier = build_seconds("generator=hierarchical", "workers=1024", "gpus_per_host=8", 1024);
-  double torus = build_seconds("generator=torus3d", "workers=16384", "dims=32x32x16", 16384);
-  printf("build: fat-tree 16384 workers %.3f s, hierarchical 128x8 %.3f s, torus3d 16384 %.3f s\n",
-         big, hier, torus);
-  assert_true(big < 1.0 && hier < 1.0 && torus < 1.0);
+  build_and_route("generator=fat-tree", "workers=16384", "radix=32", 16384);
+  build_and_route("generator=hierarchical", "workers=1024", "gpus_per_host=8", 1024);
+  build_and_route("generator=torus3d", "workers=16384", "dims=32x32x16", 16384);
 }
 
 int main(void) {
@@ -355,7 +351,7 @@ int main(void) {
       cmocka_unit_test(test_file),          cmocka_unit_test(test_units),
       cmocka_unit_test(test_bad_parameters), cmocka_unit_test(test_bad_files),
       cmocka_unit_test(test_zero_bandwidth_builder), cmocka_unit_test(test_file_worker_count),
-      cmocka_unit_test(test_keyfile_group), cmocka_unit_test(test_build_time),
+      cmocka_unit_test(test_keyfile_group), cmocka_unit_test(test_large_builds),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
