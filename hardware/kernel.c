@@ -131,10 +131,16 @@ static double gemm_dram_bytes(const PaleoMath *mt, const Tile *t, double m, doub
   return batch * fmax(compulsory, reads);
 }
 
+/* Which kernels run a product: cuBLAS (every tile, split-K for deep reductions), cuDNN's
+ * convolution kernels (128-row tiles, no split-K), or its filter-gradient kernels (128-row
+ * tiles, split-K over the pixels). */
+typedef enum { GEMM_BLAS, GEMM_CONV, GEMM_WGRAD } GemmFamily;
+
 typedef struct {
   double m, n, k, batch;
   double flop_scale, eff_scale;
   double dram_bytes;     /* < 0: a plain GEMM's (gemm_dram_bytes) */
+  GemmFamily family;
 } GemmShape;
 
 static double ceil_div(double a, double b)
@@ -166,7 +172,7 @@ static double tile_time_s(const PaleoDevice *d, const PaleoMath *mt, const GemmS
   if (rest > 0)
     cycles += wave_cycles(pr, mt, g, t, kc, ceil_div(rest, mt->sms));
   double compute_s = cycles / mt->clock_hz;
-  double bw = mt->mem_bytes_per_s * pr->gemm_mem_eff;
+  double bw = mt->mem_bytes_per_s * (g->family == GEMM_BLAS ? pr->gemm_mem_eff : pr->mem_eff);
   double dram = g->dram_bytes >= 0 ? g->dram_bytes : gemm_dram_bytes(mt, t, g->m, g->n, g->k, g->batch);
   double reduce_s = split > 1 ? split * g->m * g->n * g->batch * 4.0 * 2 / bw : 0;
   *waves_out = full + (rest > 0);
@@ -182,13 +188,14 @@ static PaleoGemmTime gemm_time(const PaleoDevice *d, const PaleoMath *mt, const 
   }
   for (gsize i = 0; i < G_N_ELEMENTS(tiles); i++) {
     const Tile *t = &tiles[i];
-    if (t->tensor_only && !mt->tensor)
+    if ((t->tensor_only && !mt->tensor) || (g->family == GEMM_CONV && t->tm < 128) ||
+        (g->family == GEMM_WGRAD && t->tm < 128 && t->tn < 128))
       continue;
     double slots = mt->sms * resident_tiles(t);
     double mn_tiles = ceil_div(g->m, t->tm) * ceil_div(g->n, t->tn) * g->batch;
     for (double split = 1; split <= 256; split *= 2) {
       /* split-K only for a reduction much deeper than the output, under one wave */
-      if (split > 1 && (g->k < 4 * fmax(g->m, g->n) || mn_tiles * split / 2 >= slots ||
+      if (split > 1 && (g->family == GEMM_CONV || g->k < 4 * fmax(g->m, g->n) || mn_tiles * split / 2 >= slots ||
                         ceil_div(g->k, split) < 128))
         break;
       double waves = 0;
@@ -204,7 +211,7 @@ static PaleoGemmTime gemm_time(const PaleoDevice *d, const PaleoMath *mt, const 
 PaleoGemmTime paleo_kernel_gemm(const PaleoDevice *d, const PaleoMath *mt, double m, double n, double k,
                                 double batch, double flop_scale, double eff_scale)
 {
-  GemmShape g = {m, n, k, batch, flop_scale, eff_scale, -1};
+  GemmShape g = {m, n, k, batch, flop_scale, eff_scale, -1, GEMM_BLAS};
   return gemm_time(d, mt, &g);
 }
 
@@ -228,13 +235,36 @@ double paleo_kernel_memory_ms(const PaleoDevice *d, const PaleoMath *mt, double 
 static const char *const algo_names[PALEO_ALGO_N] = {
   [PALEO_ALGO_IMPLICIT_GEMM] = "IMPLICIT_GEMM", [PALEO_ALGO_WINOGRAD] = "WINOGRAD",
   [PALEO_ALGO_WINOGRAD_NONFUSED] = "WINOGRAD_NONFUSED", [PALEO_ALGO_FFT] = "FFT",
-  [PALEO_ALGO_FFT_TILING] = "FFT_TILING",
+  [PALEO_ALGO_FFT_TILING] = "FFT_TILING", [PALEO_ALGO_GEMM] = "GEMM",
 };
 
 const char *paleo_conv_algo_name(PaleoKernelAlgo algo)
 {
   g_return_val_if_fail(algo < PALEO_ALGO_N, "?");
   return algo_names[algo];
+}
+
+gboolean paleo_conv_algo_parse(const char *name, PaleoKernelAlgo *out)
+{
+  if (!name)
+    return FALSE;
+  if (!g_ascii_strcasecmp(name, "IMPLICIT_PRECOMP_GEMM") || !g_ascii_strcasecmp(name, "LICIT_PRECOMP_GEMM")) {
+    *out = PALEO_ALGO_IMPLICIT_GEMM;
+    return TRUE;
+  }
+  for (int a = 0; a < PALEO_ALGO_N; a++)
+    if (!g_ascii_strcasecmp(name, algo_names[a])) {
+      *out = (PaleoKernelAlgo)a;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+guint paleo_conv_algo_family(PaleoKernelAlgo algo)
+{
+  if (algo == PALEO_ALGO_IMPLICIT_GEMM || algo == PALEO_ALGO_GEMM)
+    return 1u << PALEO_ALGO_IMPLICIT_GEMM | 1u << PALEO_ALGO_GEMM;
+  return PALEO_ALGO_ALL;
 }
 
 const char *paleo_pass_name(PaleoPass pass)
@@ -291,29 +321,26 @@ static double pass_bytes(const PaleoMath *mt, const PaleoConvGeom *g)
 }
 
 /* A convolution whose filter covers the whole (unpadded) input: a fully-connected layer
- * written as a convolution (AlexNet's fc6). TensorFlow and Caffe run all three passes as
- * plain GEMMs (TensorFlow's conv ops call cuBLAS for this case and for 1x1 stride 1). */
-static gboolean is_gemm_conv(const PaleoConvGeom *g)
+ * written as a convolution (AlexNet's fc6). TensorFlow and Caffe run its three passes as
+ * plain GEMMs (cuBLAS). */
+static gboolean is_fc_conv(const PaleoConvGeom *g)
 {
-  gboolean fc = g->p == 1 && g->q == 1 && g->r == g->h && g->s == g->w && g->pad_h == 0 && g->pad_w == 0;
-  gboolean pointwise = g->r == 1 && g->s == 1 && g->stride_h == 1 && g->stride_w == 1 && g->pad_h == 0 &&
-                       g->pad_w == 0;
-  return fc || pointwise;
+  return g->p == 1 && g->q == 1 && g->r == g->h && g->s == g->w && g->pad_h == 0 && g->pad_w == 0;
 }
 
-/* Implicit GEMM: fwd N P Q x K x C R S (padding taps included, as the kernel runs them);
- * bwd-data N H W x C x K R S (cuDNN's kernel walks every input pixel and every tap, so a
- * stride-s layer pays s^2 times the useful work: DeepBench's stride-2 rows show it; a
- * GEMM-shaped layer does not, see is_gemm_conv); bwd-filter K x C R S x N P Q. */
+/* Implicit GEMM (cuDNN): fwd N P Q x K x C R S (padding taps included, as the kernel runs
+ * them); bwd-data N H W x C x K R S (the kernel walks every input pixel and every tap, so
+ * a stride-s layer pays for its stride holes); bwd-filter K x C R S x N P Q, split over
+ * the pixels. An fc-as-conv layer is a plain GEMM (is_fc_conv). */
 static double implicit_ms(const PaleoDevice *d, const PaleoMath *mt, const PaleoConvGeom *g, PaleoPass pass)
 {
   double c = align_up((double)g->c, mt->k_align), k = align_up((double)g->k, mt->k_align);
   double npq = (double)(g->n * g->p * g->q), rs = (double)(g->r * g->s);
   GemmShape s = {npq, (double)g->k, c * rs, 1, 1, d->profile.implicit_eff * pass_eff(&d->profile, pass),
-                 pass_bytes(mt, g)};
-  if (is_gemm_conv(g)) {
+                 pass_bytes(mt, g), GEMM_CONV};
+  if (is_fc_conv(g)) {
     double kdim = c * rs;
-    s = (GemmShape){npq, (double)g->k, kdim, 1, 1, pass_eff(&d->profile, pass), -1};
+    s = (GemmShape){npq, (double)g->k, kdim, 1, 1, pass_eff(&d->profile, pass), -1, GEMM_BLAS};
     if (pass == PALEO_PASS_BWD_DATA)
       s.n = kdim, s.k = k;
     else if (pass == PALEO_PASS_BWD_FILTER)
@@ -326,6 +353,7 @@ static double implicit_ms(const PaleoDevice *d, const PaleoMath *mt, const Paleo
     s.m = (double)g->k;
     s.n = c * rs;
     s.k = npq;
+    s.family = GEMM_WGRAD;
   }
   return gemm_time(d, mt, &s).ms;
 }
@@ -338,7 +366,7 @@ static GemmShape transformed_gemm(const PaleoDevice *d, const PaleoMath *mt, con
                                   double elem_bytes, double eff)
 {
   double c = align_up((double)g->c, mt->k_align), k = align_up((double)g->k, mt->k_align);
-  GemmShape s = {n_tiles, (double)g->k, c, points, flop_scale, eff * pass_eff(&d->profile, pass), 0};
+  GemmShape s = {n_tiles, (double)g->k, c, points, flop_scale, eff * pass_eff(&d->profile, pass), 0, GEMM_CONV};
   if (pass == PALEO_PASS_BWD_DATA) {
     s.n = (double)g->c;
     s.k = k;
@@ -346,6 +374,7 @@ static GemmShape transformed_gemm(const PaleoDevice *d, const PaleoMath *mt, con
     s.m = (double)g->c;
     s.n = (double)g->k;
     s.k = n_tiles;
+    s.family = GEMM_WGRAD;
   }
   s.dram_bytes = points * (n_tiles * c + c * k + n_tiles * k) * elem_bytes;
   return s;
@@ -379,6 +408,10 @@ static double winograd_ms(const PaleoDevice *d, const PaleoMath *mt, const Paleo
   double points = (m + 2.0) * (m + 2.0);
   GemmShape s = transformed_gemm(d, mt, g, pass, points, n_tiles, 1, mt->bytes, d->profile.winograd_eff);
   if (fused) {
+    /* one kernel: each thread block transforms its tiles and multiplies all the points
+     * itself, so the points add work per block, not blocks */
+    s.flop_scale = s.batch;
+    s.batch = 1;
     s.dram_bytes = pass_bytes(mt, g);
     return gemm_time(d, mt, &s).ms;
   }
@@ -416,7 +449,25 @@ static double fft_ms(const PaleoDevice *d, const PaleoMath *mt, const PaleoConvG
 
 static gboolean fft_applies(const PaleoConvGeom *g)
 {
-  return g->stride_h == 1 && g->stride_w == 1 && MAX(g->r, g->s) >= 5;
+  return g->stride_h == 1 && g->stride_w == 1;
+}
+
+/* GEMM over the column space (C R S x N P Q): forward (cuDNN's FWD_ALGO_GEMM) writes the
+ * columns from the input (im2col) and multiplies K x N P Q x C R S; backward-data (its
+ * BWD_DATA_ALGO_0, a sum of matrix products) multiplies W^T dY (C R S x N P Q x K) and adds
+ * each product element into the zeroed dX with an atomic add (profile atomic_bytes). */
+static double column_gemm_ms(const PaleoDevice *d, const PaleoMath *mt, const PaleoConvGeom *g, PaleoPass pass)
+{
+  double crs = (double)(g->c * g->r * g->s), npq = (double)(g->n * g->p * g->q);
+  double c = align_up((double)g->c, mt->k_align), k = align_up((double)g->k, mt->k_align);
+  double x = (double)(g->n * g->c * g->h * g->w) * mt->bytes, columns = crs * npq * mt->bytes;
+  GemmShape s = {(double)g->k, npq, c * g->r * g->s, 1, 1, pass_eff(&d->profile, pass), -1, GEMM_BLAS};
+  if (pass == PALEO_PASS_FWD) /* im2col: read the input, write the columns */
+    return gemm_time(d, mt, &s).ms + paleo_kernel_memory_ms(d, mt, columns + x);
+  /* zero dX, then the product adds each column element into it atomically */
+  s = (GemmShape){crs, npq, k, 1, 1, pass_eff(&d->profile, pass), -1, GEMM_BLAS};
+  return gemm_time(d, mt, &s).ms + paleo_kernel_memory_ms(d, mt, x) +
+         paleo_kernel_memory_ms(d, mt, crs * npq * d->profile.atomic_bytes);
 }
 
 PaleoConvTime paleo_kernel_conv_algo(const PaleoDevice *d, const PaleoMath *mt, const PaleoConvGeom *g,
@@ -445,18 +496,36 @@ PaleoConvTime paleo_kernel_conv_algo(const PaleoDevice *d, const PaleoMath *mt, 
     if (fft_applies(g))
       t.ms = fft_ms(d, mt, g, pass, TRUE);
     break;
+  case PALEO_ALGO_GEMM:
+    if (pass != PALEO_PASS_BWD_FILTER && !is_fc_conv(g))
+      t.ms = column_gemm_ms(d, mt, g, pass);
+    break;
   default: g_return_val_if_reached(t);
   }
   return t;
 }
 
-PaleoConvTime paleo_kernel_conv(const PaleoDevice *d, const PaleoMath *mt, const PaleoConvGeom *g, PaleoPass pass)
+PaleoConvTime paleo_kernel_conv_among(const PaleoDevice *d, const PaleoMath *mt, const PaleoConvGeom *g,
+                                      PaleoPass pass, guint mask)
 {
   PaleoConvTime best = paleo_kernel_conv_algo(d, mt, g, pass, PALEO_ALGO_IMPLICIT_GEMM);
+  gboolean have = mask & 1u << PALEO_ALGO_IMPLICIT_GEMM;
   for (int a = PALEO_ALGO_IMPLICIT_GEMM + 1; a < PALEO_ALGO_N; a++) {
+    if (!(mask & 1u << a))
+      continue;
     PaleoConvTime t = paleo_kernel_conv_algo(d, mt, g, pass, (PaleoKernelAlgo)a);
-    if (t.ms < best.ms)
-      best = t;
+    if (isfinite(t.ms) && (!have || t.ms < best.ms))
+      best = t, have = TRUE;
   }
   return best;
+}
+
+guint paleo_conv_algos_fastest(PaleoPass pass)
+{
+  return pass == PALEO_PASS_FWD ? PALEO_ALGO_ALL & ~(1u << PALEO_ALGO_GEMM) : PALEO_ALGO_ALL;
+}
+
+PaleoConvTime paleo_kernel_conv(const PaleoDevice *d, const PaleoMath *mt, const PaleoConvGeom *g, PaleoPass pass)
+{
+  return paleo_kernel_conv_among(d, mt, g, pass, paleo_conv_algos_fastest(pass));
 }

@@ -85,10 +85,24 @@ typedef enum {
   PALEO_ALGO_WINOGRAD_NONFUSED, /* F(4x4, 3x3) with transform kernels */
   PALEO_ALGO_FFT,               /* whole-image FFT */
   PALEO_ALGO_FFT_TILING,        /* 32 x 32 tiles */
+  PALEO_ALGO_GEMM,              /* explicit GEMM on a column buffer (bwd-data: W^T dY, then col2im) */
   PALEO_ALGO_N
 } PaleoKernelAlgo;
 
 const char *paleo_conv_algo_name(PaleoKernelAlgo algo); /* "IMPLICIT_GEMM", "WINOGRAD", ... */
+/* cuDNN's algorithm names as benchmarks print them: ours, IMPLICIT_PRECOMP_GEMM (and its
+ * truncation LICIT_PRECOMP_GEMM, DeepBench anomaly 6) as IMPLICIT_GEMM; case-insensitive.
+ * FALSE for names the model does not cost (DIRECT, empty). */
+gboolean paleo_conv_algo_parse(const char *name, PaleoKernelAlgo *out);
+
+/* Sets of algorithms, as bit masks of 1 << PaleoKernelAlgo. */
+#define PALEO_ALGO_ALL ((1u << PALEO_ALGO_N) - 1)
+/* The algorithms of `algo`'s family: the GEMM family (implicit and explicit GEMM) or the
+ * transformed-domain family (Winograd and FFT, which cuDNN falls back from to GEMMs, so
+ * every algorithm). A library that ran a GEMM-family forward pass runs its backward passes
+ * with GEMM-family kernels too (cuDNN's tensor-op paths and DeepBench's cuDNN-7 harness
+ * pin them there). */
+guint paleo_conv_algo_family(PaleoKernelAlgo algo);
 const char *paleo_pass_name(PaleoPass pass);           /* "fwd", "bwd_data", "bwd_filter" */
 
 /* Output size floor((H + 2 pad - R) / stride) + 1 (DeepBench, cuDNN). */
@@ -105,11 +119,18 @@ typedef struct {
   double flops;          /* useful FLOPs (paleo_conv_useful_flops) */
 } PaleoConvTime;
 
-/* Cheapest applicable algorithm for one pass (cuDNN's "fastest" choice): implicit GEMM
- * always; Winograd for 3x3 stride 1; FFT for stride 1 and filters >= 5 (whole image up to
- * 256 points per side, or 32x32 tiles). */
+/* The algorithms a library's "fastest" search picks among for a pass: every one, except
+ * the explicit forward GEMM (cuDNN's FWD_ALGO_GEMM never wins in DeepBench's calibration
+ * rows; it is costed only where a measurement names it). */
+guint paleo_conv_algos_fastest(PaleoPass pass);
+/* Cheapest applicable algorithm for one pass among paleo_conv_algos_fastest (cuDNN's
+ * "fastest" choice): implicit GEMM always; the column GEMM for backward-data; Winograd for
+ * 3x3 stride 1; FFT for stride 1 (whole image up to 256 points per side, or 32x32 tiles). */
 PaleoConvTime paleo_kernel_conv(const PaleoDevice *device, const PaleoMath *math,
                                 const PaleoConvGeom *g, PaleoPass pass);
+/* The cheapest of the algorithms in `mask` that apply (implicit GEMM when none does). */
+PaleoConvTime paleo_kernel_conv_among(const PaleoDevice *device, const PaleoMath *math, const PaleoConvGeom *g,
+                                      PaleoPass pass, guint mask);
 /* One algorithm's time; ms = +inf when it does not apply. */
 PaleoConvTime paleo_kernel_conv_algo(const PaleoDevice *device, const PaleoMath *math,
                                      const PaleoConvGeom *g, PaleoPass pass, PaleoKernelAlgo algo);

@@ -23,6 +23,9 @@ const PaleoProfileKey paleo_profile_keys[] = {
       "fraction of the DRAM bandwidth a streaming (elementwise) kernel reaches; default 0.8 (STREAM-"
       "style copy kernels on NVIDIA GPUs reach 75-90 % of the datasheet bandwidth)"),
   KEY(gemm_mem_eff, 0, 1, TRUE, TRUE, "fraction of the DRAM bandwidth a GEMM's operand streaming reaches"),
+  KEY(atomic_bytes, 4, 1e3, FALSE, TRUE,
+      "memory time of one 4-byte atomic add, as bytes streamed (a read-modify-write in the L2 and "
+      "its queueing; reductions through atomics, such as backward-data's column algorithm, pay it)"),
   KEY(implicit_eff, 0, 2, TRUE, TRUE, "implicit-GEMM convolution relative to a plain GEMM"),
   KEY(winograd_eff, 0, 2, TRUE, TRUE, "Winograd convolution's GEMMs relative to a plain GEMM"),
   KEY(fft_eff, 0, 2, TRUE, TRUE, "FFT convolution's pointwise products relative to a plain GEMM"),
@@ -41,7 +44,7 @@ void paleo_profile_init(PaleoProfile *p)
 {
   *p = (PaleoProfile){
     .gemm_eff = 0.8, .tensor_eff = 0.7, .tile_intensity = 16, .tile_cycles = 2000, .kstep_cycles = 800,
-    .launch_us = 5, .mem_eff = 0.8, .gemm_mem_eff = 0.5, .implicit_eff = 0.9, .winograd_eff = 0.8, .fft_eff = 0.8,
+    .launch_us = 5, .mem_eff = 0.8, .gemm_mem_eff = 0.5, .atomic_bytes = 16, .implicit_eff = 0.9, .winograd_eff = 0.8, .fft_eff = 0.8,
     .dgrad_eff = 1, .wgrad_eff = 1, .collective_eff = 0.8, .ps_message_us = 50,
   };
 }

@@ -13,16 +13,44 @@
 
 typedef struct {
   char *device, *output;
-  char **hardware;
+  char **hardware, **map;
 } CalibrateArgs;
 
-static char *comment_text(int argc, char **argv, const PaleoCalibrateResult *r)
+/* Applies --map TAG=DEVICE: rows whose device column is TAG (case-insensitive) are
+ * predicted on DEVICE. */
+static gboolean map_devices(GPtrArray *sets, char **map, GError **error)
+{
+  for (char **m = map; m && *m; m++) {
+    const char *eq = strchr(*m, '=');
+    if (!eq || eq == *m || !eq[1]) {
+      g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_INVALID,
+                  "--map %s: expected TAG=DEVICE (a row device tag and a catalog device)", *m);
+      return FALSE;
+    }
+    g_autofree char *tag = g_strndup(*m, (gsize)(eq - *m));
+    for (guint s = 0; s < sets->len; s++) {
+      PaleoMeasureSet *set = g_ptr_array_index(sets, s);
+      for (guint r = 0; r < set->rows->len; r++) {
+        PaleoMeasurement *row = g_ptr_array_index(set->rows, r);
+        if (!g_ascii_strcasecmp(row->device, tag)) {
+          g_free(row->device);
+          row->device = g_strdup(eq + 1);
+        }
+      }
+    }
+  }
+  return TRUE;
+}
+
+static char *comment_text(int argc, char **argv, char **map, const PaleoCalibrateResult *r)
 {
   GString *s = g_string_new("Fitted by `paleosim calibrate` from:");
   for (int i = 1; i < argc; i++) {
     g_autofree char *base = g_path_get_basename(argv[i]);
     g_string_append_printf(s, " %s", base);
   }
+  for (char **m = map; m && *m; m++)
+    g_string_append_printf(s, "%s%s", m == map ? "\nrows mapped to devices: " : ", ", *m);
   g_string_append_printf(s, "\n%u measured times; mean |ln(predicted / measured)| %.4f at the start, %.4f fitted",
                          r->values, r->objective_start, r->objective);
   return g_string_free(s, FALSE);
@@ -61,6 +89,8 @@ static int run(const CalibrateArgs *a, int argc, char **argv)
       return paleo_cli_fail(CMD, error);
     g_ptr_array_add(sets, set);
   }
+  if (!map_devices(sets, a->map, &error))
+    return paleo_cli_fail(CMD, error);
   PaleoProfile profile;
   paleo_profile_init(&profile);
   if (device)
@@ -71,7 +101,7 @@ static int run(const CalibrateArgs *a, int argc, char **argv)
   GArray *rows = paleo_calibrate_errors(sets, catalog, a->device, &profile, &error);
   if (!rows)
     return paleo_cli_fail(CMD, error);
-  g_autofree char *comment = comment_text(argc, argv, &result);
+  g_autofree char *comment = comment_text(argc, argv, a->map, &result);
   g_autofree char *text = paleo_calibrate_profile_text(&profile, device ? device->name : NULL, comment);
   if (!write_profile(a->output, text, &error)) {
     paleo_error_rows_free(rows);
@@ -93,6 +123,9 @@ int paleo_cmd_calibrate(int argc, char **argv)
      "Device of every row; writes [refined D] (default: each row's device column, writes [refined])", "D"},
     {"output", 'o', 0, G_OPTION_ARG_FILENAME, &a.output, "Profile to write (required)", "FILE"},
     {"hardware", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &a.hardware, "Extra catalog or profile file (repeatable)", "FILE"},
+    {"map", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.map,
+     "Rows whose device column is TAG are predicted on catalog DEVICE (repeatable; e.g. p100=P100_PCIE)",
+     "TAG=DEVICE"},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("MEASURED.csv... - fit the refined model's constants");
@@ -113,5 +146,6 @@ int paleo_cmd_calibrate(int argc, char **argv)
   g_free(a.device);
   g_free(a.output);
   g_strfreev(a.hardware);
+  g_strfreev(a.map);
   return rc;
 }

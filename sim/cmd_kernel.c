@@ -12,7 +12,7 @@
 #define CMD "kernel"
 
 typedef struct {
-  char *device, *model, *precision, *format;
+  char *device, *model, *precision, *format, *algorithms;
   char **hardware;
 } KernelArgs;
 
@@ -57,6 +57,8 @@ static int run(const KernelArgs *a, const char *path)
   g_autoptr(PaleoMeasureSet) set = d ? paleo_measure_load(path, &error) : NULL;
   if (!set || !paleo_cost_model_find(a->model ? a->model : "refined", &error))
     return paleo_cli_fail(CMD, error);
+  PaleoMeasureAlgo algos = a->algorithms && !strcmp(a->algorithms, "fastest") ? PALEO_MEASURE_ALGO_FASTEST
+                                                                              : PALEO_MEASURE_ALGO_ROW;
   guint n = set->rows->len;
   g_autofree double *ms = g_new(double, (gsize)n * PALEO_PASS_N);
   g_autofree int *algo = g_new(int, (gsize)n * PALEO_PASS_N);
@@ -65,7 +67,7 @@ static int run(const KernelArgs *a, const char *path)
     const PaleoMeasurement *row = g_ptr_array_index(set->rows, i);
     PaleoPrecision precision;
     if (!paleo_measure_precision(set, row, a->precision, &precision, &error) ||
-        !paleo_measure_predict(set, row, d, a->model ? a->model : "refined", precision, cache,
+        !paleo_measure_predict(set, row, d, a->model ? a->model : "refined", precision, algos, cache,
                                &ms[i * PALEO_PASS_N], &algo[i * PALEO_PASS_N], &error))
       return paleo_cli_fail(CMD, error);
   }
@@ -84,6 +86,9 @@ int paleo_cmd_kernel(int argc, char **argv)
     {"precision", 'p', 0, G_OPTION_ARG_STRING, &a.precision,
      "fp32|tf32|fp16|bf16|fp8|fp16io (default: each row's precision column, else fp32)", "P"},
     {"format", 'f', 0, G_OPTION_ARG_STRING, &a.format, "Output: csv (the only format)", "FMT"},
+    {"algorithms", 'a', 0, G_OPTION_ARG_STRING, &a.algorithms,
+     "Convolution algorithms: row (default: the row's fwd_algorithm for the forward pass and its family "
+     "for the backward passes, when the row names one) or fastest (the model's choice among all)", "A"},
     {"hardware", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &a.hardware, "Extra catalog or profile file (repeatable)", "FILE"},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
   };
@@ -103,6 +108,8 @@ int paleo_cmd_kernel(int argc, char **argv)
     rc = paleo_cli_failf(CMD, "--device D is required");
   else if (a.format && strcmp(a.format, "csv"))
     rc = paleo_cli_failf(CMD, "--format %s: only csv is supported", a.format);
+  else if (a.algorithms && strcmp(a.algorithms, "row") && strcmp(a.algorithms, "fastest"))
+    rc = paleo_cli_failf(CMD, "--algorithms %s: expected row or fastest", a.algorithms);
   else if (a.precision && !paleo_precision_parse(a.precision, &p))
     rc = paleo_cli_failf(CMD, "--precision %s: expected %s", a.precision, paleo_precision_names_text());
   else
@@ -111,6 +118,7 @@ int paleo_cmd_kernel(int argc, char **argv)
   g_free(a.model);
   g_free(a.precision);
   g_free(a.format);
+  g_free(a.algorithms);
   g_strfreev(a.hardware);
   return rc;
 }

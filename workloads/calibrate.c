@@ -90,7 +90,7 @@ static double objective(Fit *f, const PaleoProfile *p, guint *values, GError **e
     double pred[PALEO_PASS_N];
     int algo[PALEO_PASS_N];
     if (!paleo_measure_predict(it->set, it->row, g_ptr_array_index(f->devices, it->device), "refined",
-                               it->precision, f->cache, pred, algo, error))
+                               it->precision, PALEO_MEASURE_ALGO_ROW, f->cache, pred, algo, error))
       return NAN;
     for (guint v = 0; v < paleo_measure_n_values(it->set->kind); v++)
       if (isfinite(it->row->ms[v]) && pred[v] > 0 && isfinite(pred[v])) {
@@ -266,8 +266,8 @@ static gboolean add_item_errors(const Item *it, PaleoDevice *d, PaleoMeasureCach
 {
   double paleo[PALEO_PASS_N], refined[PALEO_PASS_N];
   int algo[PALEO_PASS_N];
-  if (!paleo_measure_predict(it->set, it->row, d, "paleo", PALEO_PRECISION_FP32, cache, paleo, algo, error) ||
-      !paleo_measure_predict(it->set, it->row, d, "refined", it->precision, cache, refined, algo, error))
+  if (!paleo_measure_predict(it->set, it->row, d, "paleo", PALEO_PRECISION_FP32, PALEO_MEASURE_ALGO_ROW, cache, paleo, algo, error) ||
+      !paleo_measure_predict(it->set, it->row, d, "refined", it->precision, PALEO_MEASURE_ALGO_ROW, cache, refined, algo, error))
     return FALSE;
   for (guint v = 0; v < paleo_measure_n_values(it->set->kind); v++) {
     double m = it->row->ms[v];

@@ -63,7 +63,7 @@ static gboolean has_all(GPtrArray *header, const char *const *cols)
 typedef struct {
   PaleoMeasureKind kind;
   int col[16];
-  int device, precision;
+  int device, precision, fwd_algorithm;
 } Layout;
 
 static gboolean detect(GPtrArray *header, const char *path, Layout *out, GError **error)
@@ -86,6 +86,7 @@ static gboolean detect(GPtrArray *header, const char *path, Layout *out, GError 
     out->col[i] = column(header, cols[i]);
   out->device = column(header, "device");
   out->precision = column(header, "precision");
+  out->fwd_algorithm = column(header, "fwd_algorithm");
   return TRUE;
 }
 
@@ -162,6 +163,8 @@ static gboolean read_conv(const Cursor *c, const Layout *l, PaleoMeasurement *r,
   for (int p = 0; p < PALEO_PASS_N; p++)
     if (!read_ms(c, l->col[11 + p], TRUE, &r->ms[p], error))
       return FALSE;
+  PaleoKernelAlgo a;
+  r->fwd_algo = paleo_conv_algo_parse(cell(c, l->fwd_algorithm), &a) ? (int)a : -1;
   return TRUE;
 }
 
@@ -204,6 +207,7 @@ static PaleoMeasurement *read_row(const Cursor *c, const Layout *l, const char *
   for (int p = 0; p < PALEO_PASS_N; p++)
     r->ms[p] = NAN;
   r->line = c->line;
+  r->fwd_algo = -1;
   r->text = g_strdup(text);
   r->device = g_strdup(cell(c, l->device));
   r->precision = g_strdup(cell(c, l->precision));
@@ -403,9 +407,20 @@ static gboolean predict_layer(const PaleoMeasureSet *set, const PaleoMeasurement
   return FALSE;
 }
 
+/* The algorithms a pass of a conv row may use (see PaleoMeasureAlgo). */
+static guint row_algorithms(const PaleoMeasurement *row, PaleoMeasureAlgo algos, PaleoPass pass)
+{
+  if (algos == PALEO_MEASURE_ALGO_FASTEST || row->fwd_algo < 0)
+    return paleo_conv_algos_fastest(pass);
+  if (pass == PALEO_PASS_FWD)
+    return 1u << row->fwd_algo;
+  return paleo_conv_algo_family((PaleoKernelAlgo)row->fwd_algo);
+}
+
 gboolean paleo_measure_predict(const PaleoMeasureSet *set, const PaleoMeasurement *row, const PaleoDevice *d,
-                               const char *model, PaleoPrecision precision, PaleoMeasureCache *cache,
-                               double out[PALEO_PASS_N], int algo[PALEO_PASS_N], GError **error)
+                               const char *model, PaleoPrecision precision, PaleoMeasureAlgo algos,
+                               PaleoMeasureCache *cache, double out[PALEO_PASS_N], int algo[PALEO_PASS_N],
+                               GError **error)
 {
   for (int p = 0; p < PALEO_PASS_N; p++)
     out[p] = NAN, algo[p] = -1;
@@ -434,7 +449,7 @@ gboolean paleo_measure_predict(const PaleoMeasureSet *set, const PaleoMeasuremen
     return TRUE;
   }
   for (int p = 0; p < PALEO_PASS_N; p++) {
-    PaleoConvTime t = paleo_kernel_conv(d, &mt, &row->conv, (PaleoPass)p);
+    PaleoConvTime t = paleo_kernel_conv_among(d, &mt, &row->conv, (PaleoPass)p, row_algorithms(row, algos, p));
     out[p] = t.ms;
     algo[p] = (int)t.algo;
   }

@@ -24,6 +24,7 @@ typedef struct {
   char *precision;       /* the row's `precision` column; "" when none */
   double m, n, k;        /* GEMM */
   PaleoConvGeom conv;    /* convolution */
+  int fwd_algo;          /* the row's `fwd_algorithm` (PaleoKernelAlgo), -1 none or unknown */
   char *net, *layer;     /* layer rows */
   PaleoLayerPass pass;
   int64_t batch;
@@ -58,10 +59,16 @@ PaleoMeasureCache *paleo_measure_cache_new(void);
 void paleo_measure_cache_free(PaleoMeasureCache *cache);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoMeasureCache, paleo_measure_cache_free)
 
+/* Which convolution algorithms the refined model may pick for a DeepBench row: the
+ * forward algorithm the row records (and its family, paleo_conv_algo_family, for the
+ * backward passes), or the fastest of all as for a layer of a net. */
+typedef enum { PALEO_MEASURE_ALGO_ROW, PALEO_MEASURE_ALGO_FASTEST } PaleoMeasureAlgo;
+
 /* Predicted ms per value of a row with the named cost model ("paleo" at ppp 1, or
  * "refined") on `device`; algo[] gets the refined convolution algorithms (-1 otherwise). */
 gboolean paleo_measure_predict(const PaleoMeasureSet *set, const PaleoMeasurement *row, const PaleoDevice *device,
-                               const char *model, PaleoPrecision precision, PaleoMeasureCache *cache,
-                               double out_ms[PALEO_PASS_N], int algo[PALEO_PASS_N], GError **error);
+                               const char *model, PaleoPrecision precision, PaleoMeasureAlgo algos,
+                               PaleoMeasureCache *cache, double out_ms[PALEO_PASS_N], int algo[PALEO_PASS_N],
+                               GError **error);
 
 #endif

@@ -125,26 +125,89 @@ static void test_conv_algorithms(void **state)
   PaleoMath mt;
   assert_true(paleo_math_init(&mt, d, PALEO_PRECISION_FP32, NULL));
   PaleoConvGeom g;
-  /* 3x3 stride 1: Winograd applies and FFT does not (filter < 5) */
+  /* 3x3 stride 1: Winograd and FFT apply */
   paleo_conv_geom_init(&g, 16, 256, 28, 28, 256, 3, 3, 1, 1, 1, 1);
   assert_true(isfinite(paleo_kernel_conv_algo(d, &mt, &g, PALEO_PASS_FWD, PALEO_ALGO_WINOGRAD).ms));
-  assert_false(isfinite(paleo_kernel_conv_algo(d, &mt, &g, PALEO_PASS_FWD, PALEO_ALGO_FFT).ms));
+  assert_true(isfinite(paleo_kernel_conv_algo(d, &mt, &g, PALEO_PASS_FWD, PALEO_ALGO_FFT).ms));
   PaleoConvTime best = paleo_kernel_conv(d, &mt, &g, PALEO_PASS_FWD);
   assert_true(best.algo == PALEO_ALGO_WINOGRAD || best.algo == PALEO_ALGO_WINOGRAD_NONFUSED);
   /* Winograd's fewer multiplications beat direct GEMM here */
   assert_true(best.ms < paleo_kernel_conv_algo(d, &mt, &g, PALEO_PASS_FWD, PALEO_ALGO_IMPLICIT_GEMM).ms);
-  /* stride 2: only implicit GEMM; bwd-data walks the stride holes (cuDNN), about 4x fwd */
+  /* restricted to the GEMM family, the choice is a GEMM; restricted to one, that one */
+  guint gemms = paleo_conv_algo_family(PALEO_ALGO_IMPLICIT_GEMM);
+  assert_true(gemms & 1u << paleo_kernel_conv_among(d, &mt, &g, PALEO_PASS_BWD_DATA, gemms).algo);
+  assert_int_equal(paleo_kernel_conv_among(d, &mt, &g, PALEO_PASS_FWD, 1u << PALEO_ALGO_IMPLICIT_GEMM).algo,
+                   PALEO_ALGO_IMPLICIT_GEMM);
+  assert_int_equal(paleo_conv_algo_family(PALEO_ALGO_FFT), PALEO_ALGO_ALL);
+  /* stride 2: no Winograd, no FFT; bwd-data's implicit GEMM walks the stride holes (cuDNN's
+   * kernel), about 4x forward */
   paleo_conv_geom_init(&g, 16, 64, 56, 56, 128, 3, 3, 1, 1, 2, 2);
   assert_false(isfinite(paleo_kernel_conv_algo(d, &mt, &g, PALEO_PASS_FWD, PALEO_ALGO_WINOGRAD).ms));
+  assert_false(isfinite(paleo_kernel_conv_algo(d, &mt, &g, PALEO_PASS_FWD, PALEO_ALGO_FFT).ms));
   best = paleo_kernel_conv(d, &mt, &g, PALEO_PASS_FWD);
-  assert_int_equal(best.algo, PALEO_ALGO_IMPLICIT_GEMM);
-  double ratio = paleo_kernel_conv(d, &mt, &g, PALEO_PASS_BWD_DATA).ms / best.ms;
+  assert_true(best.algo == PALEO_ALGO_IMPLICIT_GEMM || best.algo == PALEO_ALGO_GEMM);
+  double ratio = paleo_kernel_conv_algo(d, &mt, &g, PALEO_PASS_BWD_DATA, PALEO_ALGO_IMPLICIT_GEMM).ms /
+                 paleo_kernel_conv_algo(d, &mt, &g, PALEO_PASS_FWD, PALEO_ALGO_IMPLICIT_GEMM).ms;
   assert_true(ratio > 2.5 && ratio < 6);
+  /* a one-channel first layer (DeepBench's 700 x 161 speech input): implicit bwd-data
+   * would tile a single channel 32 wide; the column algorithm is chosen instead */
+  paleo_conv_geom_init(&g, 4, 1, 161, 700, 32, 5, 20, 0, 0, 2, 2);
+  assert_int_equal(paleo_kernel_conv(d, &mt, &g, PALEO_PASS_BWD_DATA).algo, PALEO_ALGO_GEMM);
+  assert_false(isfinite(paleo_kernel_conv_algo(d, &mt, &g, PALEO_PASS_BWD_FILTER, PALEO_ALGO_GEMM).ms));
   /* fc6: the three passes are GEMMs of the same size, so backward-data is about forward */
   paleo_conv_geom_init(&g, 128, 256, 5, 5, 4096, 5, 5, 0, 0, 1, 1);
   double fwd = paleo_kernel_conv(d, &mt, &g, PALEO_PASS_FWD).ms;
   double data = paleo_kernel_conv(d, &mt, &g, PALEO_PASS_BWD_DATA).ms;
   assert_true(data / fwd > 0.5 && data / fwd < 2);
+}
+
+/* Fused Winograd F(2x2, 3x3): one kernel whose blocks multiply all 16 points of their own
+ * tiles; non-fused F(4x4, 3x3) runs the 36 points as parallel GEMMs. On the toy device
+ * (1 FLOP per cycle, one SM) 128 tiles x 128 filters x 8 channels fused cost
+ * 2 x 128 x 128 x 8 x 16 = 4194304 cycles = 4.194304 ms. */
+static void test_winograd_fused(void **state)
+{
+  (void)state;
+  PaleoDevice d = toy();
+  d.profile.winograd_eff = 1;
+  PaleoMath mt;
+  assert_true(paleo_math_init(&mt, &d, PALEO_PRECISION_FP32, NULL));
+  PaleoConvGeom g; /* 2 x 2 outputs per image: one 2 x 2 tile each, 128 images */
+  paleo_conv_geom_init(&g, 128, 8, 2, 2, 128, 3, 3, 1, 1, 1, 1);
+  assert_float_equal(paleo_kernel_conv_algo(&d, &mt, &g, PALEO_PASS_FWD, PALEO_ALGO_WINOGRAD).ms, 4.194304, 1e-9);
+}
+
+/* Backward-data by columns (cuDNN's ALGO_0): GEMM W^T dY, then each product element added
+ * atomically into the zeroed dX. 1x1 filter, one channel, 16 x 16 image, 128 filters, on
+ * the toy device with 1 GB/s of memory and 16 bytes per atomic: the GEMM is 1 x 256 x 128
+ * (two 32 x 128 tiles, 16 steps of 2 x 2 x 32 x 128 x 8 cycles = 2.097152 ms; its 132608
+ * bytes of operands take 0.13 ms, under it), zeroing dX writes 1024 bytes (0.001024 ms)
+ * and the 256 atomics cost 4096 bytes (0.004096 ms). */
+static void test_column_dgrad(void **state)
+{
+  (void)state;
+  PaleoDevice d = toy();
+  d.mem_gbps = 1, d.profile.atomic_bytes = 16;
+  PaleoMath mt;
+  assert_true(paleo_math_init(&mt, &d, PALEO_PRECISION_FP32, NULL));
+  PaleoConvGeom g;
+  paleo_conv_geom_init(&g, 1, 1, 16, 16, 128, 1, 1, 0, 0, 1, 1);
+  assert_float_equal(paleo_kernel_conv_algo(&d, &mt, &g, PALEO_PASS_BWD_DATA, PALEO_ALGO_GEMM).ms,
+                     2.097152 + 0.001024 + 0.004096, 1e-9);
+}
+
+static void test_algo_names(void **state)
+{
+  (void)state;
+  PaleoKernelAlgo a;
+  assert_true(paleo_conv_algo_parse("implicit_precomp_gemm", &a) && a == PALEO_ALGO_IMPLICIT_GEMM);
+  assert_true(paleo_conv_algo_parse("LICIT_PRECOMP_GEMM", &a) && a == PALEO_ALGO_IMPLICIT_GEMM);
+  assert_true(paleo_conv_algo_parse("WINOGRAD_NONFUSED", &a) && a == PALEO_ALGO_WINOGRAD_NONFUSED);
+  assert_true(paleo_conv_algo_parse("GEMM", &a) && a == PALEO_ALGO_GEMM);
+  assert_false(paleo_conv_algo_parse("DIRECT", &a));
+  assert_false(paleo_conv_algo_parse("", &a));
+  for (int i = 0; i < PALEO_ALGO_N; i++)
+    assert_true(paleo_conv_algo_parse(paleo_conv_algo_name((PaleoKernelAlgo)i), &a) && a == (PaleoKernelAlgo)i);
 }
 
 static char *write_temp(const char *name, const char *text)
@@ -210,7 +273,8 @@ int main(void)
     cmocka_unit_test(test_gemm_waves),       cmocka_unit_test(test_memory_kernel),
     cmocka_unit_test(test_precisions),       cmocka_unit_test(test_useful_flops),
     cmocka_unit_test(test_conv_algorithms),  cmocka_unit_test(test_profile_groups),
-    cmocka_unit_test(test_shipped_architecture),
+    cmocka_unit_test(test_shipped_architecture), cmocka_unit_test(test_winograd_fused),
+    cmocka_unit_test(test_column_dgrad),     cmocka_unit_test(test_algo_names),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -117,26 +117,74 @@ static void test_kernel_csv(void **state)
   result_clear(&r);
 }
 
-/* `paleosim calibrate` on the shipped CSVs rewrites configs/refined.ini byte for byte. */
+/* `paleosim calibrate` on the shipped CSVs rewrites configs/refined.ini byte for byte (the
+ * command configs/calibration/README.md gives: every FP32 row and the P100 FP16-storage
+ * GEMM rows, DeepBench's P100 taken as the PCIe board it was). */
 static void test_calibrate_reproduces_shipped(void **state)
 {
   (void)state;
-  const char *names[] = {"p100_conv_fp16io_fp32math.csv", "p100_conv_fp32.csv", "p100_gemm_fp16io_fp32math.csv",
-                         "p100_gemm_fp32.csv", "titanx_maxwell_conv_fp32.csv", "titanx_maxwell_gemm_fp32.csv"};
+  const char *names[] = {"p100_conv_fp32.csv", "p100_gemm_fp32.csv", "titanx_maxwell_conv_fp32.csv",
+                         "titanx_maxwell_gemm_fp32.csv", "p100_gemm_fp16io_fp32math.csv"};
   g_autofree char *out = tmp_path("refined_fit.ini");
   char *paths[G_N_ELEMENTS(names)];
   for (guint i = 0; i < G_N_ELEMENTS(names); i++)
     paths[i] = config_path("calibration", names[i]);
-  Result r = run_cli("calibrate", paths[0], paths[1], paths[2], paths[3], paths[4], paths[5], "-o", out, NULL);
+  Result r = run_cli("calibrate", "--map", "p100=P100_PCIE", paths[0], paths[1], paths[2], paths[3], paths[4], "-o",
+                     out, NULL);
   for (guint i = 0; i < G_N_ELEMENTS(names); i++)
     g_free(paths[i]);
   assert_int_equal(r.status, 0);
   assert_non_null(strstr(r.out, "refined_median"));
+  assert_non_null(strstr(r.out, "P100_PCIE"));
   g_autofree char *shipped_path = config_path("refined.ini", NULL);
   g_autofree char *shipped = NULL, *fitted = NULL;
   assert_true(g_file_get_contents(shipped_path, &shipped, NULL, NULL));
   assert_true(g_file_get_contents(out, &fitted, NULL, NULL));
   assert_string_equal(fitted, shipped);
+  result_clear(&r);
+  g_autofree char *gemm = config_path("calibration", "p100_gemm_fp32.csv");
+  r = run_cli("calibrate", "--map", "p100", gemm, "-o", out, NULL);
+  assert_int_equal(r.status, 2);
+  assert_non_null(strstr(r.err, "--map p100: expected TAG=DEVICE"));
+  result_clear(&r);
+}
+
+/* `kernel --algorithms row` costs the forward pass with the algorithm the row names and the
+ * backward passes within its family; `fastest` lets the model choose. */
+static void test_kernel_row_algorithms(void **state)
+{
+  (void)state;
+  g_autofree char *csv = tmp_path("algos.csv");
+  g_assert_true(g_file_set_contents(
+      csv,
+      "input_w,input_h,input_c,batch_n,output_k,filter_w_s,filter_h_r,pad_w,pad_h,stride_w,stride_h,"
+      "fwd_time_ms,bwd_inputs_time_ms,bwd_params_time_ms,fwd_algorithm\n"
+      "28,28,256,16,512,3,3,1,1,1,1,1,1,1,IMPLICIT_PRECOMP_GEMM\n"
+      "28,28,256,16,512,3,3,1,1,1,1,1,1,1,LICIT_PRECOMP_GEMM\n"
+      "28,28,256,16,512,3,3,1,1,1,1,1,1,1,FFT\n"
+      "28,28,256,16,512,3,3,1,1,1,1,1,1,1,DIRECT\n",
+      -1, NULL));
+  Result r = run_cli("kernel", csv, "--device", "P100", NULL);
+  assert_int_equal(r.status, 0);
+  g_auto(GStrv) lines = g_strsplit(r.out, "\n", -1);
+  /* pinned to implicit GEMM (the truncated name too): every pass stays in the GEMM family */
+  for (int i = 1; i <= 2; i++) {
+    assert_non_null(strstr(lines[i], ",IMPLICIT_PRECOMP_GEMM,IMPLICIT_GEMM,") ||
+                    strstr(lines[i], ",LICIT_PRECOMP_GEMM,IMPLICIT_GEMM,"));
+    assert_null(strstr(lines[i], "WINOGRAD"));
+  }
+  assert_non_null(strstr(lines[3], ",FFT,FFT,"));
+  /* an algorithm the model does not cost leaves the choice to it: Winograd for this layer */
+  assert_non_null(strstr(lines[4], ",DIRECT,WINOGRAD"));
+  result_clear(&r);
+  r = run_cli("kernel", csv, "--device", "P100", "--algorithms", "fastest", NULL);
+  assert_int_equal(r.status, 0);
+  g_auto(GStrv) fastest = g_strsplit(r.out, "\n", -1);
+  assert_non_null(strstr(fastest[1], ",IMPLICIT_PRECOMP_GEMM,WINOGRAD"));
+  result_clear(&r);
+  r = run_cli("kernel", csv, "--device", "P100", "--algorithms", "best", NULL);
+  assert_int_equal(r.status, 2);
+  assert_non_null(strstr(r.err, "--algorithms best"));
   result_clear(&r);
 }
 
@@ -194,6 +242,7 @@ int main(void)
     cmocka_unit_test(test_precisions),
     cmocka_unit_test(test_kernel_csv),
     cmocka_unit_test(test_calibrate_reproduces_shipped),
+    cmocka_unit_test(test_kernel_row_algorithms),
     cmocka_unit_test(test_calibrate_layers_profile),
     cmocka_unit_test(test_scenario_precision),
   };
