@@ -59,12 +59,38 @@ static double conv_pass(const Ctx *x, const PaleoConvGeom *g, PaleoPass pass, Pa
   return t.ms * x->scale;
 }
 
-/* Bias and activation: forward reads and writes the output once; backward reads the
- * gradient and the output and writes the gradient. */
-static void add_bias_activation(const Ctx *x, PaleoLayerCost *out)
+/* Memory traffic, in multiples of the output, of the ops that follow a layer's own op:
+ * an elementwise op (bias add, activation) reads and writes the output forward and reads
+ * the gradient and the output and writes the gradient backward; batch norm reads twice
+ * (statistics, then normalise) and writes forward, and backward reads the gradient and
+ * the input twice and writes the input gradient. */
+#define ELEMENTWISE_FWD 2.0
+#define ELEMENTWISE_BWD 3.0
+#define BATCH_NORM_FWD 3.0
+#define BATCH_NORM_BWD 5.0
+
+static void add_epilogue_op(const Ctx *x, double fwd, double bwd, PaleoLayerCost *out)
 {
-  out->fwd.comm_ms += memory_ms(x, 2 * out_elems(x));
-  out->bwd_filter.comm_ms += memory_ms(x, 3 * out_elems(x));
+  out->fwd.comm_ms += memory_ms(x, fwd * out_elems(x));
+  out->bwd_filter.comm_ms += memory_ms(x, bwd * out_elems(x));
+}
+
+/* The layer's normalizer_fn and activation_fn as the net writes them; a weighted layer
+ * that writes neither (PALEO's Caffe conversions) has a bias add and an activation, costed
+ * as one elementwise kernel. */
+static void add_epilogue(const Ctx *x, PaleoLayerCost *out)
+{
+  const PaleoLayer *l = x->layer;
+  gboolean weighted = l->type == PALEO_LAYER_CONV || l->type == PALEO_LAYER_DECONV ||
+                      l->type == PALEO_LAYER_INNER_PRODUCT;
+  if (weighted && !l->batch_norm && l->activation < 0) {
+    add_epilogue_op(x, ELEMENTWISE_FWD, ELEMENTWISE_BWD, out);
+    return;
+  }
+  if (l->batch_norm)
+    add_epilogue_op(x, BATCH_NORM_FWD, BATCH_NORM_BWD, out);
+  if (l->activation > 0)
+    add_epilogue_op(x, ELEMENTWISE_FWD, ELEMENTWISE_BWD, out);
 }
 
 static void cost_conv(const Ctx *x, PaleoLayerCost *out)
@@ -80,7 +106,6 @@ static void cost_conv(const Ctx *x, PaleoLayerCost *out)
   }
   out->bwd_filter.comp_ms = conv_pass(x, &g, PALEO_PASS_BWD_FILTER, out);
   out->bwd_flops += out->fwd_flops;
-  add_bias_activation(x, out);
 }
 
 /* Transposed convolution T (input: this layer's output): forward is T's data gradient,
@@ -98,7 +123,6 @@ static void cost_deconv(const Ctx *x, PaleoLayerCost *out)
   out->bwd_data.comp_ms = conv_pass(x, &g, PALEO_PASS_FWD, out);
   out->bwd_filter.comp_ms = conv_pass(x, &g, PALEO_PASS_BWD_FILTER, out);
   out->bwd_flops = 2 * flops;
-  add_bias_activation(x, out);
 }
 
 static double gemm_ms(const Ctx *x, double m, double n, double k)
@@ -117,7 +141,6 @@ static void cost_inner_product(const Ctx *x, PaleoLayerCost *out)
   out->bwd_filter.comp_ms = gemm_ms(x, k, m, n);
   out->fwd_flops = 2 * n * k * m;
   out->bwd_flops = (out->bwd_data.comp_ms > 0 ? 2 : 1) * out->fwd_flops;
-  add_bias_activation(x, out);
 }
 
 /* A memory-bound layer: forward moves `fwd` tensors' worth of elements, backward `bwd`
@@ -159,11 +182,11 @@ static void cost_layer_streaming(const Ctx *x, PaleoLayerCost *out)
   case PALEO_LAYER_ELEMENTWISE: cost_streaming(x, parents_elems(x) + o, 2 * o, out); break;
   default:
     if (named(l, "BatchNorm"))
-      cost_streaming(x, 3 * in, 5 * in, out);
+      cost_streaming(x, BATCH_NORM_FWD * in, BATCH_NORM_BWD * in, out);
     else if (named(l, "LRN"))
       cost_streaming(x, 2 * in + o, 3 * in + 2 * o, out);
     else if (named(l, "ReLU") || named(l, "Sigmoid") || named(l, "TanH") || named(l, "Scale"))
-      cost_streaming(x, in + o, 3 * o, out);
+      cost_streaming(x, in + o, ELEMENTWISE_BWD * o, out);
     break; /* Input, Reshape, Accuracy and unknown types: no kernel */
   }
 }
@@ -179,6 +202,7 @@ static void cost_layer(const Ctx *x, const PaleoCostOptions *options, PaleoLayer
   case PALEO_LAYER_INNER_PRODUCT: cost_inner_product(x, out); break;
   default: cost_layer_streaming(x, out); break;
   }
+  add_epilogue(x, out);
   out->fetch = paleo_cost_layer_fetch(x->net, x->index, x->device, options, x->math->bytes);
 }
 

@@ -75,6 +75,11 @@ typedef struct {
   PaleoShape spec_shape; /* Input "tensor", Deconvolution/Reshape "output_shape" as written,
                             n replaced by the batch in use */
   int spec_rank;         /* rank of spec_shape (2 or 4); 0 when the layer has none */
+  /* Optional "normalizer_fn" / "activation_fn" (TF-slim's keys, as PALEO's inception_v3
+   * writes them): work that follows the layer's own op. The paleo model ignores them. */
+  gboolean batch_norm;   /* "normalizer_fn": "batch_norm" (no bias: the norm's shift replaces it) */
+  int activation;        /* "activation_fn": 1 a named one ("relu", ...), 0 null or "none",
+                            -1 not written (a Caffe conversion: bias and activation implied) */
 } PaleoLayer;
 
 typedef struct {

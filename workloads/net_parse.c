@@ -346,6 +346,38 @@ static gboolean parse_layer_spec(const PaleoNetFlat *flat, PaleoLayer *l, JsonOb
   g_assert_not_reached();
 }
 
+/* Optional "normalizer_fn" (null, "none" or "batch_norm") and "activation_fn" (null,
+ * "none" or any activation's name). */
+static gboolean parse_fused_ops(const PaleoNetFlat *flat, PaleoLayer *l, JsonObject *obj, GError **error)
+{
+  const char *keys[] = {"normalizer_fn", "activation_fn"};
+  l->activation = -1;
+  for (int i = 0; i < 2; i++) {
+    JsonNode *node = json_object_get_member(obj, keys[i]);
+    if (!node)
+      continue;
+    const char *v = NULL;
+    if (!JSON_NODE_HOLDS_NULL(node)) {
+      if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING || !*json_node_get_string(node)) {
+        g_autofree char *text = node_text(node);
+        return fail(error, PALEO_NET_ERROR_PARSE, flat, l->name, "key '%s' must be a string or null, got %s",
+                    keys[i], text);
+      }
+      v = json_node_get_string(node);
+    }
+    gboolean none = !v || !g_ascii_strcasecmp(v, "none");
+    if (i == 1) {
+      l->activation = none ? 0 : 1;
+    } else if (!none && g_ascii_strcasecmp(v, "batch_norm")) {
+      return fail(error, PALEO_NET_ERROR_INVALID, flat, l->name,
+                  "normalizer_fn '%s' is unknown (expected \"batch_norm\", \"none\" or null)", v);
+    } else {
+      l->batch_norm = !none;
+    }
+  }
+  return TRUE;
+}
+
 /* The member's "type" string (required). */
 static gboolean get_type(const PaleoNetFlat *flat, const char *name, JsonNode *node,
                          const char **type, GError **error)
@@ -468,7 +500,7 @@ static gboolean emit_layer(const Scope *scope, char *name, const char *type, Jso
   l.split = scope->split;
   l.splits = scope->splits;
   l.input_rank = l.output_rank = 4;
-  gboolean ok = parse_layer_spec(flat, &l, obj, scope->splits, error);
+  gboolean ok = parse_layer_spec(flat, &l, obj, scope->splits, error) && parse_fused_ops(flat, &l, obj, error);
   if (ok && g_hash_table_contains(flat->index, name))
     ok = fail(error, PALEO_NET_ERROR_INVALID, flat, name, "duplicate layer name");
   if (!ok) {

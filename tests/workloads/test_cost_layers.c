@@ -346,7 +346,7 @@ static void test_net_totals_and_registry(void **state)
   conv->params = 3 * 3 * 3 * 16 + 16;
   PaleoLayer *fc = add(n, "fc", PALEO_LAYER_INNER_PRODUCT, shape(2, 8, 8, 16), shape(2, 1, 1, 10), -1);
   fc->params = 1024 * 10 + 10;
-  /* PALEO's pipeline rule is the paleo model's (refined rejects it: test_cost_refined.c) */
+  /* PALEO's pipeline rule is the paleo model's (refined rejects it: tests/sim/test_cli_refined.c) */
   for (const PaleoCostModel *m = paleo_cost_models; m->name; m++) {
     if (m->cost_net != paleo_cost_net)
       continue;

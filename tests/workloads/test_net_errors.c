@@ -55,6 +55,14 @@ static const BadCase kCases[] = {
    "{'layers': {" DATA ", " CONV("a", "data", "[3, 3, 3, 4]", "'VALID'") ", "
    "'sum': {'parents': ['data', 'a'], 'type': 'Elementwise'}}}",
    PALEO_NET_ERROR_INVALID, "sum", "shape mismatch"},
+  {"unknown_normalizer",
+   "{'layers': {" DATA ", 'c': {'parents': ['data'], 'type': 'Convolution', 'filter': [1, 1, 3, 4], "
+   "'strides': [1, 1, 1, 1], 'padding': 'SAME', 'normalizer_fn': 'layer_norm'}}}",
+   PALEO_NET_ERROR_INVALID, "c", "normalizer_fn 'layer_norm' is unknown"},
+  {"activation_not_string",
+   "{'layers': {" DATA ", 'c': {'parents': ['data'], 'type': 'Convolution', 'filter': [1, 1, 3, 4], "
+   "'strides': [1, 1, 1, 1], 'padding': 'SAME', 'activation_fn': 5}}}",
+   PALEO_NET_ERROR_PARSE, "c", "key 'activation_fn' must be a string or null"},
   {"zero_dimension", "{'layers': {'data': {'parents': [], 'type': 'Input', 'tensor': [2, 0, 8, 3]}}}",
    PALEO_NET_ERROR_INVALID, "data", "positive dimension"},
   {"negative_filter", "{'layers': {" DATA ", " CONV("conv1", "data", "[3, -3, 3, 4]", "'SAME'") "}}",

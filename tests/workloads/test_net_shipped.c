@@ -162,6 +162,20 @@ static void test_file_order_kept(void **state)
   /* A net whose keys are sorted by name comes out parents-first, data first. */
   g_autoptr(PaleoNet) resnet = load_ok("resnet50", 0);
   assert_string_equal(paleo_net_layer(resnet, 1)->name, "conv1");
+  /* a training batch, and the batch norms and ReLUs the Caffe conversion lost
+   * (configs/nets/README.md) */
+  assert_int_equal(resnet->batch, 64);
+  const PaleoLayer *a = net_test_layer(resnet, "res2a_branch2a"), *c = net_test_layer(resnet, "res2a_branch2c");
+  assert_true(a->batch_norm && a->activation == 1 && c->batch_norm && c->activation == 0);
+  assert_int_equal(net_test_layer(resnet, "res2a")->activation, 1);
+  assert_int_equal(net_test_layer(resnet, "conv1")->activation, 1);
+  /* inception_v3 writes both keys on its convolutions; PALEO's AlexNet neither (-1: a bias
+   * and an activation implied) */
+  const PaleoLayer *ic = net_test_layer(net, "Conv2d_1a_3x3");
+  assert_true(ic->batch_norm && ic->activation == 1);
+  g_autoptr(PaleoNet) alex = load_ok("alex_v2", 0);
+  const PaleoLayer *ac = net_test_layer(alex, "conv1");
+  assert_true(!ac->batch_norm && ac->activation == -1);
 }
 
 static void test_alex_model_parallel(void **state)
