@@ -75,21 +75,18 @@ static void add_epilogue_op(const Ctx *x, double fwd, double bwd, PaleoLayerCost
   out->bwd_filter.comm_ms += memory_ms(x, bwd * out_elems(x));
 }
 
-/* The layer's normalizer_fn and activation_fn as the net writes them; a weighted layer
- * that writes neither (PALEO's Caffe conversions) has a bias add and an activation, costed
- * as one elementwise kernel. */
+/* The layer's normalizer_fn and activation_fn as the net writes them. A weighted layer
+ * without a norm has a bias: its add and the activation (if any) are costed as one
+ * elementwise kernel, and a layer whose activation_fn is explicitly null or "none" and has
+ * no norm has neither (DenseNet's convolutions). A norm replaces the bias. */
 static void add_epilogue(const Ctx *x, PaleoLayerCost *out)
 {
   const PaleoLayer *l = x->layer;
   gboolean weighted = l->type == PALEO_LAYER_CONV || l->type == PALEO_LAYER_DECONV ||
                       l->type == PALEO_LAYER_INNER_PRODUCT;
-  if (weighted && !l->batch_norm && l->activation < 0) {
-    add_epilogue_op(x, ELEMENTWISE_FWD, ELEMENTWISE_BWD, out);
-    return;
-  }
   if (l->batch_norm)
     add_epilogue_op(x, BATCH_NORM_FWD, BATCH_NORM_BWD, out);
-  if (l->activation > 0)
+  if (l->activation > 0 || (weighted && !l->batch_norm && l->activation < 0))
     add_epilogue_op(x, ELEMENTWISE_FWD, ELEMENTWISE_BWD, out);
 }
 

@@ -50,8 +50,10 @@ static void test_epilogue(void **state)
   (void)state;
   /* output 2 x 8 x 8 x 16 = 2048 floats = 8192 bytes; at 50 GB/s one pass takes 0.00016384 ms */
   const double pass = 8192 / 50e9 * 1e3;
-  /* a Caffe conversion: bias add and activation as one kernel, read + write */
+  /* a Caffe conversion (no keys) or an activation without a norm: bias add and activation
+   * as one kernel, read + write */
   assert_float_equal(conv_fwd_comm("plain.json", "", "refined"), 2 * pass, 1e-15);
+  assert_float_equal(conv_fwd_comm("relu.json", ", 'activation_fn': 'relu'", "refined"), 2 * pass, 1e-15);
   /* batch norm (read twice, write once) and a ReLU (read, write): 5 passes, no bias */
   assert_float_equal(conv_fwd_comm("bn_relu.json", ", 'normalizer_fn': 'batch_norm', 'activation_fn': 'relu'",
                                    "refined"), 5 * pass, 1e-15);

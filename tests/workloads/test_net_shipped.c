@@ -169,13 +169,13 @@ static void test_file_order_kept(void **state)
   assert_true(a->batch_norm && a->activation == 1 && c->batch_norm && c->activation == 0);
   assert_int_equal(net_test_layer(resnet, "res2a")->activation, 1);
   assert_int_equal(net_test_layer(resnet, "conv1")->activation, 1);
-  /* inception_v3 writes both keys on its convolutions; PALEO's AlexNet neither (-1: a bias
-   * and an activation implied) */
+  /* inception_v3 writes both keys on its convolutions, PALEO's AlexNet an activation and
+   * no norm */
   const PaleoLayer *ic = net_test_layer(net, "Conv2d_1a_3x3");
   assert_true(ic->batch_norm && ic->activation == 1);
   g_autoptr(PaleoNet) alex = load_ok("alex_v2", 0);
   const PaleoLayer *ac = net_test_layer(alex, "conv1");
-  assert_true(!ac->batch_norm && ac->activation == -1);
+  assert_true(!ac->batch_norm && ac->activation == 1);
 }
 
 static void test_alex_model_parallel(void **state)
