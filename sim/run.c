@@ -33,6 +33,8 @@ typedef struct {
   PaleoCatalog *own_catalog;
   const PaleoDevice *device;
   PaleoLink link, intra_link, ps_link; /* copies with the scenario's latencies */
+  PaleoLink socket_link, pcie_link;    /* intra_host = pcie-tree (sockets) / cube-mesh, nvswitch */
+  PaleoLink flat_link, host_link;      /* closed forms: flat collectives, hierarchical's intra steps */
   PaleoNet *net;
   PaleoTrainCosts *costs, *costs_one;
   PaleoEngine *engine;
@@ -102,10 +104,15 @@ static gboolean resolve_hardware(Run *r, const PaleoCatalog *catalog, GError **e
   if (!r->device)
     return scenario_fail(sc, error, local, "cluster", "device");
   const char *ps_link = *sc->cluster.ps_link ? sc->cluster.ps_link : sc->cluster.link;
+  gboolean tree = sc->cluster.intra_host == PALEO_INTRA_PCIE_TREE, nvlink = sc->cluster.intra_host > PALEO_INTRA_PCIE_TREE;
   return find_link(r, "link", sc->cluster.link, sc->cluster.latency_us, &r->link, error) &&
          find_link(r, "intra_host_link", sc->cluster.intra_host_link, sc->cluster.intra_host_latency_us,
                    &r->intra_link, error) &&
-         find_link(r, *sc->cluster.ps_link ? "ps_link" : "link", ps_link, sc->cluster.latency_us, &r->ps_link, error);
+         find_link(r, *sc->cluster.ps_link ? "ps_link" : "link", ps_link, sc->cluster.latency_us, &r->ps_link, error) &&
+         (!tree || find_link(r, "socket_link", sc->cluster.socket_link, sc->cluster.intra_host_latency_us,
+                             &r->socket_link, error)) &&
+         (!nvlink || find_link(r, "pcie_link", sc->cluster.pcie_link, sc->cluster.intra_host_latency_us,
+                               &r->pcie_link, error));
 }
 
 static gboolean load_workload(Run *r, int64_t batch_per_worker, GError **error)
@@ -186,38 +193,88 @@ static gboolean schedule_degradations(Run *r, GError **error)
   return TRUE;
 }
 
+/* Hosts of several GPUs (or topology = hierarchical) are built by the hierarchical
+ * generator. */
+static gboolean hierarchical(const PaleoScenario *sc)
+{
+  return sc->cluster.topology == PALEO_TOPOLOGY_HIERARCHICAL ||
+         (sc->cluster.gpus_per_host > 1 && sc->cluster.topology != PALEO_TOPOLOGY_FILE);
+}
+
+/* The generator's parameters, every bandwidth scaled by comm_scale. */
+static void topology_params(const Run *r, PaleoTopologyParams *p)
+{
+  const PaleoScenario *sc = r->sc;
+  paleo_topology_params_init(p);
+  gboolean hier = hierarchical(sc);
+  g_free(p->generator);
+  p->generator = g_strdup(hier ? "hierarchical" : paleo_topology_kind_names[sc->cluster.topology]);
+  if (hier) {
+    g_free(p->fabric);
+    p->fabric = g_strdup(sc->cluster.topology == PALEO_TOPOLOGY_HIERARCHICAL ? paleo_fabric_names[sc->cluster.fabric]
+                                                                            : paleo_topology_kind_names[sc->cluster.topology]);
+    p->intra = sc->cluster.intra_host;
+    p->gpus_per_switch = (uint32_t)sc->cluster.gpus_per_switch;
+    p->sockets = (uint32_t)sc->cluster.sockets;
+    if (sc->cluster.intra_host == PALEO_INTRA_PCIE_TREE)
+      p->socket_bw_bytes_per_s = bytes_per_s(&r->socket_link, comm_scale(r));
+    if (sc->cluster.intra_host > PALEO_INTRA_PCIE_TREE)
+      p->pcie_bw_bytes_per_s = bytes_per_s(&r->pcie_link, comm_scale(r));
+  }
+  uint32_t N = (uint32_t)sc->cluster.workers;
+  p->workers = sc->cluster.topology == PALEO_TOPOLOGY_FILE ? 0 : N;
+  p->gpus_per_host = (uint32_t)sc->cluster.gpus_per_host;
+  p->nics_per_host = (uint32_t)sc->cluster.nics_per_host;
+  p->link_bw_bytes_per_s = bytes_per_s(&r->link, comm_scale(r));
+  p->link_latency_ns = (uint64_t)llround(sc->cluster.latency_us * 1000);
+  p->intra_bw_bytes_per_s = bytes_per_s(&r->intra_link, comm_scale(r));
+  p->intra_latency_ns = (uint64_t)llround(sc->cluster.intra_host_latency_us * 1000);
+  p->oversubscription = sc->cluster.oversubscription;
+  p->radix = (uint32_t)sc->cluster.radix;
+  gboolean dedicated = uses_ps(sc) && sc->cluster.ps_placement == PALEO_PS_DEDICATED;
+  p->ps_count = dedicated ? (uint32_t)sc->cluster.ps_count : 0;
+  int64_t d[3] = {0, 0, 0};
+  if (*sc->cluster.dims && paleo_scenario_parse_dims(sc->cluster.dims, d)) /* validated when loaded */
+    for (guint i = 0; i < 3; i++)
+      p->dims[i] = (uint32_t)d[i];
+  if (sc->cluster.topology == PALEO_TOPOLOGY_FILE)
+    p->file = g_strdup(sc->cluster.topology_file);
+}
+
+/* The links the closed forms use (analytical fidelity). Under paleo: PALEO's, the NIC
+ * link for every flat collective and the intra-host link for the hierarchical one's host
+ * steps. Under refined, with hosts of several GPUs, both see the intra-host structure
+ * through its ring bottleneck (paleo_topology_intra_ring_bw): the hierarchical
+ * collective's host steps run at it, and a flat collective (whose rank-order ring or tree
+ * crosses each NIC once per direction) at the slower of it and the NIC, or at it alone
+ * when every worker is in one host. */
+static void closed_form_links(Run *r)
+{
+  const PaleoScenario *sc = r->sc;
+  r->flat_link = r->link;
+  r->host_link = r->intra_link;
+  if (!refined(sc) || !hierarchical(sc) || sc->cluster.gpus_per_host < 2)
+    return;
+  PaleoTopologyParams p;
+  topology_params(r, &p);
+  double gbps = paleo_topology_intra_ring_bw(&p) * 8 / 1e9 / comm_scale(r);
+  paleo_topology_params_clear(&p);
+  r->host_link.gbps = gbps;
+  if (paleo_scenario_hosts(sc) > 1) {
+    r->flat_link.gbps = MIN(r->link.gbps, gbps);
+  } else {
+    r->flat_link.gbps = gbps;
+    r->flat_link.latency_us = 2 * r->intra_link.latency_us; /* GPU -> host (or switch) -> GPU */
+  }
+}
+
 static gboolean build_topology(Run *r, GError **error)
 {
   const PaleoScenario *sc = r->sc;
   PaleoTopologyParams p;
-  paleo_topology_params_init(&p);
-  gboolean hier = sc->cluster.topology == PALEO_TOPOLOGY_HIERARCHICAL ||
-                  (sc->cluster.gpus_per_host > 1 && sc->cluster.topology != PALEO_TOPOLOGY_FILE);
-  g_free(p.generator);
-  p.generator = g_strdup(hier ? "hierarchical" : paleo_topology_kind_names[sc->cluster.topology]);
-  if (hier) {
-    g_free(p.fabric);
-    p.fabric = g_strdup(sc->cluster.topology == PALEO_TOPOLOGY_HIERARCHICAL ? paleo_fabric_names[sc->cluster.fabric]
-                                                                           : paleo_topology_kind_names[sc->cluster.topology]);
-  }
+  topology_params(r, &p);
   uint32_t N = (uint32_t)sc->cluster.workers;
-  p.workers = sc->cluster.topology == PALEO_TOPOLOGY_FILE ? 0 : N;
-  p.gpus_per_host = (uint32_t)sc->cluster.gpus_per_host;
-  p.nics_per_host = (uint32_t)sc->cluster.nics_per_host;
-  p.link_bw_bytes_per_s = bytes_per_s(&r->link, comm_scale(r));
-  p.link_latency_ns = (uint64_t)llround(sc->cluster.latency_us * 1000);
-  p.intra_bw_bytes_per_s = bytes_per_s(&r->intra_link, comm_scale(r));
-  p.intra_latency_ns = (uint64_t)llround(sc->cluster.intra_host_latency_us * 1000);
-  p.oversubscription = sc->cluster.oversubscription;
-  p.radix = (uint32_t)sc->cluster.radix;
   gboolean dedicated = uses_ps(sc) && sc->cluster.ps_placement == PALEO_PS_DEDICATED;
-  p.ps_count = dedicated ? (uint32_t)sc->cluster.ps_count : 0;
-  int64_t d[3] = {0, 0, 0};
-  if (*sc->cluster.dims && paleo_scenario_parse_dims(sc->cluster.dims, d)) /* validated when loaded */
-    for (guint i = 0; i < 3; i++)
-      p.dims[i] = (uint32_t)d[i];
-  if (sc->cluster.topology == PALEO_TOPOLOGY_FILE)
-    p.file = g_strdup(sc->cluster.topology_file);
   GError *local = NULL;
   r->topo = paleo_topology_generate(&p, &local);
   paleo_topology_params_clear(&p);
@@ -505,7 +562,7 @@ static PaleoTrainConfig train_config(Run *r)
     .ps_servers = (uint32_t)sc->cluster.ps_count,
     .ps_dedicated = sc->cluster.ps_placement == PALEO_PS_DEDICATED,
     .gpus_per_host = (uint32_t)sc->cluster.gpus_per_host,
-    .links = {&r->link, &r->intra_link, comm_scale(r), TRUE},
+    .links = {&r->flat_link, &r->host_link, comm_scale(r), TRUE},
     .ps_link = &r->ps_link,
     .ps_message_ns = refined(sc) ? (uint64_t)llround(r->device->profile.ps_message_us * 1000) : 0,
     .ssp_bound = (uint32_t)sc->training.ssp_bound,
@@ -560,6 +617,8 @@ gboolean paleo_run_scenario(const PaleoScenario *sc, const PaleoRunOptions *opti
   Run r = {.sc = sc, .wall_start_us = g_get_monotonic_time()};
   int64_t bpw = paleo_train_batch_per_worker(sc->workload.scaling, sc->workload.batch, out->workers);
   gboolean ok = resolve_hardware(&r, options ? options->catalog : NULL, error) && load_workload(&r, bpw, error);
+  if (ok)
+    closed_form_links(&r);
   if (ok) {
     r.engine = paleo_engine_new(sc->training.seed);
     ok = (sc->training.fidelity == PALEO_FIDELITY_ANALYTICAL || build_topology(&r, error)) && open_trace(&r, error);

@@ -11,6 +11,7 @@
 
 #include "engine/trace.h"
 #include "hardware/config_dir.h"
+#include "topology/generators.h"
 #include "workloads/collective.h"
 
 G_DEFINE_QUARK(paleo-scenario-error-quark, paleo_scenario_error)
@@ -63,7 +64,12 @@ static const KeySpec keys[] = {
   {"cluster", "link", KEY_STRING, OFF(cluster.link), "ethernet", 1, 0, FALSE, NULL, "", "network link type of every host NIC and fabric link (catalog link key)"},
   {"cluster", "gpus_per_host", KEY_INT, OFF(cluster.gpus_per_host), "1", 1, 1024, FALSE, NULL, "", "accelerators per host; workers w lives on host w / gpus_per_host"},
   {"cluster", "hosts", KEY_INT, OFF(cluster.hosts), "0", 0, 1 << 20, FALSE, NULL, "", "hosts in the cluster; 0 = ceil(workers / gpus_per_host)"},
-  {"cluster", "intra_host_link", KEY_STRING, OFF(cluster.intra_host_link), "pcie3", 1, 0, FALSE, NULL, "", "link between an accelerator and its host (catalog link key)"},
+  {"cluster", "intra_host_link", KEY_STRING, OFF(cluster.intra_host_link), "pcie3", 1, 0, FALSE, NULL, "", "link between an accelerator and its host (catalog link key); intra_host = cube-mesh or nvswitch: a GPU's whole NVLink bandwidth"},
+  {"cluster", "intra_host", KEY_CHOICE, OFF(cluster.intra_host), "direct", 0, 0, FALSE, paleo_intra_host_names, "", "how a host's GPUs connect (cost_model = refined): direct (each on its own link to the host), pcie-tree (PCIe switches of gpus_per_switch GPUs on sockets), cube-mesh (DGX-1 NVLink, 8 GPUs), nvswitch"},
+  {"cluster", "gpus_per_switch", KEY_INT, OFF(cluster.gpus_per_switch), "2", 1, 1024, FALSE, NULL, "", "intra_host = pcie-tree: GPUs per PCIe switch (they share its uplink)"},
+  {"cluster", "sockets", KEY_INT, OFF(cluster.sockets), "1", 1, 64, FALSE, NULL, "", "intra_host = pcie-tree: CPU sockets (PCIe root complexes) per host; the switches split over them"},
+  {"cluster", "socket_link", KEY_STRING, OFF(cluster.socket_link), "qpi", 1, 0, FALSE, NULL, "", "intra_host = pcie-tree, sockets > 1: link between sockets (catalog link key)"},
+  {"cluster", "pcie_link", KEY_STRING, OFF(cluster.pcie_link), "pcie3", 1, 0, FALSE, NULL, "", "intra_host = cube-mesh or nvswitch: each GPU's PCIe path to the host and its NICs (catalog link key)"},
   {"cluster", "oversubscription", KEY_DOUBLE, OFF(cluster.oversubscription), "1.0", 1, 1024, FALSE, NULL, "ratio", "fat-tree: rack downlink / uplink capacity ratio"},
   {"cluster", "radix", KEY_INT, OFF(cluster.radix), "32", 2, 1 << 16, FALSE, NULL, "ports", "fat-tree: ports per leaf switch, split between hosts and spine uplinks by the oversubscription"},
   {"cluster", "fabric", KEY_CHOICE, OFF(cluster.fabric), "fat-tree", 0, 0, FALSE, paleo_fabric_names, "", "topology = hierarchical: the network joining the hosts"},
@@ -439,6 +445,28 @@ static gboolean validate_training(PaleoScenario *s, GError **error)
     paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "cluster", "workers",
                              "collective hierarchical needs whole hosts: workers a multiple of gpus_per_host = %" G_GINT64_FORMAT,
                              s->cluster.gpus_per_host);
+    return FALSE;
+  }
+  if (s->cluster.intra_host != PALEO_INTRA_DIRECT && g_ascii_strcasecmp(s->workload.cost_model, "refined")) {
+    paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "cluster", "intra_host",
+                             "%s applies to cost_model = refined only (PALEO's hosts are direct links; cost_model "
+                             "is %s)", paleo_intra_host_names[s->cluster.intra_host], s->workload.cost_model);
+    return FALSE;
+  }
+  if (s->cluster.intra_host != PALEO_INTRA_DIRECT && s->cluster.topology != PALEO_TOPOLOGY_HIERARCHICAL &&
+      (s->cluster.gpus_per_host < 2 || s->cluster.topology == PALEO_TOPOLOGY_FILE)) {
+    paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "cluster", "intra_host",
+                             "%s describes hosts of several GPUs: set gpus_per_host > 1 (or topology = "
+                             "hierarchical); a topology file describes its hosts itself",
+                             paleo_intra_host_names[s->cluster.intra_host]);
+    return FALSE;
+  }
+  if (s->cluster.intra_host == PALEO_INTRA_CUBE_MESH &&
+      (s->cluster.gpus_per_host != 8 || s->cluster.workers % 8)) {
+    paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "cluster", "intra_host",
+                             "cube-mesh is the 8-GPU NVLink hybrid cube-mesh (DGX-1): it needs gpus_per_host = 8 and "
+                             "workers a multiple of 8 (gpus_per_host = %" G_GINT64_FORMAT ", workers = %" G_GINT64_FORMAT ")",
+                             s->cluster.gpus_per_host, s->cluster.workers);
     return FALSE;
   }
   if (s->workload.precision != 0 && g_ascii_strcasecmp(s->workload.cost_model, "refined")) {

@@ -85,6 +85,11 @@ typedef struct {
     int64_t gpus_per_host;
     int64_t hosts;        /* 0 = ceil(workers / gpus_per_host) */
     char *intra_host_link;
+    int intra_host;       /* PaleoIntraHost: direct, pcie-tree, cube-mesh, nvswitch (refined only) */
+    int64_t gpus_per_switch; /* pcie-tree: GPUs per PCIe switch */
+    int64_t sockets;      /* pcie-tree: CPU sockets (PCIe roots) per host */
+    char *socket_link;    /* pcie-tree: link between sockets (catalog link key) */
+    char *pcie_link;      /* cube-mesh, nvswitch: the GPUs' PCIe path to the host and its NICs */
     double oversubscription;
     int64_t radix;        /* fat-tree ports per leaf */
     int fabric;           /* index into paleo_fabric_names (topology = hierarchical) */

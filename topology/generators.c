@@ -32,7 +32,14 @@ static const char *const key_names[PALEO_TOPO_N_KEYS] = {
     [PALEO_TOPO_KEY_FABRIC] = "fabric",
     [PALEO_TOPO_KEY_FILE] = "file",
     [PALEO_TOPO_KEY_ROUTING] = "routing",
+    [PALEO_TOPO_KEY_INTRA] = "intra",
+    [PALEO_TOPO_KEY_GPUS_PER_SWITCH] = "gpus_per_switch",
+    [PALEO_TOPO_KEY_SOCKETS] = "sockets",
+    [PALEO_TOPO_KEY_SOCKET_BW] = "socket_bw_bytes_per_s",
+    [PALEO_TOPO_KEY_PCIE_BW] = "pcie_bw_bytes_per_s",
 };
+
+const char *const paleo_intra_host_names[] = {"direct", "pcie-tree", "cube-mesh", "nvswitch", NULL};
 
 const char *paleo_topology_key_name(PaleoTopologyKey key) {
   g_assert(key < PALEO_TOPO_N_KEYS);
@@ -256,23 +263,125 @@ static const Fabric *find_fabric(const char *name, GError **error) {
   return NULL;
 }
 
-/* Hosts of gpus_per_host GPUs each (the last may hold fewer), every GPU linked to its
- * host node (the intra-host switch: NVLink/PCIe); hosts and PS nodes on the fabric. */
+/* ---- inside a host (see PaleoIntraHost) ---- */
+
+static uint32_t add_gpu(PaleoTopology *topo, uint32_t rank, uint32_t host) {
+  g_autofree char *name = g_strdup_printf("w%u", rank);
+  return paleo_topology_add_node(topo, PALEO_ENTITY_WORKER, name, (int32_t)host);
+}
+
+static uint32_t add_named(PaleoTopology *topo, PaleoEntityKind kind, uint32_t host, const char *what,
+                          uint32_t index) {
+  g_autofree char *name = g_strdup_printf("host%u.%s%u", host, what, index);
+  return paleo_topology_add_node(topo, kind, name, -1);
+}
+
+static void intra_direct(PaleoTopology *topo, const PaleoTopologyParams *p, uint32_t host, uint32_t host_index,
+                         uint32_t first, uint32_t n) {
+  (void)host_index;
+  for (uint32_t g = 0; g < n; g++)
+    connect(topo, add_gpu(topo, first + g, host), host, 1, p->intra_bw_bytes_per_s, p->intra_latency_ns);
+}
+
+/* Socket s of `sockets` for switch i of `switches` (contiguous halves, quarters, ...). */
+static uint32_t socket_of(uint32_t i, uint32_t switches, uint32_t sockets) {
+  return (uint32_t)((uint64_t)i * sockets / switches);
+}
+
+static void intra_pcie_tree(PaleoTopology *topo, const PaleoTopologyParams *p, uint32_t host,
+                            uint32_t host_index, uint32_t first, uint32_t n) {
+  uint32_t switches = (n + p->gpus_per_switch - 1) / p->gpus_per_switch;
+  uint32_t sockets = MIN(p->sockets, switches);
+  g_autofree uint32_t *socket_node = g_new(uint32_t, sockets);
+  socket_node[0] = host;
+  for (uint32_t k = 1; k < sockets; k++) {
+    socket_node[k] = add_named(topo, PALEO_ENTITY_SWITCH, host_index, "socket", k);
+    connect(topo, socket_node[k], host, 1, p->socket_bw_bytes_per_s, p->intra_latency_ns);
+  }
+  for (uint32_t i = 0; i < switches; i++) {
+    uint32_t sw = add_named(topo, PALEO_ENTITY_SWITCH, host_index, "pcie", i);
+    connect(topo, sw, socket_node[socket_of(i, switches, sockets)], 1, p->intra_bw_bytes_per_s,
+            p->intra_latency_ns);
+    for (uint32_t g = i * p->gpus_per_switch; g < n && g < (i + 1) * p->gpus_per_switch; g++)
+      connect(topo, add_gpu(topo, first + g, host), sw, 1, p->intra_bw_bytes_per_s, p->intra_latency_ns);
+  }
+}
+
+/* Cube-mesh position of rank r along the Hamiltonian cycle 0-1-2-3-7-6-5-4. */
+static const uint32_t cube_position[8] = {0, 1, 2, 3, 7, 6, 5, 4};
+
+static gboolean cube_neighbours(uint32_t a, uint32_t b) {
+  return a / 4 == b / 4 || a % 4 == b % 4; /* same quad, or counterparts */
+}
+
+static void intra_cube_mesh(PaleoTopology *topo, const PaleoTopologyParams *p, uint32_t host,
+                            uint32_t host_index, uint32_t first, uint32_t n) {
+  g_assert(n == 8);
+  uint32_t at[8]; /* node of each mesh position */
+  for (uint32_t r = 0; r < 8; r++)
+    at[cube_position[r]] = add_gpu(topo, first + r, host);
+  double link = p->intra_bw_bytes_per_s / 4;
+  for (uint32_t a = 0; a < 8; a++)
+    for (uint32_t b = a + 1; b < 8; b++)
+      if (cube_neighbours(a, b))
+        connect(topo, at[a], at[b], 1, link, p->intra_latency_ns);
+  for (uint32_t i = 0; i < 4; i++) { /* PCIe switch i: positions 2i, 2i+1 (quad-mates) */
+    uint32_t sw = add_named(topo, PALEO_ENTITY_SWITCH, host_index, "pcie", i);
+    connect(topo, sw, host, 1, p->pcie_bw_bytes_per_s, p->intra_latency_ns);
+    connect(topo, at[2 * i], sw, 1, p->pcie_bw_bytes_per_s, p->intra_latency_ns);
+    connect(topo, at[2 * i + 1], sw, 1, p->pcie_bw_bytes_per_s, p->intra_latency_ns);
+  }
+}
+
+static void intra_nvswitch(PaleoTopology *topo, const PaleoTopologyParams *p, uint32_t host, uint32_t host_index,
+                           uint32_t first, uint32_t n) {
+  uint32_t sw = add_named(topo, PALEO_ENTITY_SWITCH, host_index, "nvswitch", 0);
+  connect(topo, sw, host, 1, n * p->pcie_bw_bytes_per_s, p->intra_latency_ns);
+  for (uint32_t g = 0; g < n; g++)
+    connect(topo, add_gpu(topo, first + g, host), sw, 1, p->intra_bw_bytes_per_s, p->intra_latency_ns);
+}
+
+typedef void (*IntraFn)(PaleoTopology *topo, const PaleoTopologyParams *p, uint32_t host, uint32_t host_index,
+                        uint32_t first, uint32_t n);
+static const IntraFn intra_builders[PALEO_INTRA_N] = {intra_direct, intra_pcie_tree, intra_cube_mesh,
+                                                      intra_nvswitch};
+
+double paleo_topology_intra_ring_bw(const PaleoTopologyParams *p) {
+  switch ((PaleoIntraHost)p->intra) {
+  case PALEO_INTRA_PCIE_TREE:
+    return p->sockets > 1 && p->gpus_per_host > p->gpus_per_switch
+               ? MIN(p->intra_bw_bytes_per_s, p->socket_bw_bytes_per_s)
+               : p->intra_bw_bytes_per_s;
+  case PALEO_INTRA_CUBE_MESH: return p->intra_bw_bytes_per_s / 4;
+  default: return p->intra_bw_bytes_per_s;
+  }
+}
+
+static gboolean check_intra(const PaleoTopologyParams *p, GError **error) {
+  if (p->intra == PALEO_INTRA_CUBE_MESH && (p->gpus_per_host != 8 || p->workers % 8)) {
+    g_set_error(error, PALEO_TOPOLOGY_ERROR, PALEO_TOPOLOGY_ERROR_INVALID,
+                "topology.intra = cube-mesh is the 8-GPU hybrid cube-mesh (DGX-1): it needs gpus_per_host = 8 "
+                "and whole hosts (workers a multiple of 8), got gpus_per_host = %u, workers = %u",
+                p->gpus_per_host, p->workers);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Hosts of gpus_per_host GPUs each (the last may hold fewer), connected inside by the
+ * `intra` structure; hosts and PS nodes on the fabric. */
 static gboolean build_hierarchical(PaleoTopology *topo, const PaleoTopologyParams *p,
                                    GError **error) {
   const Fabric *fabric = find_fabric(p->fabric, error);
-  if (fabric == NULL) return FALSE;
+  if (fabric == NULL || !check_intra(p, error)) return FALSE;
   g_autoptr(GArray) ep = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   uint32_t hosts = (p->workers + p->gpus_per_host - 1) / p->gpus_per_host;
   for (uint32_t h = 0; h < hosts; h++) {
     g_autofree char *name = g_strdup_printf("host%u", h);
     uint32_t host = paleo_topology_add_node(topo, PALEO_ENTITY_HOST, name, -1);
     g_array_append_val(ep, host);
-    for (uint32_t g = h * p->gpus_per_host; g < p->workers && g < (h + 1) * p->gpus_per_host; g++) {
-      g_autofree char *wname = g_strdup_printf("w%u", g);
-      uint32_t w = paleo_topology_add_node(topo, PALEO_ENTITY_WORKER, wname, (int32_t)host);
-      connect(topo, w, host, 1, p->intra_bw_bytes_per_s, p->intra_latency_ns);
-    }
+    uint32_t first = h * p->gpus_per_host;
+    intra_builders[p->intra](topo, p, host, h, first, MIN(p->gpus_per_host, p->workers - first));
   }
   add_ps_endpoints(topo, p, ep);
   return fabric->fn(topo, p, ep, error);
@@ -310,10 +419,12 @@ const PaleoTopologyGenerator paleo_topology_generators[] = {
     {"torus3d", "3D torus of dims[0] x dims[1] x dims[2] nodes", FLAT_KEYS | KEY(DIMS),
      build_torus3d},
     {"hierarchical",
-     "gpus_per_host accelerators per host on an intra-host link (NVLink/PCIe), hosts joined "
-     "by nics_per_host links into the fabric named by `fabric`",
+     "gpus_per_host accelerators per host connected by `intra` (direct links, a PCIe switch tree, "
+     "an NVLink cube-mesh or an NVSwitch), hosts joined by nics_per_host links into the fabric "
+     "named by `fabric`",
      FLAT_KEYS | KEY(GPUS_PER_HOST) | KEY(INTRA_BW) | KEY(INTRA_LATENCY) | KEY(FABRIC) |
-         KEY(RADIX) | KEY(OVERSUBSCRIPTION) | KEY(DIMS),
+         KEY(RADIX) | KEY(OVERSUBSCRIPTION) | KEY(DIMS) | KEY(INTRA) | KEY(GPUS_PER_SWITCH) | KEY(SOCKETS) |
+         KEY(SOCKET_BW) | KEY(PCIE_BW),
      build_hierarchical},
     {"file", "nodes and links listed in a topology file (see README)", KEY(FILE) | KEY(WORKERS),
      build_file},
@@ -348,6 +459,11 @@ void paleo_topology_params_init(PaleoTopologyParams *p) {
       .radix = 32,
       .fabric = g_strdup("fat-tree"),
       .routing = PALEO_ROUTE_HOPS,
+      .intra = PALEO_INTRA_DIRECT,
+      .gpus_per_switch = 2,
+      .sockets = 1,
+      .socket_bw_bytes_per_s = 19.2e9,
+      .pcie_bw_bytes_per_s = 15.75e9,
   };
 }
 
@@ -449,6 +565,18 @@ gboolean paleo_topology_params_set(PaleoTopologyParams *p, const char *key, cons
   case PALEO_TOPO_KEY_PS_COUNT: ok = parse_u32(key, value, 0, &p->ps_count, error); break;
   case PALEO_TOPO_KEY_FABRIC: ok = set_string(&p->fabric, value); break;
   case PALEO_TOPO_KEY_FILE: ok = set_string(&p->file, value); break;
+  case PALEO_TOPO_KEY_INTRA:
+    for (int i = 0; i < PALEO_INTRA_N; i++)
+      if (g_strcmp0(value, paleo_intra_host_names[i]) == 0) {
+        p->intra = i;
+        ok = TRUE;
+      }
+    if (!ok) return bad_value(key, value, "direct, pcie-tree, cube-mesh or nvswitch", error);
+    break;
+  case PALEO_TOPO_KEY_GPUS_PER_SWITCH: ok = parse_u32(key, value, 1, &p->gpus_per_switch, error); break;
+  case PALEO_TOPO_KEY_SOCKETS: ok = parse_u32(key, value, 1, &p->sockets, error); break;
+  case PALEO_TOPO_KEY_SOCKET_BW: ok = parse_positive(key, value, &p->socket_bw_bytes_per_s, error); break;
+  case PALEO_TOPO_KEY_PCIE_BW: ok = parse_positive(key, value, &p->pcie_bw_bytes_per_s, error); break;
   case PALEO_TOPO_KEY_ROUTING:
     if (g_strcmp0(value, "hops") == 0) p->routing = PALEO_ROUTE_HOPS;
     else if (g_strcmp0(value, "latency") == 0) p->routing = PALEO_ROUTE_LATENCY;

@@ -28,6 +28,11 @@ typedef enum {
   PALEO_TOPO_KEY_FABRIC,
   PALEO_TOPO_KEY_FILE,
   PALEO_TOPO_KEY_ROUTING,
+  PALEO_TOPO_KEY_INTRA,
+  PALEO_TOPO_KEY_GPUS_PER_SWITCH,
+  PALEO_TOPO_KEY_SOCKETS,
+  PALEO_TOPO_KEY_SOCKET_BW,
+  PALEO_TOPO_KEY_PCIE_BW,
   PALEO_TOPO_N_KEYS,
 } PaleoTopologyKey;
 
@@ -47,6 +52,13 @@ typedef struct {
   char *fabric;                /* hierarchical: the fabric joining hosts (owned); default "fat-tree" */
   char *file;                  /* file: path of a topology file (owned); default NULL */
   PaleoRouteMetric routing;    /* "hops" (default) or "latency" */
+  /* hierarchical: how the GPUs of a host connect (PaleoIntraHost; default direct) */
+  int intra;
+  uint32_t gpus_per_switch;    /* pcie-tree: GPUs per PCIe switch; default 2 */
+  uint32_t sockets;            /* pcie-tree: CPU sockets (PCIe roots) per host; default 1 */
+  double socket_bw_bytes_per_s;/* pcie-tree: socket <-> socket link (QPI); default 19.2e9 */
+  double pcie_bw_bytes_per_s;  /* cube-mesh, nvswitch: the PCIe path from the GPUs to the host
+                                  (and its NICs); default 15.75e9 */
   guint32 set_mask;            /* keys given through paleo_topology_params_set (1 << key) */
 } PaleoTopologyParams;
 
@@ -57,6 +69,37 @@ typedef struct {
   /* Adds nodes and links to an empty topology (finalize is done by the caller). */
   gboolean (*build)(PaleoTopology *topo, const PaleoTopologyParams *params, GError **error);
 } PaleoTopologyGenerator;
+
+/* Inside a host of the hierarchical generator (intra_bw is the GPU's link in each):
+ * - direct: every GPU on its own link to the host node (a non-blocking host switch).
+ * - pcie-tree: gpus_per_switch GPUs per PCIe switch, each switch on one uplink (intra_bw)
+ *   to a CPU socket, switches split evenly over `sockets` sockets, sockets joined to the
+ *   first (the host node, where the NICs are) by socket_bw links: GPUs under one switch
+ *   share its uplink to anything off the switch (DeepBench's dual-root 8-GPU and
+ *   single-root 10-GPU systems).
+ * - cube-mesh: NVLink hybrid cube-mesh of 8 GPUs (DGX-1): two fully connected quads and a
+ *   link from each GPU to its counterpart in the other quad, each link intra_bw / 4 (the
+ *   per-GPU NVLink bandwidth over its 4 neighbours); workers are numbered along the
+ *   Hamiltonian cycle 0-1-2-3-7-6-5-4, so consecutive ranks are neighbours (the ring NCCL
+ *   builds). The GPUs reach the host through PCIe switches of 2 NVLink neighbours each.
+ * - nvswitch: every GPU on one link of intra_bw to a non-blocking NVSwitch node, which
+ *   reaches the host over the GPUs' PCIe paths (gpus x pcie_bw). */
+typedef enum {
+  PALEO_INTRA_DIRECT = 0,
+  PALEO_INTRA_PCIE_TREE,
+  PALEO_INTRA_CUBE_MESH,
+  PALEO_INTRA_NVSWITCH,
+  PALEO_INTRA_N
+} PaleoIntraHost;
+
+/* NULL-terminated, indexed by PaleoIntraHost: "direct", "pcie-tree", "cube-mesh", "nvswitch". */
+extern const char *const paleo_intra_host_names[];
+
+/* The bandwidth (bytes/s) each hop of a ring through one host's GPUs in rank order gets
+ * from the intra-host structure alone, each link carrying one flow per direction (the
+ * closed forms' intra-host bottleneck): direct and nvswitch intra_bw; pcie-tree the
+ * slower of intra_bw and, with several sockets, socket_bw; cube-mesh intra_bw / 4. */
+double paleo_topology_intra_ring_bw(const PaleoTopologyParams *params);
 
 /* NULL-terminated registry, in the order `paleosim list topologies` shows it. */
 extern const PaleoTopologyGenerator paleo_topology_generators[];

@@ -448,6 +448,17 @@ uint64_t paleo_collective_transfer_ns(const PaleoCollectiveLinks *l, const Paleo
   return paleo_timing_ms_to_ns(paleo_timing_link_ms(link ? link : l->link, (double)bytes, l->ppp_comm));
 }
 
+uint64_t paleo_collective_message_ns(PaleoCollectiveKind kind, uint64_t ps_message_ns)
+{
+  return kind == PALEO_COLLECTIVE_PS ? ps_message_ns : 0;
+}
+
+uint64_t paleo_collective_overhead_ns(const PaleoCollectiveSpec *spec, uint64_t ps_message_ns)
+{
+  gboolean messages = spec->ps_dedicated || spec->workers > 1;
+  return messages ? 2 * paleo_collective_message_ns(spec->kind, ps_message_ns) : 0; /* push, pull */
+}
+
 uint64_t paleo_collective_alpha_ns(const PaleoCollectiveLinks *l)
 {
   return paleo_timing_ms_to_ns(alpha_ms(l->link, l->latency));

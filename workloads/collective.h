@@ -132,6 +132,15 @@ double paleo_collective_time_ms(const PaleoCollectiveSpec *spec, const PaleoColl
 /* The same in engine nanoseconds (hardware/timing.h's one conversion). */
 uint64_t paleo_collective_time_ns(const PaleoCollectiveSpec *spec, const PaleoCollectiveLinks *links);
 
+/* Software time one message of a `kind` collective costs beyond the network, ns: a
+ * message to or from a parameter server pays `ps_message_ns` (the refined profile's
+ * ps_message_us; 0 under paleo), an all-reduce message nothing. The one rule every trainer
+ * applies: sync with collective ps (each push and pull), async-ps, ssp and backup. */
+uint64_t paleo_collective_message_ns(PaleoCollectiveKind kind, uint64_t ps_message_ns);
+/* The same summed over a collective's sequential message steps (ps: push, then pull; none
+ * when one worker is its own colocated server), what a closed form adds, ns. */
+uint64_t paleo_collective_overhead_ns(const PaleoCollectiveSpec *spec, uint64_t ps_message_ns);
+
 /* Time of `bytes` over `link` (NULL = links->link) at links->ppp_comm, no alpha, ns. */
 uint64_t paleo_collective_transfer_ns(const PaleoCollectiveLinks *links, const PaleoLink *link, uint64_t bytes);
 /* One alpha: links->link's latency when links->latency, else 0, ns. */

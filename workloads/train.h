@@ -28,8 +28,10 @@ typedef struct {
   uint32_t gpus_per_host;      /* hierarchical: G, N a multiple of G */
   PaleoCollectiveLinks links;  /* analytical fidelity: closed-form links */
   const PaleoLink *ps_link;    /* analytical, dedicated servers: their NIC (NULL = links.link) */
-  uint64_t ps_message_ns;      /* async-ps, ssp, backup: software cost added to every message
-                                  to or from a server (refined profile's ps_message_us; 0 = none) */
+  uint64_t ps_message_ns;      /* software cost added to every message to or from a parameter
+                                  server (sync with collective ps, async-ps, ssp, backup; the
+                                  refined profile's ps_message_us; 0 = none); see
+                                  paleo_collective_message_ns */
   uint32_t ssp_bound;          /* ssp: s, how many iterations ahead of the slowest a worker may be */
   uint32_t backup_workers;     /* backup: b < workers; an update takes the first workers - b gradients */
   const PaleoStragglerModel *stragglers; /* NULL = none; not copied: must outlive the trainer */

@@ -174,12 +174,13 @@ static void flow_done(PaleoNetwork *net, const PaleoFlowInfo *flow, void *user_d
                          m->iteration, m->start, flow->end_ns};
     paleo_trainer_trace(&ps->base, ps->base.sink->ops->flow(ps->base.sink, &r, &ps->base.trace_error));
   }
-  if (!ps->cfg.ps_message_ns) {
+  uint64_t software = paleo_collective_message_ns(PALEO_COLLECTIVE_PS, ps->cfg.ps_message_ns);
+  if (!software) {
     arrive(ps, m);
     return;
   }
   uint32_t to = m->push ? ps->first_server + m->server : ps->first_worker + m->worker;
-  paleo_engine_schedule(ps->base.engine, flow->end_ns + ps->cfg.ps_message_ns, to, EV_ARRIVE, 0, m);
+  paleo_engine_schedule(ps->base.engine, flow->end_ns + software, to, EV_ARRIVE, 0, m);
 }
 
 static void send(Ps *ps, Msg *m)
@@ -551,7 +552,7 @@ static void setup_servers(Ps *ps)
   uint64_t S = ps->base.costs->total_grad_bytes;
   if (c->fidelity == PALEO_FIDELITY_ANALYTICAL) {
     ps->worker_nic_ns = paleo_collective_transfer_ns(&c->links, NULL, S);
-    ps->alpha_ns = paleo_collective_alpha_ns(&c->links) + c->ps_message_ns;
+    ps->alpha_ns = paleo_collective_alpha_ns(&c->links) + paleo_collective_message_ns(PALEO_COLLECTIVE_PS, c->ps_message_ns);
   }
   ps->servers = g_new0(Server, ps->k);
   for (uint32_t j = 0; j < ps->k; j++) {

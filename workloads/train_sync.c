@@ -29,7 +29,7 @@
 
 #include "workloads/train_int.h"
 
-enum { EV_START, EV_FWD_DONE, EV_BWD_DONE, EV_UPDATE_DONE, EV_COLLECTIVE_DONE, EV_FAIL };
+enum { EV_START, EV_FWD_DONE, EV_BWD_DONE, EV_UPDATE_DONE, EV_COLLECTIVE_DONE, EV_MESSAGE_DONE, EV_FAIL };
 
 typedef struct Sync Sync;
 
@@ -308,20 +308,15 @@ static void trace_flow(Sync *s, Instance *in, const PaleoMessage *m, const Paleo
   paleo_trainer_trace(&s->base, s->base.sink->ops->flow(s->base.sink, &r, &s->base.trace_error));
 }
 
-static void flow_done(PaleoNetwork *net, const PaleoFlowInfo *flow, void *user_data)
+/* A message of a flow-fidelity collective has arrived (after its software cost). */
+static void message_done(Sync *s, FlowCtx *ctx)
 {
-  (void)net;
-  FlowCtx *ctx = user_data;
   Instance *in = ctx->inst;
-  Sync *s = in->sync;
-  paleo_trainer_active(&s->base);
   guint mi = ctx->msg;
   ctx->next_free = s->ctx_pool;
   s->ctx_pool = ctx;
   const PaleoMessage *m = paleo_schedule_message(in->schedule, mi);
   uint32_t N = s->cfg.workers;
-  if (tracing(s, PALEO_TRACE_LEVEL_FLOWS))
-    trace_flow(s, in, m, flow, in->msg_start[mi]);
   if (m->src < N)
     comm_end(s, m->src);
   if (m->dst < N)
@@ -334,6 +329,22 @@ static void flow_done(PaleoNetwork *net, const PaleoFlowInfo *flow, void *user_d
     if (ends[e] < N && paleo_cursor_node_done(in->cursor, ends[e]))
       bucket_done(s, &s->workers[ends[e]]);
   instance_free_if_done(s, in);
+}
+
+static void flow_done(PaleoNetwork *net, const PaleoFlowInfo *flow, void *user_data)
+{
+  (void)net;
+  FlowCtx *ctx = user_data;
+  Instance *in = ctx->inst;
+  Sync *s = in->sync;
+  paleo_trainer_active(&s->base);
+  if (tracing(s, PALEO_TRACE_LEVEL_FLOWS))
+    trace_flow(s, in, paleo_schedule_message(in->schedule, ctx->msg), flow, in->msg_start[ctx->msg]);
+  uint64_t software = paleo_collective_message_ns(s->cfg.collective, s->cfg.ps_message_ns);
+  if (software)
+    paleo_engine_schedule(s->base.engine, flow->end_ns + software, s->coordinator, EV_MESSAGE_DONE, 0, ctx);
+  else
+    message_done(s, ctx);
 }
 
 static void release_flow(Sync *s, Worker *w, guint bucket)
@@ -462,8 +473,12 @@ static void coordinator_handle(PaleoEngine *engine, uint32_t entity, void *state
 {
   (void)engine;
   (void)entity;
-  g_assert(ev->kind == EV_COLLECTIVE_DONE);
   paleo_trainer_active(state);
+  if (ev->kind == EV_MESSAGE_DONE) {
+    message_done(state, ev->data);
+    return;
+  }
+  g_assert(ev->kind == EV_COLLECTIVE_DONE);
   collective_done_analytical(state, (uint32_t)(ev->arg >> 32), (guint)(ev->arg & 0xffffffffu));
 }
 
@@ -526,7 +541,8 @@ static void setup_analytical(Sync *s)
   s->bucket_ns = g_new0(uint64_t, s->n_buckets);
   for (guint b = 0; b < s->n_buckets; b++) {
     PaleoCollectiveSpec spec = bucket_spec(s, b, 0);
-    s->bucket_ns[b] = paleo_collective_time_ns(&spec, &s->cfg.links);
+    s->bucket_ns[b] = paleo_collective_time_ns(&spec, &s->cfg.links) +
+                      paleo_collective_overhead_ns(&spec, s->cfg.ps_message_ns);
   }
 }
 
