@@ -461,12 +461,10 @@ static gboolean validate_training(PaleoScenario *s, GError **error)
                              paleo_intra_host_names[s->cluster.intra_host]);
     return FALSE;
   }
-  if (s->cluster.intra_host == PALEO_INTRA_CUBE_MESH &&
-      (s->cluster.gpus_per_host != 8 || s->cluster.workers % 8)) {
+  if (s->cluster.intra_host == PALEO_INTRA_CUBE_MESH && s->cluster.gpus_per_host != 8) {
     paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "cluster", "intra_host",
-                             "cube-mesh is the 8-GPU NVLink hybrid cube-mesh (DGX-1): it needs gpus_per_host = 8 and "
-                             "workers a multiple of 8 (gpus_per_host = %" G_GINT64_FORMAT ", workers = %" G_GINT64_FORMAT ")",
-                             s->cluster.gpus_per_host, s->cluster.workers);
+                             "cube-mesh is the 8-GPU NVLink hybrid cube-mesh (DGX-1): it needs gpus_per_host = 8 "
+                             "(gpus_per_host = %" G_GINT64_FORMAT ")", s->cluster.gpus_per_host);
     return FALSE;
   }
   if (s->workload.precision != 0 && g_ascii_strcasecmp(s->workload.cost_model, "refined")) {

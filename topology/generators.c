@@ -288,9 +288,11 @@ static uint32_t socket_of(uint32_t i, uint32_t switches, uint32_t sockets) {
   return (uint32_t)((uint64_t)i * sockets / switches);
 }
 
+/* The switches and sockets of the full host design (gpus_per_host); a partly filled host
+ * (the last) fills the first switches. */
 static void intra_pcie_tree(PaleoTopology *topo, const PaleoTopologyParams *p, uint32_t host,
                             uint32_t host_index, uint32_t first, uint32_t n) {
-  uint32_t switches = (n + p->gpus_per_switch - 1) / p->gpus_per_switch;
+  uint32_t switches = (p->gpus_per_host + p->gpus_per_switch - 1) / p->gpus_per_switch;
   uint32_t sockets = MIN(p->sockets, switches);
   g_autofree uint32_t *socket_node = g_new(uint32_t, sockets);
   socket_node[0] = host;
@@ -316,20 +318,23 @@ static gboolean cube_neighbours(uint32_t a, uint32_t b) {
 
 static void intra_cube_mesh(PaleoTopology *topo, const PaleoTopologyParams *p, uint32_t host,
                             uint32_t host_index, uint32_t first, uint32_t n) {
-  g_assert(n == 8);
-  uint32_t at[8]; /* node of each mesh position */
-  for (uint32_t r = 0; r < 8; r++)
+  g_assert(n <= 8);
+  uint32_t at[8]; /* node of each mesh position; UINT32_MAX where a partly used host has none */
+  for (uint32_t i = 0; i < 8; i++)
+    at[i] = UINT32_MAX;
+  for (uint32_t r = 0; r < n; r++)
     at[cube_position[r]] = add_gpu(topo, first + r, host);
   double link = p->intra_bw_bytes_per_s / 4;
   for (uint32_t a = 0; a < 8; a++)
     for (uint32_t b = a + 1; b < 8; b++)
-      if (cube_neighbours(a, b))
+      if (cube_neighbours(a, b) && at[a] != UINT32_MAX && at[b] != UINT32_MAX)
         connect(topo, at[a], at[b], 1, link, p->intra_latency_ns);
   for (uint32_t i = 0; i < 4; i++) { /* PCIe switch i: positions 2i, 2i+1 (quad-mates) */
     uint32_t sw = add_named(topo, PALEO_ENTITY_SWITCH, host_index, "pcie", i);
     connect(topo, sw, host, 1, p->pcie_bw_bytes_per_s, p->intra_latency_ns);
-    connect(topo, at[2 * i], sw, 1, p->pcie_bw_bytes_per_s, p->intra_latency_ns);
-    connect(topo, at[2 * i + 1], sw, 1, p->pcie_bw_bytes_per_s, p->intra_latency_ns);
+    for (uint32_t k = 2 * i; k < 2 * i + 2; k++)
+      if (at[k] != UINT32_MAX)
+        connect(topo, at[k], sw, 1, p->pcie_bw_bytes_per_s, p->intra_latency_ns);
   }
 }
 
@@ -358,11 +363,10 @@ double paleo_topology_intra_ring_bw(const PaleoTopologyParams *p) {
 }
 
 static gboolean check_intra(const PaleoTopologyParams *p, GError **error) {
-  if (p->intra == PALEO_INTRA_CUBE_MESH && (p->gpus_per_host != 8 || p->workers % 8)) {
+  if (p->intra == PALEO_INTRA_CUBE_MESH && p->gpus_per_host != 8) {
     g_set_error(error, PALEO_TOPOLOGY_ERROR, PALEO_TOPOLOGY_ERROR_INVALID,
-                "topology.intra = cube-mesh is the 8-GPU hybrid cube-mesh (DGX-1): it needs gpus_per_host = 8 "
-                "and whole hosts (workers a multiple of 8), got gpus_per_host = %u, workers = %u",
-                p->gpus_per_host, p->workers);
+                "topology.intra = cube-mesh is the 8-GPU hybrid cube-mesh (DGX-1): it needs gpus_per_host = 8, "
+                "got %u", p->gpus_per_host);
     return FALSE;
   }
   return TRUE;

@@ -81,7 +81,8 @@ typedef struct {
  *   link from each GPU to its counterpart in the other quad, each link intra_bw / 4 (the
  *   per-GPU NVLink bandwidth over its 4 neighbours); workers are numbered along the
  *   Hamiltonian cycle 0-1-2-3-7-6-5-4, so consecutive ranks are neighbours (the ring NCCL
- *   builds). The GPUs reach the host through PCIe switches of 2 NVLink neighbours each.
+ *   builds); a partly used host (the last) holds the first ranks of that order. The GPUs
+ *   reach the host through PCIe switches of 2 NVLink neighbours each.
  * - nvswitch: every GPU on one link of intra_bw to a non-blocking NVSwitch node, which
  *   reaches the host over the GPUs' PCIe paths (gpus x pcie_bw). */
 typedef enum {

@@ -54,8 +54,8 @@ static void test_paleo_links(void **state)
   const struct { const char *name; double gbps; } expect[] = {
     {"aws", 2}, {"ethernet", 10}, {"ethernet20", 20}, {"infiniband", 70}, {"pcie2", 64},
     {"pcie3", 128}, {"nvlink1", 640}, {"nvlink2", 1200}, {"nvlink3", 2400},
-    {"nvlink4", 3600}, {"qpi", 153.6}, {"pcie4", 256}, {"pcie5", 512}, {"ib-edr", 100}, {"ib-hdr", 200},
-    {"ib-ndr", 400}, {"eth25", 25}, {"eth100", 100}, {"eth400", 400}};
+    {"nvlink4", 3600}, {"qpi", 153.6}, {"pcie4", 256}, {"pcie5", 512}, {"ib-fdr", 54.5}, {"ib-edr", 100}, {"ib-hdr", 200},
+    {"ib-ndr", 400}, {"eth25", 25}, {"eth50", 50}, {"eth100", 100}, {"eth400", 400}};
   for (guint i = 0; i < G_N_ELEMENTS(expect); i++) {
     const PaleoLink *l = paleo_catalog_link(c, expect[i].name, NULL);
     assert_non_null(l);

@@ -86,7 +86,7 @@ static void test_refined_only(void **state)
   char *paleo[] = {"workload.cost_model=paleo", "cluster.intra_host=pcie-tree", NULL};
   expect_error(host8, paleo, "[cluster] intra_host");
   expect_error(host8, paleo, "cost_model = refined only");
-  char *small[] = {"cluster.intra_host=cube-mesh", "cluster.gpus_per_host=4", "cluster.workers=4", NULL};
+  char *small[] = {"cluster.intra_host=cube-mesh", "cluster.gpus_per_host=4", NULL};
   expect_error(host8, small, "gpus_per_host = 8");
   char *flat[] = {"cluster.intra_host=nvswitch", "cluster.gpus_per_host=1", NULL};
   expect_error(host8, flat, "hosts of several GPUs");
