@@ -106,10 +106,12 @@ static const Tile tiles[] = {
   {32, 32, FALSE},
 };
 
-/* Tiles one SM holds at once: a 128x128 tile's accumulators fill the register file. */
+/* Tiles one SM holds at once: their accumulators fill half of the 64K 32-bit registers
+ * every SM of these generations has (the rest holds operand fragments and addresses), so
+ * two 128x128 tiles, four 128x64, ... */
 static double resident_tiles(const Tile *t)
 {
-  return fmax(1.0, floor(16384.0 / (t->tm * t->tn)));
+  return fmax(1.0, floor(32768.0 / (t->tm * t->tn)));
 }
 
 /* Efficiency of a tile relative to the largest SIMT tile (128x128, I = 64). */

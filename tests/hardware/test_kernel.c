@@ -34,8 +34,9 @@ static void test_gemm_waves(void **state)
   /* 128 x 128 x 8: one full tile, 2 * 128 * 128 * 8 = 262144 FLOP = cycles = 0.262144 ms */
   PaleoGemmTime t = paleo_kernel_gemm(&d, &mt, 128, 128, 8, 1, 1, 1);
   assert_float_equal(t.ms, 0.262144, 1e-12);
-  /* 129 rows: the best tiling is 32 x 32 (16 resident): one full wave of 16 tiles plus a
-   * wave of 4 tiles (5 x 4 = 20 tiles): 262144 + 65536 cycles: 25 % more for one row */
+  /* 129 rows: the best tiling is 32 x 32 (32 resident: half the 64K-register file holds
+   * 32768 accumulators): 5 x 4 = 20 tiles in one wave, 20 x 2 x 32 x 32 x 8 = 327680
+   * cycles: 25 % more for one row */
   t = paleo_kernel_gemm(&d, &mt, 129, 128, 8, 1, 1, 1);
   assert_float_equal(t.ms, 0.32768, 1e-12);
   /* half efficiency doubles it; a complex product (x4) quadruples it */
