@@ -33,10 +33,11 @@ const PaleoProfileKey paleo_profile_keys[] = {
   KEY(wgrad_eff, 0, 2, TRUE, TRUE, "backward-filter convolution relative to forward"),
   KEY(collective_eff, 0, 1, TRUE, FALSE,
       "achieved bus bandwidth of a collective / link bandwidth; default 0.8 (NCCL's published "
-      "bus bandwidths reach 75-90 % of PCIe, NVLink and InfiniBand line rates)"),
+      "bus bandwidths reach 75-90 % of NVLink and InfiniBand line rates; DeepBench's 2016-17 "
+      "PCIe servers reached 0.39 of PCIe 3, docs/accuracy.md)"),
   KEY(ps_message_us, 0, 1e6, FALSE, FALSE,
-      "software cost per parameter-server message (us); default 50 (RPC stacks of the "
-      "TensorFlow/MXNet parameter-server era)"),
+      "software cost per parameter-server message (us), every strategy that uses servers; "
+      "default 50 (RPC stacks of the TensorFlow/MXNet parameter-server era)"),
   {NULL, 0, 0, 0, FALSE, FALSE, NULL},
 };
 

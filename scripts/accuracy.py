@@ -341,26 +341,37 @@ def run_throughput(net, batch, cluster, collective, workers, model):
 def scaling():
     print("## Multi-GPU scaling (data parallel, synchronous, FP32)\n")
     print("`paleosim run` (flow fidelity, gradient buckets overlapped with backward) of the published")
-    print("cluster: images/s at N GPUs, measured and predicted, error = predicted / measured - 1.")
-    print("`refined` uses the intra-host structure (`cluster.intra_host`); `paleo` PALEO's direct")
-    print("links at PPP 1. DGX-1: NVLink cube-mesh (`nvlink1`), InfiniBand between hosts; K80 servers:")
-    print("a PCIe switch per board (2 GPUs), 10 GbE between instances.\n")
-    print("| net | batch/GPU | GPUs | measured img/s | paleo img/s | paleo error | refined img/s | refined error | how | source |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    errs = {"single": ([], []), "multi": ([], [])}
+    print("cluster: images/s at N GPUs, measured and predicted, error = predicted / measured - 1; and")
+    print("the speed-up over the same source's 1-GPU figure, which takes the single-GPU error out and")
+    print("leaves the communication model. `refined` uses the intra-host structure")
+    print("(`cluster.intra_host`); `paleo` PALEO's direct links at PPP 1. DGX-1: NVLink cube-mesh")
+    print("(`nvlink1`), InfiniBand between hosts; K80 servers: a PCIe switch per board (2 GPUs),")
+    print("10 GbE between instances.\n")
+    print("| net | batch/GPU | GPUs | measured img/s | paleo img/s | paleo error | refined img/s | refined error "
+          "| measured speed-up | paleo speed-up | refined speed-up | how | source |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    errs = {"single": ([], []), "multi": ([], []), "speedup": ([], [])}
     for net, batch, cluster, coll, points, note, src in SCALING:
+        base = {}
         for n, ips in sorted(points.items()):
             p = run_throughput(net, batch, cluster, coll, n, "paleo")
             r = run_throughput(net, batch, cluster, coll, n, "refined")
+            if n == 1:
+                base = {"m": ips, "p": p, "r": r}
             key = "single" if n == 1 else "multi"
             errs[key][0].append(abs(p / ips - 1))
             errs[key][1].append(abs(r / ips - 1))
-            print("| %s | %d | %d | %.0f | %.0f | %s | %.0f | %s | %s | %s |" % (
-                net, batch, n, ips, p, pct(p / ips - 1), r, pct(r / ips - 1), note, src))
-    print("\nMedian absolute error of the multi-GPU points (%d): paleo %s, refined %s; of their 1-GPU" % (
+            sp = ("%.2f" % (ips / base["m"]), "%.2f" % (p / base["p"]), "%.2f" % (r / base["r"])) if base else ("-",) * 3
+            if base and n > 1:
+                errs["speedup"][0].append(abs((p / base["p"]) / (ips / base["m"]) - 1))
+                errs["speedup"][1].append(abs((r / base["r"]) / (ips / base["m"]) - 1))
+            print("| %s | %d | %d | %.0f | %.0f | %s | %.0f | %s | %s | %s | %s | %s | %s |" % (
+                net, batch, n, ips, p, pct(p / ips - 1), r, pct(r / ips - 1), sp[0], sp[1], sp[2], note, src))
+    print("\nMedian absolute error of the multi-GPU points (%d): throughput paleo %s, refined %s; speed-up" % (
         len(errs["multi"][0]), fmt(med(errs["multi"][0])), fmt(med(errs["multi"][1]))))
-    print("baselines (%d): paleo %s, refined %s.\n" % (len(errs["single"][0]), fmt(med(errs["single"][0])),
-                                                     fmt(med(errs["single"][1]))))
+    print("paleo %s, refined %s. Their 1-GPU baselines (%d): paleo %s, refined %s.\n" % (
+        fmt(med(errs["speedup"][0])), fmt(med(errs["speedup"][1])), len(errs["single"][0]),
+        fmt(med(errs["single"][0])), fmt(med(errs["single"][1]))))
 
 
 # ---------------------------------------------------------------- all-reduce
