@@ -47,11 +47,13 @@ static guint64 feed(PaleoTraceSink *sink, const Shape *s)
         } else if (table == 1 && o->task) {
           for (guint l = 0; l < 2 * s->layers; l++, n++) {
             uint64_t d = (uint64_t)(f * (l < s->layers ? fwd : bwd));
-            PaleoTaskRecord r = {w, it, l % s->layers, l < s->layers ? PALEO_PHASE_FWD : PALEO_PHASE_BWD, at, at + d};
+            PaleoTaskRecord r = {w, it, l % s->layers, l < s->layers ? PALEO_PHASE_FWD : PALEO_PHASE_BWD, at, at + d,
+                                 PALEO_TASK_ID_NONE, PALEO_STREAM_COMPUTE, 0, 0};
             o->task(sink, &r, NULL);
             at += d;
           }
-          PaleoTaskRecord u = {w, it, UINT32_MAX, PALEO_PHASE_UPDATE, barrier + comm, barrier + comm + update};
+          PaleoTaskRecord u = {w, it, UINT32_MAX, PALEO_PHASE_UPDATE, barrier + comm, barrier + comm + update,
+                             PALEO_TASK_ID_NONE, PALEO_STREAM_COMPUTE, 0, 0};
           o->task(sink, &u, NULL);
           n++;
         } else if (table == 2 && o->flow) {

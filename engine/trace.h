@@ -8,7 +8,7 @@
 #include <glib.h>
 #include <stdint.h>
 
-#define PALEO_TRACE_SCHEMA_VERSION 2
+#define PALEO_TRACE_SCHEMA_VERSION 3
 
 /* What a run records, from least to most. */
 typedef enum {
@@ -30,6 +30,30 @@ typedef enum {
   PALEO_PHASE_BWD = 1,
   PALEO_PHASE_UPDATE = 2,
 } PaleoPhase;
+
+/* The streams of a device (an ordered resource each: its tasks run one at a time). */
+typedef enum {
+  PALEO_STREAM_COMPUTE = 0, /* kernels */
+  PALEO_STREAM_COMM = 1,    /* collectives */
+  PALEO_STREAM_P2P = 2,     /* point-to-point sends */
+  PALEO_STREAM_KINDS = 3,
+} PaleoStreamKind;
+
+/* Kinds of tasks of a step task graph. */
+typedef enum {
+  PALEO_TASK_COMPUTE = 0,
+  PALEO_TASK_TRANSFER = 1,
+  PALEO_TASK_COLLECTIVE = 2,
+} PaleoTaskKind;
+
+/* NULL-terminated names, indexed by the enums above: "fwd", "bwd", "update"; "compute",
+ * "comm", "p2p"; "compute", "transfer", "collective". */
+extern const char *const paleo_phase_names[];
+extern const char *const paleo_stream_kind_names[];
+extern const char *const paleo_task_kind_names[];
+
+/* Task ids of records that no task graph produced (strategies without one). */
+#define PALEO_TASK_ID_NONE UINT64_MAX
 
 typedef struct {
   const char *scenario_name;
@@ -65,9 +89,37 @@ typedef struct {
   uint32_t worker;
   uint32_t iteration;
   uint32_t layer;     /* index into the layer table; UINT32_MAX for the update */
-  PaleoPhase phase;
+  PaleoPhase phase;   /* the pass */
   uint64_t start_ns, end_ns;
+  /* schema 3: the task-graph labels (0 / PALEO_TASK_ID_NONE without a task graph) */
+  uint64_t id;        /* task instance id, unique in the run (task_dep refers to it) */
+  PaleoStreamKind stream;
+  uint32_t micro_batch;
+  uint32_t stage;
 } PaleoTaskRecord;
+
+/* Schema 3: a communication task of a step task graph, one per participating worker. */
+typedef struct {
+  uint64_t id;        /* task instance id, shared id space with PaleoTaskRecord.id */
+  uint32_t worker;
+  uint32_t iteration;
+  PaleoTaskKind kind; /* transfer or collective */
+  PaleoStreamKind stream;
+  const char *collective; /* collective kind ("ring", ...) or "transfer" */
+  int32_t bucket;     /* gradient bucket, -1 none */
+  uint32_t micro_batch, stage;
+  PaleoPhase phase;   /* the pass it serves */
+  int32_t peer;       /* transfer: receiving worker; -1 for collectives */
+  uint64_t bytes;
+  uint64_t instance;  /* collective: participants of one collective share it */
+  uint64_t start_ns, end_ns; /* entered (sent) .. its part complete (delivered) */
+} PaleoCommTaskRecord;
+
+/* Schema 3: task `task` could start only after task `dep` completed (dependency edge or
+ * stream order). */
+typedef struct {
+  uint64_t task, dep;
+} PaleoTaskDepRecord;
 
 typedef struct {
   uint64_t id;
@@ -117,6 +169,9 @@ typedef struct {
   gboolean (*iteration)(PaleoTraceSink *sink, const PaleoIterationRecord *rec, GError **error);
   gboolean (*link_usage)(PaleoTraceSink *sink, const PaleoLinkUsageRecord *rec, GError **error);
   gboolean (*ps_update)(PaleoTraceSink *sink, const PaleoPsUpdateRecord *rec, GError **error);
+  /* schema 3; may be NULL in sinks that ignore them (producers then skip them) */
+  gboolean (*comm_task)(PaleoTraceSink *sink, const PaleoCommTaskRecord *rec, GError **error);
+  gboolean (*task_dep)(PaleoTraceSink *sink, const PaleoTaskDepRecord *rec, GError **error);
   /* status: "complete", "interrupted" or "failed"; flushes and closes the file. */
   gboolean (*close)(PaleoTraceSink *sink, const char *status, GError **error);
   void (*free)(PaleoTraceSink *sink);

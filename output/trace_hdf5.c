@@ -12,7 +12,9 @@
 
 G_STATIC_ASSERT(sizeof(PaleoPhase) == sizeof(int));
 G_STATIC_ASSERT(sizeof(PaleoEntityKind) == sizeof(int));
-G_STATIC_ASSERT(sizeof(PaleoTaskRecord) == 32);
+G_STATIC_ASSERT(sizeof(PaleoStreamKind) == sizeof(int));
+G_STATIC_ASSERT(sizeof(PaleoTaskKind) == sizeof(int));
+G_STATIC_ASSERT(sizeof(PaleoTaskDepRecord) == 16);
 G_STATIC_ASSERT(sizeof(PaleoIterationRecord) == 40);
 G_STATIC_ASSERT(sizeof(PaleoPsUpdateRecord) == 24);
 G_STATIC_ASSERT(sizeof(PaleoEntityRecord) == 16 + sizeof(char *));
@@ -48,15 +50,44 @@ typedef struct {
   double utilization;
 } LinkUsageRow;
 
+typedef struct {
+  uint32_t worker, iteration, layer;
+  PaleoPhase phase;
+  uint64_t start_ns, end_ns;
+  uint64_t id;
+  PaleoStreamKind stream;
+  uint32_t micro_batch, stage, pad;
+} TaskRow;
+
+typedef struct {
+  uint64_t id;
+  uint32_t worker, iteration;
+  PaleoTaskKind kind;
+  PaleoStreamKind stream;
+  uint32_t collective; /* index into the /collective dataset */
+  int32_t bucket;
+  uint32_t micro_batch, stage;
+  PaleoPhase phase;
+  int32_t peer;
+  uint64_t bytes, instance;
+  uint64_t start_ns, end_ns;
+} CommTaskRow;
+
 typedef enum {
-  T_ENTITY, T_LINK, T_LAYER, T_ITERATION, T_TASK, T_FLOW, T_LINK_USAGE, T_PS_UPDATE, T_COUNT
+  T_ENTITY, T_LINK, T_LAYER, T_ITERATION, T_TASK, T_FLOW, T_LINK_USAGE, T_PS_UPDATE, T_COMM_TASK, T_TASK_DEP,
+  T_COUNT
 } Table;
+
+/* Tables that schema versions before 3 do not have. */
+#define FIRST_V3_TABLE T_COMM_TASK
 
 /* HDF5 types shared by every table; closed together. */
 typedef struct {
   hid_t str;   /* variable-length UTF-8 string */
   hid_t phase; /* enum fwd/bwd/update */
   hid_t kind;  /* enum worker/host/switch/ps */
+  hid_t stream;    /* enum compute/comm/p2p */
+  hid_t task_kind; /* enum compute/transfer/collective */
   hid_t row[T_COUNT];
 } TypeSet;
 
@@ -81,8 +112,10 @@ static const TableSpec table_specs[T_COUNT] = {
                    "one row per worker and iteration; wait_ns is time blocked on others; "
                    "slowdown is compute time / nominal compute time (1 = none)",
                    "start_ns", NULL},
-  [T_TASK] = {"task", sizeof(PaleoTaskRecord), 8192, "start_ns: ns; end_ns: ns",
-              "compute tasks; layer is 4294967295 for the update", "start_ns", NULL},
+  [T_TASK] = {"task", sizeof(TaskRow), 8192, "start_ns: ns; end_ns: ns",
+              "compute tasks; layer is 4294967295 for the update; id is 18446744073709551615 for tasks of no "
+              "task graph; stream, micro_batch and stage label the task-graph task",
+              "start_ns", NULL},
   [T_FLOW] = {"flow", sizeof(FlowRow), 4096, "bytes: B; start_ns: ns; end_ns: ns",
               "network flows; collective indexes /collective; bucket is -1 when none",
               "start_ns", "id"},
@@ -91,6 +124,12 @@ static const TableSpec table_specs[T_COUNT] = {
                     "intervals of constant load per link", "start_ns", NULL},
   [T_PS_UPDATE] = {"ps_update", sizeof(PaleoPsUpdateRecord), 4096, "time_ns: ns",
                    "parameter-server updates; staleness in updates", "time_ns", NULL},
+  [T_COMM_TASK] = {"comm_task", sizeof(CommTaskRow), 4096, "bytes: B; start_ns: ns; end_ns: ns",
+                   "transfers and collective parts of the task graph, one per worker; collective indexes "
+                   "/collective; bucket and peer are -1 when none; participants of one collective share "
+                   "instance", "start_ns", NULL},
+  [T_TASK_DEP] = {"task_dep", sizeof(PaleoTaskDepRecord), 8192, "",
+                  "dependency edges between task ids (task and comm_task): task waited for dep", "task", NULL},
 };
 
 /* Chunks buffered in memory before a write. */
@@ -115,6 +154,8 @@ static void typeset_init(TypeSet *ts)
   H5Tset_cset(ts->str, H5T_CSET_UTF8);
   ts->phase = make_enum(phases, G_N_ELEMENTS(phases));
   ts->kind = make_enum(kinds, G_N_ELEMENTS(kinds));
+  ts->stream = make_enum(paleo_stream_kind_names, PALEO_STREAM_KINDS);
+  ts->task_kind = make_enum(paleo_task_kind_names, 3);
 
   hid_t t = ts->row[T_ENTITY] = H5Tcreate(H5T_COMPOUND, sizeof(PaleoEntityRecord));
   MEMBER(t, PaleoEntityRecord, id, H5T_NATIVE_UINT32);
@@ -144,13 +185,38 @@ static void typeset_init(TypeSet *ts)
   MEMBER(t, PaleoIterationRecord, wait_ns, H5T_NATIVE_UINT64);
   MEMBER(t, PaleoIterationRecord, slowdown, H5T_NATIVE_DOUBLE);
 
-  t = ts->row[T_TASK] = H5Tcreate(H5T_COMPOUND, sizeof(PaleoTaskRecord));
-  MEMBER(t, PaleoTaskRecord, worker, H5T_NATIVE_UINT32);
-  MEMBER(t, PaleoTaskRecord, iteration, H5T_NATIVE_UINT32);
-  MEMBER(t, PaleoTaskRecord, layer, H5T_NATIVE_UINT32);
-  MEMBER(t, PaleoTaskRecord, phase, ts->phase);
-  MEMBER(t, PaleoTaskRecord, start_ns, H5T_NATIVE_UINT64);
-  MEMBER(t, PaleoTaskRecord, end_ns, H5T_NATIVE_UINT64);
+  t = ts->row[T_TASK] = H5Tcreate(H5T_COMPOUND, sizeof(TaskRow));
+  MEMBER(t, TaskRow, worker, H5T_NATIVE_UINT32);
+  MEMBER(t, TaskRow, iteration, H5T_NATIVE_UINT32);
+  MEMBER(t, TaskRow, layer, H5T_NATIVE_UINT32);
+  MEMBER(t, TaskRow, phase, ts->phase);
+  MEMBER(t, TaskRow, start_ns, H5T_NATIVE_UINT64);
+  MEMBER(t, TaskRow, end_ns, H5T_NATIVE_UINT64);
+  MEMBER(t, TaskRow, id, H5T_NATIVE_UINT64);
+  MEMBER(t, TaskRow, stream, ts->stream);
+  MEMBER(t, TaskRow, micro_batch, H5T_NATIVE_UINT32);
+  MEMBER(t, TaskRow, stage, H5T_NATIVE_UINT32);
+
+  t = ts->row[T_COMM_TASK] = H5Tcreate(H5T_COMPOUND, sizeof(CommTaskRow));
+  MEMBER(t, CommTaskRow, id, H5T_NATIVE_UINT64);
+  MEMBER(t, CommTaskRow, worker, H5T_NATIVE_UINT32);
+  MEMBER(t, CommTaskRow, iteration, H5T_NATIVE_UINT32);
+  MEMBER(t, CommTaskRow, kind, ts->task_kind);
+  MEMBER(t, CommTaskRow, stream, ts->stream);
+  MEMBER(t, CommTaskRow, collective, H5T_NATIVE_UINT32);
+  MEMBER(t, CommTaskRow, bucket, H5T_NATIVE_INT32);
+  MEMBER(t, CommTaskRow, micro_batch, H5T_NATIVE_UINT32);
+  MEMBER(t, CommTaskRow, stage, H5T_NATIVE_UINT32);
+  MEMBER(t, CommTaskRow, phase, ts->phase);
+  MEMBER(t, CommTaskRow, peer, H5T_NATIVE_INT32);
+  MEMBER(t, CommTaskRow, bytes, H5T_NATIVE_UINT64);
+  MEMBER(t, CommTaskRow, instance, H5T_NATIVE_UINT64);
+  MEMBER(t, CommTaskRow, start_ns, H5T_NATIVE_UINT64);
+  MEMBER(t, CommTaskRow, end_ns, H5T_NATIVE_UINT64);
+
+  t = ts->row[T_TASK_DEP] = H5Tcreate(H5T_COMPOUND, sizeof(PaleoTaskDepRecord));
+  MEMBER(t, PaleoTaskDepRecord, task, H5T_NATIVE_UINT64);
+  MEMBER(t, PaleoTaskDepRecord, dep, H5T_NATIVE_UINT64);
 
   t = ts->row[T_FLOW] = H5Tcreate(H5T_COMPOUND, sizeof(FlowRow));
   MEMBER(t, FlowRow, id, H5T_NATIVE_UINT64);
@@ -189,6 +255,10 @@ static void typeset_clear(TypeSet *ts)
     H5Tclose(ts->phase);
   if (ts->kind > 0)
     H5Tclose(ts->kind);
+  if (ts->stream > 0)
+    H5Tclose(ts->stream);
+  if (ts->task_kind > 0)
+    H5Tclose(ts->task_kind);
   memset(ts, 0, sizeof *ts);
 }
 
@@ -431,13 +501,15 @@ static gboolean hdf5_task(PaleoTraceSink *sink, const PaleoTaskRecord *rec, GErr
     return TRUE;
   Hdf5Sink *s = hdf5_of(sink);
   TableOut *out = &s->out[T_TASK];
+  TaskRow r = {rec->worker, rec->iteration, rec->layer, rec->phase, rec->start_ns, rec->end_ns, rec->id,
+               rec->stream, rec->micro_batch, rec->stage, 0};
   if (G_LIKELY(out->buffered < out->capacity && !s->failed)) { /* hot path */
-    ((PaleoTaskRecord *)out->buf)[out->buffered++] = *rec;
+    ((TaskRow *)out->buf)[out->buffered++] = r;
     return TRUE;
   }
-  PaleoTaskRecord *row = next_row(s, T_TASK, error);
+  TaskRow *row = next_row(s, T_TASK, error);
   if (row)
-    *row = *rec;
+    *row = r;
   return row != NULL;
 }
 
@@ -464,6 +536,30 @@ static gboolean hdf5_flow(PaleoTraceSink *sink, const PaleoFlowRecord *rec, GErr
   *row = (FlowRow){rec->id, rec->src, rec->dst, rec->bytes, collective_index(s, rec->collective),
                    rec->bucket, rec->iteration, 0, rec->start_ns, rec->end_ns};
   return TRUE;
+}
+
+static gboolean hdf5_comm_task(PaleoTraceSink *sink, const PaleoCommTaskRecord *rec, GError **error)
+{
+  if (sink->level < PALEO_TRACE_LEVEL_TASKS)
+    return TRUE;
+  Hdf5Sink *s = hdf5_of(sink);
+  CommTaskRow *row = next_row(s, T_COMM_TASK, error);
+  if (!row)
+    return FALSE;
+  *row = (CommTaskRow){rec->id, rec->worker, rec->iteration, rec->kind, rec->stream,
+                       collective_index(s, rec->collective), rec->bucket, rec->micro_batch, rec->stage, rec->phase,
+                       rec->peer, rec->bytes, rec->instance, rec->start_ns, rec->end_ns};
+  return TRUE;
+}
+
+static gboolean hdf5_task_dep(PaleoTraceSink *sink, const PaleoTaskDepRecord *rec, GError **error)
+{
+  if (sink->level < PALEO_TRACE_LEVEL_TASKS)
+    return TRUE;
+  PaleoTaskDepRecord *row = next_row(hdf5_of(sink), T_TASK_DEP, error);
+  if (row)
+    *row = *rec;
+  return row != NULL;
 }
 
 static gboolean hdf5_iteration(PaleoTraceSink *sink, const PaleoIterationRecord *rec, GError **error)
@@ -589,6 +685,8 @@ static const PaleoTraceSinkOps hdf5_ops = {
   .iteration = hdf5_iteration,
   .link_usage = hdf5_link_usage,
   .ps_update = hdf5_ps_update,
+  .comm_task = hdf5_comm_task,
+  .task_dep = hdf5_task_dep,
   .close = hdf5_close,
   .free = hdf5_free,
 };
@@ -644,9 +742,21 @@ typedef struct {
   PaleoTraceSink *sink;
 } Reader;
 
-/* Version 1 iteration rows lack `slowdown`: read them with a memory type without it. */
+/* Version 1 iteration rows lack `slowdown`, versions before 3 the task-graph members of
+ * task rows: read them with memory types without those members. */
 static void reader_adapt_types(Reader *r)
 {
+  if (r->version < 3) {
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(TaskRow));
+    MEMBER(t, TaskRow, worker, H5T_NATIVE_UINT32);
+    MEMBER(t, TaskRow, iteration, H5T_NATIVE_UINT32);
+    MEMBER(t, TaskRow, layer, H5T_NATIVE_UINT32);
+    MEMBER(t, TaskRow, phase, r->types.phase);
+    MEMBER(t, TaskRow, start_ns, H5T_NATIVE_UINT64);
+    MEMBER(t, TaskRow, end_ns, H5T_NATIVE_UINT64);
+    H5Tclose(r->types.row[T_TASK]);
+    r->types.row[T_TASK] = t;
+  }
   if (r->version >= 2)
     return;
   hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(PaleoIterationRecord));
@@ -691,10 +801,31 @@ static gboolean emit_row(Reader *r, Table t, const void *row, GError **error)
       rec.slowdown = 1.0; /* version 1 predates stragglers: every iteration ran at nominal speed */
     return ops->iteration(sink, &rec, error);
   }
-  case T_TASK:
-    if (!paleo_trace_phase_name(((const PaleoTaskRecord *)row)->phase))
-      return format_error(error, r, "task phase out of range");
-    return ops->task(sink, row, error);
+  case T_TASK: {
+    const TaskRow *k = row;
+    PaleoTaskRecord rec = {k->worker, k->iteration, k->layer, k->phase, k->start_ns, k->end_ns, k->id, k->stream,
+                           k->micro_batch, k->stage};
+    if (r->version < 3) /* no task graph before version 3 */
+      rec = (PaleoTaskRecord){k->worker, k->iteration, k->layer, k->phase, k->start_ns, k->end_ns,
+                              PALEO_TASK_ID_NONE, PALEO_STREAM_COMPUTE, 0, 0};
+    if (!paleo_trace_phase_name(rec.phase) || rec.stream >= PALEO_STREAM_KINDS)
+      return format_error(error, r, "task phase or stream out of range");
+    return ops->task(sink, &rec, error);
+  }
+  case T_COMM_TASK: {
+    const CommTaskRow *c = row;
+    if (c->collective >= r->collectives->len)
+      return format_error(error, r, "comm_task.collective indexes past the collective dataset");
+    if ((c->kind != PALEO_TASK_TRANSFER && c->kind != PALEO_TASK_COLLECTIVE) || c->stream >= PALEO_STREAM_KINDS ||
+        !paleo_trace_phase_name(c->phase))
+      return format_error(error, r, "comm_task kind, stream or phase out of range");
+    PaleoCommTaskRecord rec = {c->id, c->worker, c->iteration, c->kind, c->stream,
+                               g_ptr_array_index(r->collectives, c->collective), c->bucket, c->micro_batch,
+                               c->stage, c->phase, c->peer, c->bytes, c->instance, c->start_ns, c->end_ns};
+    return ops->comm_task(sink, &rec, error);
+  }
+  case T_TASK_DEP:
+    return ops->task_dep(sink, row, error);
   case T_FLOW: {
     const FlowRow *f = row;
     if (f->collective >= r->collectives->len)
@@ -726,6 +857,8 @@ static gboolean wanted(const PaleoTraceSinkOps *ops, Table t)
   case T_FLOW: return ops->flow != NULL;
   case T_LINK_USAGE: return ops->link_usage != NULL;
   case T_PS_UPDATE: return ops->ps_update != NULL;
+  case T_COMM_TASK: return ops->comm_task != NULL;
+  case T_TASK_DEP: return ops->task_dep != NULL;
   default: g_assert_not_reached();
   }
 }
@@ -959,7 +1092,7 @@ gboolean paleo_trace_hdf5_replay(const char *path, PaleoTraceSink *sink, char **
   if (ok && sink)
     ok = read_collectives(&r, error);
   for (int t = 0; ok && sink && t < T_COUNT; t++)
-    if (wanted(sink->ops, t))
+    if (wanted(sink->ops, t) && (t < FIRST_V3_TABLE || r.version >= 3))
       ok = replay_table(&r, t, error);
   typeset_clear(&r.types);
   H5Fclose(r.file);

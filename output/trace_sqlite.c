@@ -10,18 +10,21 @@
 #include <string.h>
 
 typedef enum {
-  T_ENTITY, T_LINK, T_LAYER, T_TASK, T_FLOW, T_ITERATION, T_LINK_USAGE, T_PS_UPDATE, T_COUNT
+  T_ENTITY, T_LINK, T_LAYER, T_TASK, T_FLOW, T_ITERATION, T_LINK_USAGE, T_PS_UPDATE, T_COMM_TASK, T_TASK_DEP,
+  T_COUNT
 } Table;
 
 static const char *const insert_sql[T_COUNT] = {
   [T_ENTITY] = "INSERT INTO entity VALUES (?,?,?,?,?)",
   [T_LINK] = "INSERT INTO link VALUES (?,?,?,?,?,?)",
   [T_LAYER] = "INSERT INTO layer VALUES (?,?,?)",
-  [T_TASK] = "INSERT INTO task VALUES (?,?,?,?,?,?)",
+  [T_TASK] = "INSERT INTO task VALUES (?,?,?,?,?,?,?,?,?,?)",
   [T_FLOW] = "INSERT INTO flow VALUES (?,?,?,?,?,?,?,?,?)",
   [T_ITERATION] = "INSERT INTO iteration VALUES (?,?,?,?,?,?)",
   [T_LINK_USAGE] = "INSERT INTO link_usage VALUES (?,?,?,?,?)",
   [T_PS_UPDATE] = "INSERT INTO ps_update VALUES (?,?,?,?,?)",
+  [T_COMM_TASK] = "INSERT INTO comm_task VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+  [T_TASK_DEP] = "INSERT INTO task_dep VALUES (?,?)",
 };
 
 static const char trace_sqlite_pragmas[] =
@@ -43,8 +46,18 @@ static const char trace_sqlite_schema[] =
   "CREATE TABLE layer (id INTEGER PRIMARY KEY, name TEXT, type TEXT);"
   "CREATE TABLE phase (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
   "INSERT INTO phase VALUES (0,'fwd'),(1,'bwd'),(2,'update');"
+  "CREATE TABLE stream (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
+  "INSERT INTO stream VALUES (0,'compute'),(1,'comm'),(2,'p2p');"
+  "CREATE TABLE task_kind (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
+  "INSERT INTO task_kind VALUES (0,'compute'),(1,'transfer'),(2,'collective');"
   "CREATE TABLE task (worker INTEGER NOT NULL, iteration INTEGER NOT NULL, layer INTEGER,"
-  " phase INTEGER NOT NULL, start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL);"
+  " phase INTEGER NOT NULL, start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, id INTEGER,"
+  " stream INTEGER NOT NULL, micro_batch INTEGER NOT NULL, stage INTEGER NOT NULL);"
+  "CREATE TABLE comm_task (id INTEGER NOT NULL, worker INTEGER NOT NULL, iteration INTEGER NOT NULL,"
+  " kind INTEGER NOT NULL, stream INTEGER NOT NULL, collective TEXT, bucket INTEGER,"
+  " micro_batch INTEGER NOT NULL, stage INTEGER NOT NULL, phase INTEGER NOT NULL, peer INTEGER,"
+  " bytes INTEGER NOT NULL, instance INTEGER, start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL);"
+  "CREATE TABLE task_dep (task INTEGER NOT NULL, dep INTEGER NOT NULL);"
   "CREATE TABLE flow (id INTEGER NOT NULL, src INTEGER NOT NULL, dst INTEGER NOT NULL,"
   " bytes INTEGER NOT NULL, collective TEXT, bucket INTEGER, iteration INTEGER NOT NULL,"
   " start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL);"
@@ -88,7 +101,8 @@ static const char trace_sqlite_indices[] =
   "CREATE INDEX iteration_by_start ON iteration (start_ns);"
   "CREATE INDEX iteration_by_worker ON iteration (worker, iteration);"
   "CREATE INDEX link_usage_by_start ON link_usage (start_ns);"
-  "CREATE INDEX ps_update_by_time ON ps_update (time_ns);";
+  "CREATE INDEX ps_update_by_time ON ps_update (time_ns);"
+  "CREATE INDEX comm_task_by_start ON comm_task (start_ns);";
 
 typedef struct {
   PaleoTraceSink base;
@@ -240,7 +254,50 @@ static gboolean sqlite_task(PaleoTraceSink *sink, const PaleoTaskRecord *rec, GE
   sqlite3_bind_int64(st, 4, rec->phase);
   sqlite3_bind_int64(st, 5, (int64_t)rec->start_ns);
   sqlite3_bind_int64(st, 6, (int64_t)rec->end_ns);
+  bind_int_or_null(st, 7, rec->id == PALEO_TASK_ID_NONE, (int64_t)rec->id);
+  sqlite3_bind_int64(st, 8, rec->stream);
+  sqlite3_bind_int64(st, 9, rec->micro_batch);
+  sqlite3_bind_int64(st, 10, rec->stage);
   return step_insert(s, T_TASK, error);
+}
+
+static gboolean sqlite_comm_task(PaleoTraceSink *sink, const PaleoCommTaskRecord *rec, GError **error)
+{
+  SqliteSink *s = sqlite_of(sink);
+  if (sink->level < PALEO_TRACE_LEVEL_TASKS)
+    return TRUE;
+  if (!check_usable(s, error))
+    return FALSE;
+  sqlite3_stmt *st = s->insert[T_COMM_TASK];
+  sqlite3_bind_int64(st, 1, (int64_t)rec->id);
+  sqlite3_bind_int64(st, 2, rec->worker);
+  sqlite3_bind_int64(st, 3, rec->iteration);
+  sqlite3_bind_int64(st, 4, rec->kind);
+  sqlite3_bind_int64(st, 5, rec->stream);
+  bind_text_or_null(st, 6, rec->collective);
+  bind_int_or_null(st, 7, rec->bucket < 0, rec->bucket);
+  sqlite3_bind_int64(st, 8, rec->micro_batch);
+  sqlite3_bind_int64(st, 9, rec->stage);
+  sqlite3_bind_int64(st, 10, rec->phase);
+  bind_int_or_null(st, 11, rec->peer < 0, rec->peer);
+  sqlite3_bind_int64(st, 12, (int64_t)rec->bytes);
+  bind_int_or_null(st, 13, rec->instance == UINT64_MAX, (int64_t)rec->instance);
+  sqlite3_bind_int64(st, 14, (int64_t)rec->start_ns);
+  sqlite3_bind_int64(st, 15, (int64_t)rec->end_ns);
+  return step_insert(s, T_COMM_TASK, error);
+}
+
+static gboolean sqlite_task_dep(PaleoTraceSink *sink, const PaleoTaskDepRecord *rec, GError **error)
+{
+  SqliteSink *s = sqlite_of(sink);
+  if (sink->level < PALEO_TRACE_LEVEL_TASKS)
+    return TRUE;
+  if (!check_usable(s, error))
+    return FALSE;
+  sqlite3_stmt *st = s->insert[T_TASK_DEP];
+  sqlite3_bind_int64(st, 1, (int64_t)rec->task);
+  sqlite3_bind_int64(st, 2, (int64_t)rec->dep);
+  return step_insert(s, T_TASK_DEP, error);
 }
 
 static gboolean sqlite_flow(PaleoTraceSink *sink, const PaleoFlowRecord *rec, GError **error)
@@ -383,6 +440,8 @@ static const PaleoTraceSinkOps sqlite_ops = {
   .iteration = sqlite_iteration,
   .link_usage = sqlite_link_usage,
   .ps_update = sqlite_ps_update,
+  .comm_task = sqlite_comm_task,
+  .task_dep = sqlite_task_dep,
   .close = sqlite_close,
   .free = sqlite_free,
 };
@@ -495,7 +554,17 @@ static gboolean read_task(sqlite3_stmt *st, PaleoTraceSink *sink, GError **error
     .phase = (PaleoPhase)sqlite3_column_int64(st, 3),
     .start_ns = (uint64_t)sqlite3_column_int64(st, 4),
     .end_ns = (uint64_t)sqlite3_column_int64(st, 5),
+    .id = (uint64_t)column_int_or(st, 6, (int64_t)PALEO_TASK_ID_NONE),
+    .stream = (PaleoStreamKind)sqlite3_column_int64(st, 7),
+    .micro_batch = (uint32_t)sqlite3_column_int64(st, 8),
+    .stage = (uint32_t)sqlite3_column_int64(st, 9),
   };
+  if (r.stream >= PALEO_STREAM_KINDS) {
+    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_FORMAT,
+                "task of worker %u: stream %d is unknown (expected 0 compute, 1 comm, 2 p2p)", r.worker,
+                (int)r.stream);
+    return FALSE;
+  }
   if (!paleo_trace_phase_name(r.phase)) {
     g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_FORMAT,
                 "task of worker %u: phase %d is unknown (expected 0 fwd, 1 bwd, 2 update)",
@@ -543,6 +612,45 @@ static gboolean read_ps_update(sqlite3_stmt *st, PaleoTraceSink *sink, GError **
     .time_ns = (uint64_t)sqlite3_column_int64(st, 4),
   };
   return sink->ops->ps_update(sink, &r, error);
+}
+
+static gboolean read_comm_task(sqlite3_stmt *st, PaleoTraceSink *sink, GError **error)
+{
+  PaleoCommTaskRecord r = {
+    .id = (uint64_t)sqlite3_column_int64(st, 0),
+    .worker = (uint32_t)sqlite3_column_int64(st, 1),
+    .iteration = (uint32_t)sqlite3_column_int64(st, 2),
+    .kind = (PaleoTaskKind)sqlite3_column_int64(st, 3),
+    .stream = (PaleoStreamKind)sqlite3_column_int64(st, 4),
+    .collective = column_text(st, 5),
+    .bucket = (int32_t)column_int_or(st, 6, -1),
+    .micro_batch = (uint32_t)sqlite3_column_int64(st, 7),
+    .stage = (uint32_t)sqlite3_column_int64(st, 8),
+    .phase = (PaleoPhase)sqlite3_column_int64(st, 9),
+    .peer = (int32_t)column_int_or(st, 10, -1),
+    .bytes = (uint64_t)sqlite3_column_int64(st, 11),
+    .instance = (uint64_t)column_int_or(st, 12, -1),
+    .start_ns = (uint64_t)sqlite3_column_int64(st, 13),
+    .end_ns = (uint64_t)sqlite3_column_int64(st, 14),
+  };
+  if (r.kind != PALEO_TASK_TRANSFER && r.kind != PALEO_TASK_COLLECTIVE) {
+    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_FORMAT,
+                "comm_task %" G_GUINT64_FORMAT ": kind %d is not 1 transfer or 2 collective", r.id, (int)r.kind);
+    return FALSE;
+  }
+  if (r.stream >= PALEO_STREAM_KINDS || !paleo_trace_phase_name(r.phase)) {
+    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_FORMAT,
+                "comm_task %" G_GUINT64_FORMAT ": stream %d or phase %d is unknown", r.id, (int)r.stream,
+                (int)r.phase);
+    return FALSE;
+  }
+  return sink->ops->comm_task(sink, &r, error);
+}
+
+static gboolean read_task_dep(sqlite3_stmt *st, PaleoTraceSink *sink, GError **error)
+{
+  PaleoTaskDepRecord r = {(uint64_t)sqlite3_column_int64(st, 0), (uint64_t)sqlite3_column_int64(st, 1)};
+  return sink->ops->task_dep(sink, &r, error);
 }
 
 static gboolean reader_fail(sqlite3 *db, const char *path, const char *what, GError **error)
@@ -638,10 +746,13 @@ static gboolean replay_tables(sqlite3 *db, const char *path, int version, PaleoT
     {"SELECT * FROM link ORDER BY id", ops->link ? read_link : NULL},
     {"SELECT * FROM layer ORDER BY id", ops->layer ? read_layer : NULL},
     {iteration_sql[version >= 2], ops->iteration ? read_iteration : NULL},
-    {"SELECT * FROM task ORDER BY start_ns, rowid", ops->task ? read_task : NULL},
+    {version >= 3 ? "SELECT * FROM task ORDER BY start_ns, rowid"
+                  : "SELECT *, NULL, 0, 0, 0 FROM task ORDER BY start_ns, rowid", ops->task ? read_task : NULL},
     {"SELECT * FROM flow ORDER BY start_ns, id, rowid", ops->flow ? read_flow : NULL},
     {"SELECT * FROM link_usage ORDER BY start_ns, rowid", ops->link_usage ? read_link_usage : NULL},
     {"SELECT * FROM ps_update ORDER BY time_ns, rowid", ops->ps_update ? read_ps_update : NULL},
+    {"SELECT * FROM comm_task ORDER BY start_ns, rowid", version >= 3 && ops->comm_task ? read_comm_task : NULL},
+    {"SELECT * FROM task_dep ORDER BY rowid", version >= 3 && ops->task_dep ? read_task_dep : NULL},
   };
   for (size_t i = 0; i < G_N_ELEMENTS(readers); i++)
     if (readers[i].row && !query_each(db, path, readers[i].sql, readers[i].row, sink, error))

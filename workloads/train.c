@@ -118,6 +118,64 @@ PaleoTime paleo_trainer_compute_end(const PaleoTrainer *t, uint32_t worker, doub
   return paleo_straggler_end_ns(t->stragglers, worker, start, paleo_trainer_scaled(nominal_ns, factor));
 }
 
+void paleo_account_new_iteration(PaleoAccount *a)
+{
+  a->compute = a->nominal = a->comm = a->hidden = a->exposed = 0;
+}
+
+void paleo_account_comm_begin(PaleoAccount *a, PaleoTime now)
+{
+  if (a->inflight++ == 0) {
+    a->busy_since = now;
+    a->interval_exposed = 0;
+  }
+}
+
+void paleo_account_comm_end(PaleoAccount *a, PaleoTime now)
+{
+  g_assert(a->inflight > 0);
+  if (--a->inflight)
+    return;
+  uint64_t exposed = a->interval_exposed + (a->computing ? 0 : now - MAX(a->busy_since, a->idle_since));
+  a->comm += now - a->busy_since;
+  a->exposed += exposed;
+  a->hidden += now - a->busy_since - exposed;
+}
+
+void paleo_account_compute_start(PaleoAccount *a, PaleoTime now)
+{
+  if (!a->computing && a->inflight)
+    a->interval_exposed += now - MAX(a->busy_since, a->idle_since);
+  a->computing = TRUE;
+}
+
+void paleo_account_compute_stop(PaleoAccount *a, PaleoTime now)
+{
+  a->computing = FALSE;
+  a->idle_since = now;
+}
+
+void paleo_trainer_schedule_failure(PaleoTrainer *t, uint32_t worker, uint32_t entity, uint32_t fail_kind)
+{
+  uint64_t fail = t->stragglers->fail_at_ns[worker];
+  if (fail != PALEO_NEVER_NS)
+    paleo_engine_schedule(t->engine, fail, entity, fail_kind, 0, NULL);
+}
+
+void paleo_trainer_fail(PaleoTrainer *t, uint32_t worker)
+{
+  t->stats.failed_at_ns[worker] = paleo_engine_now(t->engine);
+}
+
+void paleo_trainer_trace_flow(PaleoTrainer *t, const PaleoFlowInfo *flow, uint64_t bytes, const char *collective,
+                              int32_t bucket, uint32_t iteration, PaleoTime start)
+{
+  if (!paleo_trainer_tracing(t, PALEO_TRACE_LEVEL_FLOWS))
+    return;
+  PaleoFlowRecord r = {flow->id, flow->src, flow->dst, bytes, collective, bucket, iteration, start, flow->end_ns};
+  paleo_trainer_trace(t, t->sink->ops->flow(t->sink, &r, &t->trace_error));
+}
+
 void paleo_trainer_trace_layers(PaleoTrainer *t, uint32_t worker, uint32_t iteration, double factor, PaleoPhase phase,
                                 guint lo, guint hi, PaleoTime start, PaleoTime until)
 {
@@ -132,7 +190,7 @@ void paleo_trainer_trace_layers(PaleoTrainer *t, uint32_t worker, uint32_t itera
       return;
     cum += d[layer];
     PaleoTime b = MIN(paleo_trainer_compute_end(t, worker, factor, start, cum), until);
-    PaleoTaskRecord r = {worker, iteration, layer, phase, a, b};
+    PaleoTaskRecord r = {worker, iteration, layer, phase, a, b, PALEO_TASK_ID_NONE, PALEO_STREAM_COMPUTE, 0, 0};
     paleo_trainer_trace(t, t->sink->ops->task(t->sink, &r, &t->trace_error));
   }
 }
@@ -174,29 +232,4 @@ void paleo_trainer_free(PaleoTrainer *trainer)
   g_free(trainer->noise);
   g_clear_error(&trainer->trace_error);
   g_free(trainer);
-}
-
-void paleo_train_buckets(const PaleoTrainCosts *c, gboolean overlap, uint64_t bucket_bytes, GArray *first_layer,
-                         GArray *bytes)
-{
-  g_array_set_size(first_layer, 0);
-  g_array_set_size(bytes, 0);
-  if (!c->total_grad_bytes)
-    return;
-  uint64_t acc = 0;
-  for (guint i = c->n_layers; i-- > 0;) {
-    acc += c->grad_bytes[i];
-    gboolean close = overlap ? acc >= bucket_bytes : i == 0;
-    if (close && acc > 0) {
-      g_array_append_val(first_layer, i);
-      g_array_append_val(bytes, acc);
-      acc = 0;
-    }
-  }
-  if (acc) { /* trailing gradient smaller than a bucket */
-    guint zero = 0;
-    g_array_append_val(first_layer, zero);
-    g_array_append_val(bytes, acc);
-  } else /* layers below the last bucket carry no gradient: they join it */
-    g_array_index(first_layer, guint, first_layer->len - 1) = 0;
 }

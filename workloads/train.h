@@ -13,6 +13,8 @@
 #include "engine/trace.h"
 #include "topology/network.h"
 #include "workloads/collective.h"
+#include "workloads/net.h"
+#include "workloads/planner.h"
 #include "workloads/straggler.h"
 #include "workloads/train_costs.h"
 
@@ -38,6 +40,12 @@ typedef struct {
   const uint32_t *worker_nodes; /* flow: topology node of each worker (copied) */
   const uint32_t *server_nodes; /* flow with dedicated ps: node of each server (copied) */
   PaleoTraceSink *sink;        /* NULL = no trace; not owned */
+  /* sync (the task-graph executor): the parallelism of one replica; workers = replicas x
+     stages x splits. Zero stages / micro_batches / splits mean 1. */
+  const PaleoNet *net;         /* ModelParallel placement and parents (NULL: one device per replica) */
+  uint32_t stages, micro_batches, splits;
+  PaleoPipeSchedule schedule;
+  const uint32_t *stage_first; /* stages - 1 cuts, NULL = balanced (used while constructing) */
 } PaleoTrainConfig;
 
 /* What a run measured. Per-worker arrays have `workers` entries; times are ns. */
@@ -69,7 +77,14 @@ typedef struct {
   uint64_t *wait_ns;            /* per worker: blocked with no own message in flight */
   uint64_t flows;               /* messages started as flows */
   uint64_t collectives;         /* collective instances completed */
-  guint n_buckets;
+  guint n_buckets;              /* sync: gradient buckets of worker 0 */
+  /* sync (task graph): pipeline figures; per-worker arrays, NULL for the other strategies */
+  uint32_t stages;              /* P (1 without pipelining) */
+  uint32_t devices_per_replica; /* P x K */
+  uint32_t *stage_of;           /* per worker: its stage */
+  uint64_t *pass_busy_ns;       /* per worker: forward + backward compute in finished global iterations */
+  uint64_t window_ns;           /* sum over finished global iterations of [first fwd/bwd start, last end] */
+  uint32_t *peak_in_flight;     /* per worker: most micro-batches forwarded and not yet backwarded */
 } PaleoTrainStats;
 
 typedef struct PaleoTrainer PaleoTrainer;
@@ -94,7 +109,9 @@ gboolean paleo_trainer_trace_status(const PaleoTrainer *trainer, GError **error)
 void paleo_trainer_free(PaleoTrainer *trainer);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoTrainer, paleo_trainer_free)
 
-/* The synchronous data-parallel trainer (also reachable as registry entry "sync"). */
+/* The synchronous trainer (registry entry "sync"): plans the step as a task graph
+ * (workloads/planner.h) from the config and runs it with the executor
+ * (workloads/executor.h). */
 PaleoTrainer *paleo_train_sync_new(PaleoEngine *engine, PaleoNetwork *network, const PaleoTrainCosts *costs,
                                    const PaleoTrainConfig *config);
 
@@ -109,12 +126,5 @@ PaleoTrainer *paleo_train_ssp_new(PaleoEngine *engine, PaleoNetwork *network, co
                                   const PaleoTrainConfig *config);
 PaleoTrainer *paleo_train_backup_new(PaleoEngine *engine, PaleoNetwork *network, const PaleoTrainCosts *costs,
                                      const PaleoTrainConfig *config);
-
-/* Gradient buckets as the sync trainer forms them: walking layers from the last, a bucket
- * closes once it holds >= bucket_bytes (PyTorch DDP); with overlap off, one bucket. Writes
- * each bucket's lowest layer index to `first_layer` (GArray of guint, bucket 0 = the last
- * layers, ready first) and its bytes to `bytes` (GArray of uint64_t). No gradient: none. */
-void paleo_train_buckets(const PaleoTrainCosts *costs, gboolean overlap, uint64_t bucket_bytes,
-                         GArray *first_layer, GArray *bytes);
 
 #endif

@@ -34,10 +34,16 @@ PaleoTrainCosts *paleo_train_costs_new_at(const PaleoNet *net, const PaleoDevice
   c->fwd_ns = g_new0(uint64_t, c->n_layers);
   c->bwd_ns = g_new0(uint64_t, c->n_layers);
   c->grad_bytes = g_new0(uint64_t, c->n_layers);
+  c->out_bytes = g_new0(uint64_t, c->n_layers);
+  c->fetch_ns = g_new0(uint64_t, c->n_layers);
   for (guint i = 0; i < c->n_layers; i++) {
     const PaleoLayer *l = paleo_net_layer(net, i);
     c->fwd_ns[i] = paleo_timing_ms_to_ns(paleo_time_ms(paleo_layer_cost_fwd(&nc->layers[i]), options.use_pipeline));
     c->bwd_ns[i] = paleo_timing_ms_to_ns(paleo_time_ms(paleo_layer_cost_bwd(&nc->layers[i]), options.use_pipeline));
+    c->fetch_ns[i] = paleo_timing_ms_to_ns(paleo_time_ms(nc->layers[i].fetch, options.use_pipeline));
+    PaleoShape out = l->output;
+    out.n = batch;
+    c->out_bytes[i] = (uint64_t)((double)paleo_shape_elems(out) * nc->bytes_per_element);
     if (l->type == PALEO_LAYER_CONV || l->type == PALEO_LAYER_DECONV || l->type == PALEO_LAYER_INNER_PRODUCT)
       c->grad_bytes[i] = (uint64_t)((double)l->params * nc->bytes_per_element);
     c->total_grad_bytes += c->grad_bytes[i];
@@ -58,6 +64,8 @@ void paleo_train_costs_free(PaleoTrainCosts *c)
   g_free(c->fwd_ns);
   g_free(c->bwd_ns);
   g_free(c->grad_bytes);
+  g_free(c->out_bytes);
+  g_free(c->fetch_ns);
   g_free(c);
 }
 

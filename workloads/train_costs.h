@@ -17,6 +17,10 @@ typedef struct {
   uint64_t *bwd_ns;       /* per layer, backward data + filter */
   uint64_t *grad_bytes;   /* per layer, params of weighted layers (conv, deconv, fc) x the
                              cost model's bytes per element (paleo 4, refined the precision's) */
+  uint64_t *out_bytes;    /* per layer, its output at the costed batch x the bytes per element */
+  uint64_t *fetch_ns;     /* per layer, the part of fwd_ns and of bwd_ns that is PALEO's
+                             cross-device input fetch (ModelParallel); a task graph that
+                             moves activations as transfers charges the rest */
   uint64_t update_ns;     /* the weight update of the whole net */
   uint64_t total_grad_bytes; /* |w|, PALEO's params bytes */
   int64_t batch;          /* the batch costed */

@@ -18,6 +18,26 @@ struct PaleoTrainer {
   void (*free)(PaleoTrainer *trainer); /* frees the derived part (not the base) */
 };
 
+/* Per-worker time accounting of the iteration in progress, the same for every strategy:
+ * compute (own tasks, stretched) and its nominal time, comm (time with own messages in
+ * flight), split into hidden (while the worker's compute stream is busy) and exposed
+ * (while it is idle). */
+typedef struct {
+  uint32_t inflight;      /* own messages in flight */
+  PaleoTime busy_since;   /* start of the current comm interval */
+  uint64_t interval_exposed; /* exposed part of the current comm interval so far */
+  gboolean computing;
+  PaleoTime idle_since;   /* when the compute stream last went idle */
+  uint64_t compute, nominal, comm, hidden, exposed; /* this iteration's sums, ns */
+} PaleoAccount;
+
+/* Zeroes the iteration's sums (messages in flight stay counted). */
+void paleo_account_new_iteration(PaleoAccount *account);
+void paleo_account_comm_begin(PaleoAccount *account, PaleoTime now);
+void paleo_account_comm_end(PaleoAccount *account, PaleoTime now);
+void paleo_account_compute_start(PaleoAccount *account, PaleoTime now);
+void paleo_account_compute_stop(PaleoAccount *account, PaleoTime now);
+
 /* Fills the base: engine, sink, costs, stragglers (a neutral model when the config has
  * none), per-worker noise streams and the statistics arrays. */
 void paleo_trainer_init(PaleoTrainer *trainer, const char *strategy, PaleoEngine *engine,
@@ -35,6 +55,15 @@ uint64_t paleo_trainer_scaled(uint64_t ns, double factor);
  * included). */
 PaleoTime paleo_trainer_compute_end(const PaleoTrainer *trainer, uint32_t worker, double factor, PaleoTime start,
                                     uint64_t nominal_ns);
+/* Schedules each worker's failure event (kind `fail_kind`) on entity first_entity + w,
+ * for the workers the straggler model says fail; a failed worker is marked by
+ * paleo_trainer_fail(). */
+void paleo_trainer_schedule_failure(PaleoTrainer *trainer, uint32_t worker, uint32_t entity, uint32_t fail_kind);
+/* Marks the worker failed now (stats.failed_at_ns). */
+void paleo_trainer_fail(PaleoTrainer *trainer, uint32_t worker);
+/* Records one flow of a collective or transfer (no-op below PALEO_TRACE_LEVEL_FLOWS). */
+void paleo_trainer_trace_flow(PaleoTrainer *trainer, const PaleoFlowInfo *flow, uint64_t bytes, const char *collective,
+                              int32_t bucket, uint32_t iteration, PaleoTime start);
 /* Records the compute tasks of layers lo..hi (forward: ascending, backward: descending)
  * of one compute run that started at `start` with `factor`, clipped at `until` (a
  * cancelled run records what it did). No-op below PALEO_TRACE_LEVEL_TASKS. */

@@ -71,7 +71,7 @@ void synth_ps_update(SynthTrace *t, uint32_t server, uint32_t worker, uint32_t i
 void synth_task(SynthTrace *t, uint32_t worker, uint32_t iteration, uint32_t layer,
                 PaleoPhase phase, uint64_t start_ns, uint64_t end_ns)
 {
-  PaleoTaskRecord r = {worker, iteration, layer, phase, start_ns, end_ns};
+  PaleoTaskRecord r = {worker, iteration, layer, phase, start_ns, end_ns, PALEO_TASK_ID_NONE, PALEO_STREAM_COMPUTE, 0, 0};
   g_array_append_val(t->tasks, r);
 }
 

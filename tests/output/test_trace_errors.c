@@ -80,7 +80,7 @@ static void test_interrupted_trace_is_readable(void **state)
     g_autoptr(GError) error = NULL;
     PaleoTraceSink *sink = paleo_trace_sink_open(path, NULL, PALEO_TRACE_LEVEL_ALL, 3, &error);
     PaleoRunMeta meta = {"cut", "[run]\n", 1, "v", 0};
-    PaleoTaskRecord task = {0, 0, 0, PALEO_PHASE_FWD, 10, 20};
+    PaleoTaskRecord task = {0, 0, 0, PALEO_PHASE_FWD, 10, 20, PALEO_TASK_ID_NONE, PALEO_STREAM_COMPUTE, 0, 0};
     assert_true(sink->ops->begin(sink, &meta, &error));
     for (int k = 0; k < 100000; k++) /* more than one HDF5 buffer */
       assert_true(sink->ops->task(sink, &task, &error));

@@ -13,12 +13,12 @@
 const uint64_t fixture_sorted_task_starts[FIXTURE_TASKS] = {0, 100, 100, 250, 400, 900};
 
 static const PaleoTaskRecord fixture_tasks[FIXTURE_TASKS] = {
-  {1, 0, 1, PALEO_PHASE_BWD, 400, 650},
-  {0, 0, 0, PALEO_PHASE_FWD, 0, 100},
-  {0, 0, 1, PALEO_PHASE_FWD, 100, 250},
-  {1, 0, 0, PALEO_PHASE_FWD, 100, 200}, /* same start as the one before: insertion order */
-  {0, 0, 1, PALEO_PHASE_BWD, 250, 400},
-  {0, 0, UINT32_MAX, PALEO_PHASE_UPDATE, 900, 950},
+  {1, 0, 1, PALEO_PHASE_BWD, 400, 650, PALEO_TASK_ID_NONE, PALEO_STREAM_COMPUTE, 0, 0},
+  {0, 0, 0, PALEO_PHASE_FWD, 0, 100, PALEO_TASK_ID_NONE, PALEO_STREAM_COMPUTE, 0, 0},
+  {0, 0, 1, PALEO_PHASE_FWD, 100, 250, PALEO_TASK_ID_NONE, PALEO_STREAM_COMPUTE, 0, 0},
+  {1, 0, 0, PALEO_PHASE_FWD, 100, 200, PALEO_TASK_ID_NONE, PALEO_STREAM_COMPUTE, 0, 0}, /* same start as the one before: insertion order */
+  {0, 0, 1, PALEO_PHASE_BWD, 250, 400, PALEO_TASK_ID_NONE, PALEO_STREAM_COMPUTE, 0, 0},
+  {0, 0, UINT32_MAX, PALEO_PHASE_UPDATE, 900, 950, PALEO_TASK_ID_NONE, PALEO_STREAM_COMPUTE, 0, 0},
 };
 
 gboolean fixture_write(PaleoTraceSink *sink, GError **error)
