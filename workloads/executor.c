@@ -7,6 +7,13 @@
 #include "hardware/timing.h"
 #include "workloads/train_int.h"
 
+/* Invariants of the hot path, checked in the sanitizer build (PALEO_CHECKS). */
+#ifdef PALEO_CHECKS
+#define PALEO_CHECK(x) g_assert(x)
+#else
+#define PALEO_CHECK(x) ((void)0)
+#endif
+
 enum { EV_START, EV_RUN_DONE, EV_FAIL, EV_COLLECTIVE_DONE, EV_TRANSFER_DONE };
 enum { SLOT_WAITING, SLOT_RUNNING, SLOT_DONE };
 
@@ -23,6 +30,8 @@ typedef struct {
   guint succ_start, n_succ; /* into Exec.succs: the stream successor first, then dependents */
   gboolean stream_first, stream_last;
   int opens_mb, closes_mb;  /* micro-batch this run starts / finishes on its device, -1 none */
+  uint32_t coll;            /* collective runs: the collective */
+  uint32_t member;          /* collective runs: its local device's index in the group */
 } Run;
 
 /* Per replica and run: progress of the iteration it is in. */
@@ -52,6 +61,9 @@ typedef struct {
   Exec *x;
   uint32_t coll, iteration, group;
   uint32_t n;               /* participants */
+  gboolean across;          /* the collective's group spans the replicas */
+  guint n_local;            /* the group's local devices */
+  const uint32_t *local;
   uint32_t entered;
   uint32_t done_count;
   const PaleoSchedule *schedule;   /* flow */
@@ -76,6 +88,7 @@ typedef struct Xfer {
 
 struct Exec {
   PaleoTrainer base;
+  PaleoTime now;            /* the clock at the event being handled */
   PaleoNetwork *network;
   PaleoTrainConfig cfg;
   PaleoStepGraph *g;
@@ -96,6 +109,7 @@ struct Exec {
   guint phases;
   uint64_t *coll_ns;        /* analytical: per collective */
   GHashTable *insts;        /* key -> Inst* (lookup only) */
+  Inst **last_inst;         /* per collective: the instance looked up last (a cache) */
   GArray *ready;
   FlowCtx *ctx_pool;
   Xfer *xfer_pool;
@@ -104,9 +118,19 @@ struct Exec {
   PaleoTime *win_lo, *win_hi; /* per iteration: fwd/bwd window */
 };
 
-static PaleoTime now_ns(Exec *x)
+/* The engine's clock, set once per event by the handlers. */
+static inline PaleoTime now_ns(const Exec *x)
 {
-  return paleo_engine_now(x->base.engine);
+  return x->now;
+}
+
+/* Every handler starts here: the clock, and the trainer did something now (its last such
+ * time is where a stall began). */
+static inline void set_now(Exec *x, PaleoTime now, gboolean active)
+{
+  x->now = now;
+  if (active)
+    x->base.stats.last_active_ns = now;
 }
 
 static gboolean tracing(Exec *x, PaleoTraceLevel level)
@@ -208,14 +232,14 @@ static void start_run(Exec *x, uint32_t replica, guint run, uint32_t iteration);
 static void notify(Exec *x, uint32_t replica, guint run, uint32_t iteration)
 {
   Slot *sl = &x->slots[(gsize)replica * x->n_runs + run];
-  const Run *r = &x->runs[run];
   if (sl->iteration != iteration) {
-    g_assert(sl->iteration == G_MAXUINT32 || (sl->iteration < iteration && sl->state == SLOT_DONE));
+    const Run *r = &x->runs[run];
+    PALEO_CHECK(sl->iteration == G_MAXUINT32 || (sl->iteration < iteration && sl->state == SLOT_DONE));
     sl->iteration = iteration;
     sl->pending = r->n_deps + (r->stream_first && iteration > 0);
     sl->state = SLOT_WAITING;
   }
-  g_assert(sl->pending > 0 && sl->state == SLOT_WAITING);
+  PALEO_CHECK(sl->pending > 0 && sl->state == SLOT_WAITING);
   if (--sl->pending == 0) {
     sl->state = SLOT_RUNNING;
     start_run(x, replica, run, iteration);
@@ -229,7 +253,7 @@ static void end_iteration(Exec *x, Device *d);
 static void complete_run(Exec *x, uint32_t replica, guint run, uint32_t iteration)
 {
   Slot *sl = &x->slots[(gsize)replica * x->n_runs + run];
-  g_assert(sl->iteration == iteration && sl->state == SLOT_RUNNING);
+  PALEO_CHECK(sl->iteration == iteration && sl->state == SLOT_RUNNING);
   sl->state = SLOT_DONE;
   const Run *r = &x->runs[run];
   for (guint k = 0; k < r->n_succ; k++)
@@ -255,7 +279,7 @@ static void start_compute(Exec *x, uint32_t replica, guint run, uint32_t iterati
   Device *d = device_of(x, replica, r->local);
   if (d->failed)
     return;
-  g_assert(iteration == d->iteration);
+  PALEO_CHECK(iteration == d->iteration);
   PaleoTime now = now_ns(x);
   PaleoTime end = paleo_trainer_compute_end(&x->base, d->rank, d->factor, now, r->nominal_ns);
   x->base.stats.stretched_ns[d->rank] += end - now;
@@ -267,13 +291,14 @@ static void start_compute(Exec *x, uint32_t replica, guint run, uint32_t iterati
     x->base.stats.peak_in_flight[d->rank] = (uint32_t)d->in_flight;
   d->run = run;
   d->run_start = now;
-  trace_run(x, d, r, iteration, now, end);
+  if (x->base.sink)
+    trace_run(x, d, r, iteration, now, end);
   paleo_engine_schedule(x->base.engine, end, x->first_entity + d->rank, EV_RUN_DONE, run, NULL);
 }
 
 static void compute_done(Exec *x, Device *d, guint run)
 {
-  g_assert(run == d->run);
+  PALEO_CHECK(run == d->run);
   const Run *r = &x->runs[run];
   PaleoTime now = now_ns(x);
   paleo_account_compute_stop(&d->acct, now);
@@ -335,14 +360,19 @@ static void end_iteration(Exec *x, Device *d)
 
 /* ---- collectives ---- */
 
-static void participant(const Exec *x, const Inst *in, uint32_t p, uint32_t *replica, uint32_t *local)
+static inline void participant(const Exec *x, const Inst *in, uint32_t p, uint32_t *replica, uint32_t *local)
 {
-  const PaleoGraphCollective *c = paleo_step_graph_collective(x->g, in->coll);
-  *replica = c->across_replicas ? p / c->n_local : in->group;
-  *local = c->local[p % c->n_local];
+  (void)x;
+  if (in->n_local == 1) { /* the common case: one device of every replica */
+    *replica = in->across ? p : in->group;
+    *local = in->local[0];
+    return;
+  }
+  *replica = in->across ? p / in->n_local : in->group;
+  *local = in->local[p % in->n_local];
 }
 
-static uint32_t rank_of(const Exec *x, const Inst *in, uint32_t p)
+static inline uint32_t rank_of(const Exec *x, const Inst *in, uint32_t p)
 {
   uint32_t replica, local;
   participant(x, in, p, &replica, &local);
@@ -350,14 +380,15 @@ static uint32_t rank_of(const Exec *x, const Inst *in, uint32_t p)
 }
 
 /* The participant's run: the collective's task on its local device. */
-static guint participant_run(const Exec *x, const Inst *in, uint32_t p)
+static inline guint participant_run(const Exec *x, const Inst *in, uint32_t p)
 {
-  const PaleoGraphCollective *c = paleo_step_graph_collective(x->g, in->coll);
-  return x->coll_runs[x->coll_run_start[in->coll] + p % c->n_local];
+  return x->coll_runs[x->coll_run_start[in->coll] + (in->n_local == 1 ? 0 : p % in->n_local)];
 }
 
 static void inst_free(Exec *x, Inst *in)
 {
+  if (x->last_inst[in->coll] == in)
+    x->last_inst[in->coll] = NULL;
   g_hash_table_remove(x->insts, &in->key);
   paleo_cursor_free(in->cursor);
   g_free(in->msg_start);
@@ -380,23 +411,23 @@ static void participant_done(Exec *x, Inst *in, uint32_t p)
   complete_run(x, replica, run, in->iteration);
 }
 
-static uint32_t participant_index(const Exec *x, const PaleoGraphCollective *c, uint32_t replica, uint32_t local)
-{
-  guint i = 0;
-  while (c->local[i] != local)
-    i++;
-  (void)x;
-  return c->across_replicas ? replica * c->n_local + i : i;
-}
-
 static Inst *inst_get(Exec *x, uint32_t coll, uint32_t iteration, uint32_t group)
 {
   const PaleoGraphCollective *c = paleo_step_graph_collective(x->g, coll);
   uint64_t key = ((uint64_t)iteration * x->g->collectives->len + coll) * (c->across_replicas ? 1 : x->R) + group;
-  Inst *in = g_hash_table_lookup(x->insts, &key);
-  if (in)
+  Inst *in = x->last_inst[coll];
+  if (in && in->key == key)
     return in;
+  in = g_hash_table_lookup(x->insts, &key);
+  if (in) {
+    x->last_inst[coll] = in;
+    return in;
+  }
   in = g_new0(Inst, 1);
+  x->last_inst[coll] = in;
+  in->across = c->across_replicas;
+  in->n_local = c->n_local;
+  in->local = c->local;
   in->x = x;
   in->coll = coll;
   in->iteration = iteration;
@@ -467,7 +498,7 @@ static void flow_done(PaleoNetwork *net, const PaleoFlowInfo *flow, void *user_d
   FlowCtx *ctx = user_data;
   Inst *in = ctx->inst;
   Exec *x = in->x;
-  paleo_trainer_active(&x->base);
+  set_now(x, paleo_engine_now(x->base.engine), TRUE);
   guint mi = ctx->msg;
   ctx->next_free = x->ctx_pool;
   x->ctx_pool = ctx;
@@ -507,25 +538,26 @@ static void enter_analytical(Exec *x, Inst *in)
   paleo_engine_schedule(x->base.engine, now_ns(x) + x->coll_ns[in->coll], x->coordinator, EV_COLLECTIVE_DONE, 0, in);
 }
 
+/* Every participant completes (each one's accounting and streams are its own, so one pass
+ * gives what "all comm ends, then all continue" gives). */
 static void collective_done_analytical(Exec *x, Inst *in)
 {
   x->base.stats.collectives++;
-  for (uint32_t p = 0; p < in->n; p++)
+  for (uint32_t p = 0; p < in->n; p++) {
     paleo_account_comm_end(&x->devices[rank_of(x, in, p)].acct, now_ns(x));
-  for (uint32_t p = 0; p < in->n; p++)
     participant_done(x, in, p);
+  }
   inst_free(x, in);
 }
 
 static void start_collective(Exec *x, uint32_t replica, guint run, uint32_t iteration)
 {
   const Run *r = &x->runs[run];
-  const PaleoTask *t = task_at(x, r, r->first);
-  const PaleoGraphCollective *c = paleo_step_graph_collective(x->g, t->collective);
+  const PaleoGraphCollective *c = paleo_step_graph_collective(x->g, r->coll);
   if (device_of(x, replica, r->local)->failed)
     return;
-  Inst *in = inst_get(x, t->collective, iteration, c->across_replicas ? 0 : replica);
-  uint32_t p = participant_index(x, c, replica, r->local);
+  Inst *in = inst_get(x, r->coll, iteration, c->across_replicas ? 0 : replica);
+  uint32_t p = c->across_replicas ? replica * c->n_local + r->member : r->member;
   if (in->entered_at)
     in->entered_at[p] = now_ns(x);
   if (x->cfg.fidelity == PALEO_FIDELITY_FLOW)
@@ -556,7 +588,7 @@ static void transfer_flow_done(PaleoNetwork *net, const PaleoFlowInfo *flow, voi
   (void)net;
   Xfer *xf = user_data;
   Exec *x = xf->x;
-  paleo_trainer_active(&x->base);
+  set_now(x, paleo_engine_now(x->base.engine), TRUE);
   paleo_trainer_trace_flow(&x->base, flow, flow->bytes, "transfer", -1, xf->iteration, xf->start);
   transfer_complete(x, xf);
 }
@@ -646,8 +678,7 @@ static void worker_handle(PaleoEngine *engine, uint32_t entity, void *state, con
   Exec *x = d->x;
   if (d->failed)
     return;
-  if (ev->kind != EV_FAIL)
-    paleo_trainer_active(&x->base);
+  set_now(x, ev->time, ev->kind != EV_FAIL);
   switch (ev->kind) {
   case EV_FAIL: fail_worker(x, d); break;
   case EV_START: start_worker(x, d); break;
@@ -661,7 +692,7 @@ static void coordinator_handle(PaleoEngine *engine, uint32_t entity, void *state
   (void)engine;
   (void)entity;
   Exec *x = state;
-  paleo_trainer_active(&x->base);
+  set_now(x, ev->time, TRUE);
   if (ev->kind == EV_COLLECTIVE_DONE)
     collective_done_analytical(x, ev->data);
   else
@@ -785,8 +816,11 @@ static void map_collective_runs(Exec *x)
     const PaleoTask *t = task_at(x, r, r->first);
     const PaleoGraphCollective *c = paleo_step_graph_collective(g, t->collective);
     for (guint i = 0; i < c->n_local; i++)
-      if (c->local[i] == r->local)
+      if (c->local[i] == r->local) {
         x->coll_runs[x->coll_run_start[t->collective] + i] = run;
+        x->runs[run].coll = t->collective;
+        x->runs[run].member = i;
+      }
   }
 }
 
@@ -832,7 +866,8 @@ static uint32_t group_gpus_per_host(const Exec *x, const Inst *probe)
 static PaleoCollectiveSpec coll_spec(const Exec *x, uint32_t coll, uint32_t phase)
 {
   const PaleoGraphCollective *c = paleo_step_graph_collective(x->g, coll);
-  Inst probe = {.coll = coll, .n = c->n_local * (c->across_replicas ? x->R : 1)};
+  Inst probe = {.coll = coll, .n = c->n_local * (c->across_replicas ? x->R : 1), .across = c->across_replicas,
+                .n_local = c->n_local, .local = c->local};
   return (PaleoCollectiveSpec){.kind = c->kind, .workers = probe.n, .bytes = c->bytes,
                                .ps_servers = x->cfg.ps_servers, .ps_dedicated = x->cfg.ps_dedicated,
                                .gpus_per_host = group_gpus_per_host(x, &probe), .iteration = phase};
@@ -842,6 +877,7 @@ static void setup_collectives(Exec *x, const PaleoTrainConfig *c)
 {
   guint n = x->g->collectives->len;
   x->insts = g_hash_table_new(g_int64_hash, g_int64_equal);
+  x->last_inst = g_new0(Inst *, MAX(n, 1));
   if (c->fidelity != PALEO_FIDELITY_FLOW) {
     x->coll_ns = g_new0(uint64_t, MAX(n, 1));
     for (guint k = 0; k < n; k++) {
@@ -881,6 +917,7 @@ static void exec_free(PaleoTrainer *t)
     g_list_free(all);
     g_hash_table_destroy(x->insts);
   }
+  g_free(x->last_inst);
   for (guint i = 0; x->schedules && i < x->g->collectives->len * x->phases; i++)
     paleo_schedule_free(x->schedules[i]);
   g_free(x->schedules);

@@ -118,43 +118,6 @@ PaleoTime paleo_trainer_compute_end(const PaleoTrainer *t, uint32_t worker, doub
   return paleo_straggler_end_ns(t->stragglers, worker, start, paleo_trainer_scaled(nominal_ns, factor));
 }
 
-void paleo_account_new_iteration(PaleoAccount *a)
-{
-  a->compute = a->nominal = a->comm = a->hidden = a->exposed = 0;
-}
-
-void paleo_account_comm_begin(PaleoAccount *a, PaleoTime now)
-{
-  if (a->inflight++ == 0) {
-    a->busy_since = now;
-    a->interval_exposed = 0;
-  }
-}
-
-void paleo_account_comm_end(PaleoAccount *a, PaleoTime now)
-{
-  g_assert(a->inflight > 0);
-  if (--a->inflight)
-    return;
-  uint64_t exposed = a->interval_exposed + (a->computing ? 0 : now - MAX(a->busy_since, a->idle_since));
-  a->comm += now - a->busy_since;
-  a->exposed += exposed;
-  a->hidden += now - a->busy_since - exposed;
-}
-
-void paleo_account_compute_start(PaleoAccount *a, PaleoTime now)
-{
-  if (!a->computing && a->inflight)
-    a->interval_exposed += now - MAX(a->busy_since, a->idle_since);
-  a->computing = TRUE;
-}
-
-void paleo_account_compute_stop(PaleoAccount *a, PaleoTime now)
-{
-  a->computing = FALSE;
-  a->idle_since = now;
-}
-
 void paleo_trainer_schedule_failure(PaleoTrainer *t, uint32_t worker, uint32_t entity, uint32_t fail_kind)
 {
   uint64_t fail = t->stragglers->fail_at_ns[worker];

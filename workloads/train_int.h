@@ -31,12 +31,45 @@ typedef struct {
   uint64_t compute, nominal, comm, hidden, exposed; /* this iteration's sums, ns */
 } PaleoAccount;
 
-/* Zeroes the iteration's sums (messages in flight stay counted). */
-void paleo_account_new_iteration(PaleoAccount *account);
-void paleo_account_comm_begin(PaleoAccount *account, PaleoTime now);
-void paleo_account_comm_end(PaleoAccount *account, PaleoTime now);
-void paleo_account_compute_start(PaleoAccount *account, PaleoTime now);
-void paleo_account_compute_stop(PaleoAccount *account, PaleoTime now);
+/* Zeroes the iteration's sums (messages in flight stay counted). Inline: every message and
+ * compute run of every strategy goes through these. */
+static inline void paleo_account_new_iteration(PaleoAccount *a)
+{
+  a->compute = a->nominal = a->comm = a->hidden = a->exposed = 0;
+}
+
+static inline void paleo_account_comm_begin(PaleoAccount *a, PaleoTime now)
+{
+  if (a->inflight++ == 0) {
+    a->busy_since = now;
+    a->interval_exposed = 0;
+  }
+}
+
+static inline void paleo_account_comm_end(PaleoAccount *a, PaleoTime now)
+{
+  g_assert(a->inflight > 0);
+  if (--a->inflight)
+    return;
+  uint64_t exposed = a->interval_exposed + (a->computing ? 0 : now - MAX(a->busy_since, a->idle_since));
+  a->comm += now - a->busy_since;
+  a->exposed += exposed;
+  a->hidden += now - a->busy_since - exposed;
+}
+
+static inline void paleo_account_compute_start(PaleoAccount *a, PaleoTime now)
+{
+  if (!a->computing && a->inflight)
+    a->interval_exposed += now - MAX(a->busy_since, a->idle_since);
+  a->computing = TRUE;
+}
+
+static inline void paleo_account_compute_stop(PaleoAccount *a, PaleoTime now)
+{
+  a->computing = FALSE;
+  a->idle_since = now;
+}
+
 
 /* Fills the base: engine, sink, costs, stragglers (a neutral model when the config has
  * none), per-worker noise streams and the statistics arrays. */
