@@ -96,6 +96,23 @@ static gboolean mem_ps_update(PaleoTraceSink *sink, const PaleoPsUpdateRecord *r
   return TRUE;
 }
 
+static gboolean mem_comm_task(PaleoTraceSink *sink, const PaleoCommTaskRecord *rec, GError **error)
+{
+  (void)error;
+  PaleoTraceMem *mem = mem_of(sink);
+  PaleoCommTaskRecord copy = *rec;
+  copy.collective = intern(mem, rec->collective);
+  g_array_append_val(mem->comm_tasks, copy);
+  return TRUE;
+}
+
+static gboolean mem_task_dep(PaleoTraceSink *sink, const PaleoTaskDepRecord *rec, GError **error)
+{
+  (void)error;
+  g_array_append_vals(mem_of(sink)->task_deps, rec, 1);
+  return TRUE;
+}
+
 static gboolean mem_close(PaleoTraceSink *sink, const char *status, GError **error)
 {
   (void)error;
@@ -121,6 +138,8 @@ static const PaleoTraceSinkOps mem_ops = {
   .iteration = mem_iteration,
   .link_usage = mem_link_usage,
   .ps_update = mem_ps_update,
+  .comm_task = mem_comm_task,
+  .task_dep = mem_task_dep,
   .close = mem_close,
   .free = mem_free,
 };
@@ -138,6 +157,8 @@ PaleoTraceMem *paleo_trace_mem_new(PaleoTraceLevel level)
   mem->iterations = g_array_new(FALSE, FALSE, sizeof(PaleoIterationRecord));
   mem->link_usage = g_array_new(FALSE, FALSE, sizeof(PaleoLinkUsageRecord));
   mem->ps_updates = g_array_new(FALSE, FALSE, sizeof(PaleoPsUpdateRecord));
+  mem->comm_tasks = g_array_new(FALSE, FALSE, sizeof(PaleoCommTaskRecord));
+  mem->task_deps = g_array_new(FALSE, FALSE, sizeof(PaleoTaskDepRecord));
   mem->strings = g_string_chunk_new(4096);
   return mem;
 }
@@ -147,7 +168,7 @@ void paleo_trace_mem_free(PaleoTraceMem *mem)
   if (!mem)
     return;
   GArray *arrays[] = {mem->entities, mem->links, mem->layers, mem->tasks, mem->flows,
-                      mem->iterations, mem->link_usage, mem->ps_updates};
+                      mem->iterations, mem->link_usage, mem->ps_updates, mem->comm_tasks, mem->task_deps};
   for (size_t i = 0; i < G_N_ELEMENTS(arrays); i++)
     g_array_unref(arrays[i]);
   g_string_chunk_free(mem->strings);
@@ -177,6 +198,8 @@ gboolean paleo_trace_mem_replay(const PaleoTraceMem *mem, PaleoTraceSink *sink, 
   REPLAY_TABLE(sink, flow, mem->flows, PaleoFlowRecord);
   REPLAY_TABLE(sink, link_usage, mem->link_usage, PaleoLinkUsageRecord);
   REPLAY_TABLE(sink, ps_update, mem->ps_updates, PaleoPsUpdateRecord);
+  REPLAY_TABLE(sink, comm_task, mem->comm_tasks, PaleoCommTaskRecord);
+  REPLAY_TABLE(sink, task_dep, mem->task_deps, PaleoTaskDepRecord);
   return TRUE;
 }
 
@@ -227,14 +250,47 @@ static gboolean task_eq(const void *x, const void *y)
 {
   const PaleoTaskRecord *a = x, *b = y;
   return a->worker == b->worker && a->iteration == b->iteration && a->layer == b->layer &&
-         a->phase == b->phase && a->start_ns == b->start_ns && a->end_ns == b->end_ns;
+         a->phase == b->phase && a->start_ns == b->start_ns && a->end_ns == b->end_ns && a->id == b->id &&
+         a->stream == b->stream && a->micro_batch == b->micro_batch && a->stage == b->stage;
 }
 
 static char *task_str(const void *x)
 {
   const PaleoTaskRecord *a = x;
-  return g_strdup_printf("{worker %u iteration %u layer %u phase %d %" PRIu64 "-%" PRIu64 " ns}",
-                         a->worker, a->iteration, a->layer, (int)a->phase, a->start_ns, a->end_ns);
+  return g_strdup_printf("{worker %u iteration %u layer %u phase %d %" PRIu64 "-%" PRIu64 " ns id %" PRIu64
+                         " stream %d micro-batch %u stage %u}",
+                         a->worker, a->iteration, a->layer, (int)a->phase, a->start_ns, a->end_ns, a->id,
+                         (int)a->stream, a->micro_batch, a->stage);
+}
+
+static gboolean comm_task_eq(const void *x, const void *y)
+{
+  const PaleoCommTaskRecord *a = x, *b = y;
+  return a->id == b->id && a->worker == b->worker && a->iteration == b->iteration && a->kind == b->kind &&
+         a->stream == b->stream && !g_strcmp0(a->collective, b->collective) && a->bucket == b->bucket &&
+         a->micro_batch == b->micro_batch && a->stage == b->stage && a->phase == b->phase && a->peer == b->peer &&
+         a->bytes == b->bytes && a->instance == b->instance && a->start_ns == b->start_ns && a->end_ns == b->end_ns;
+}
+
+static char *comm_task_str(const void *x)
+{
+  const PaleoCommTaskRecord *a = x;
+  return g_strdup_printf("{id %" PRIu64 " worker %u iteration %u kind %d %s bucket %d peer %d %" PRIu64
+                         " B %" PRIu64 "-%" PRIu64 " ns}",
+                         a->id, a->worker, a->iteration, (int)a->kind, a->collective, a->bucket, a->peer, a->bytes,
+                         a->start_ns, a->end_ns);
+}
+
+static gboolean task_dep_eq(const void *x, const void *y)
+{
+  const PaleoTaskDepRecord *a = x, *b = y;
+  return a->task == b->task && a->dep == b->dep;
+}
+
+static char *task_dep_str(const void *x)
+{
+  const PaleoTaskDepRecord *a = x;
+  return g_strdup_printf("{task %" PRIu64 " dep %" PRIu64 "}", a->task, a->dep);
 }
 
 static gboolean flow_eq(const void *x, const void *y)
@@ -343,11 +399,12 @@ gboolean paleo_trace_mem_equal(const PaleoTraceMem *a, const PaleoTraceMem *b, c
     {"layer", layer_eq, layer_str},          {"iteration", iteration_eq, iteration_str},
     {"task", task_eq, task_str},             {"flow", flow_eq, flow_str},
     {"link_usage", link_usage_eq, link_usage_str}, {"ps_update", ps_update_eq, ps_update_str},
+    {"comm_task", comm_task_eq, comm_task_str}, {"task_dep", task_dep_eq, task_dep_str},
   };
   const GArray *ta[] = {a->entities, a->links, a->layers, a->iterations, a->tasks, a->flows,
-                        a->link_usage, a->ps_updates};
+                        a->link_usage, a->ps_updates, a->comm_tasks, a->task_deps};
   const GArray *tb[] = {b->entities, b->links, b->layers, b->iterations, b->tasks, b->flows,
-                        b->link_usage, b->ps_updates};
+                        b->link_usage, b->ps_updates, b->comm_tasks, b->task_deps};
   char *diff = meta_diff(a, b);
   for (size_t i = 0; !diff && i < G_N_ELEMENTS(cmps); i++)
     diff = table_diff(&cmps[i], ta[i], tb[i]);

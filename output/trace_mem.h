@@ -19,6 +19,8 @@ typedef struct {
   GArray *iterations;       /* PaleoIterationRecord */
   GArray *link_usage;       /* PaleoLinkUsageRecord */
   GArray *ps_updates;       /* PaleoPsUpdateRecord */
+  GArray *comm_tasks;       /* PaleoCommTaskRecord; collective owned by `strings` */
+  GArray *task_deps;        /* PaleoTaskDepRecord */
   char *status;             /* owned; NULL until closed */
   GStringChunk *strings;    /* owns every string above */
 } PaleoTraceMem;
@@ -30,7 +32,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoTraceMem, paleo_trace_mem_free)
 
 /* Sends every record of `mem` to `sink` in the replay order of paleo_trace_replay's
  * contract (begin, entities, links, layers, iterations, tasks, flows, link usage, ps
- * updates), each table in its stored order; skips NULL callbacks; does not close. */
+ * updates, comm tasks, task dependencies), each table in its stored order; skips NULL callbacks; does not close. */
 gboolean paleo_trace_mem_replay(const PaleoTraceMem *mem, PaleoTraceSink *sink, GError **error);
 
 /* TRUE when both hold the same records field by field (status included); otherwise FALSE

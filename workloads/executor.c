@@ -37,7 +37,7 @@ typedef struct {
 /* Per replica and run: progress of the iteration it is in. */
 typedef struct {
   uint32_t iteration;
-  uint32_t pending;
+  uint16_t pending;
   uint8_t state;
 } Slot;
 
@@ -256,7 +256,13 @@ static void complete_run(Exec *x, uint32_t replica, guint run, uint32_t iteratio
   PALEO_CHECK(sl->iteration == iteration && sl->state == SLOT_RUNNING);
   sl->state = SLOT_DONE;
   const Run *r = &x->runs[run];
-  for (guint k = 0; k < r->n_succ; k++)
+  guint k = 0;
+  if (!r->stream_last && x->runs[run + 1].n_deps == 1) { /* a chain: the successor waits on this run only */
+    k = 1;
+    x->slots[(gsize)replica * x->n_runs + run + 1] = (Slot){iteration, 0, SLOT_RUNNING};
+    start_run(x, replica, run + 1, iteration);
+  }
+  for (; k < r->n_succ; k++)
     notify(x, replica, x->succs[r->succ_start + k], iteration);
   if (!r->stream_last)
     return;
@@ -304,10 +310,11 @@ static void compute_done(Exec *x, Device *d, guint run)
   paleo_account_compute_stop(&d->acct, now);
   if (r->closes_mb >= 0)
     d->in_flight--;
-  if (r->pass != PALEO_PHASE_UPDATE) {
+  if (r->pass != PALEO_PHASE_UPDATE) { /* runs of a worker come in time order */
     d->pass_busy += now - d->run_start;
-    d->pass_lo = MIN(d->pass_lo, d->run_start);
-    d->pass_hi = MAX(d->pass_hi, now);
+    if (d->pass_lo == PALEO_TIME_MAX)
+      d->pass_lo = d->run_start;
+    d->pass_hi = now;
   }
   complete_run(x, d->replica, run, d->iteration);
 }
@@ -795,6 +802,8 @@ static void link_runs(Exec *x)
     if (!r->stream_last)
       x->runs[run + 1].n_deps++;
   }
+  for (guint run = 0; run < x->n_runs; run++)
+    g_assert(x->runs[run].n_deps < G_MAXUINT16); /* Slot.pending */
   x->succs = (guint *)g_array_free(succs, FALSE);
 }
 

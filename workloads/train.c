@@ -104,18 +104,10 @@ double paleo_trainer_draw_factor(PaleoTrainer *t, uint32_t worker)
   return paleo_straggler_draw(t->stragglers, worker, &t->noise[worker]);
 }
 
-uint64_t paleo_trainer_scaled(uint64_t ns, double factor)
+uint64_t paleo_trainer_scaled_slow(uint64_t ns, double factor)
 {
-  if (factor == 1.0)
-    return ns;
   double x = (double)ns * factor;
   return x >= 0x1p60 ? UINT64_C(1) << 60 : (uint64_t)llround(x); /* 36 years: never wraps the clock */
-}
-
-PaleoTime paleo_trainer_compute_end(const PaleoTrainer *t, uint32_t worker, double factor, PaleoTime start,
-                                    uint64_t nominal_ns)
-{
-  return paleo_straggler_end_ns(t->stragglers, worker, start, paleo_trainer_scaled(nominal_ns, factor));
 }
 
 void paleo_trainer_schedule_failure(PaleoTrainer *t, uint32_t worker, uint32_t entity, uint32_t fail_kind)

@@ -82,12 +82,22 @@ gboolean paleo_trainer_tracing(const PaleoTrainer *trainer, PaleoTraceLevel leve
 
 /* The compute factor of the worker's next iteration (one draw of its noise stream). */
 double paleo_trainer_draw_factor(PaleoTrainer *trainer, uint32_t worker);
+uint64_t paleo_trainer_scaled_slow(uint64_t ns, double factor);
 /* round(ns x factor), saturating at 2^60 ns (a lognormal draw can be huge). */
-uint64_t paleo_trainer_scaled(uint64_t ns, double factor);
+static inline uint64_t paleo_trainer_scaled(uint64_t ns, double factor)
+{
+  return factor == 1.0 ? ns : paleo_trainer_scaled_slow(ns, factor);
+}
 /* When compute of nominal `nominal_ns` at `factor`, started at `start`, ends (pauses
- * included). */
-PaleoTime paleo_trainer_compute_end(const PaleoTrainer *trainer, uint32_t worker, double factor, PaleoTime start,
-                                    uint64_t nominal_ns);
+ * included). Inline: every compute run of every strategy asks it. */
+static inline PaleoTime paleo_trainer_compute_end(const PaleoTrainer *trainer, uint32_t worker, double factor,
+                                                  PaleoTime start, uint64_t nominal_ns)
+{
+  uint64_t work = paleo_trainer_scaled(nominal_ns, factor);
+  if (!trainer->stragglers->pause_every_ns)
+    return start + work;
+  return paleo_straggler_end_ns(trainer->stragglers, worker, start, work);
+}
 /* Schedules each worker's failure event (kind `fail_kind`) on entity first_entity + w,
  * for the workers the straggler model says fail; a failed worker is marked by
  * paleo_trainer_fail(). */

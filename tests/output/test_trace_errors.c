@@ -187,7 +187,7 @@ static void test_sqlite3_tool_reads_trace(void **state)
   /* iteration 0: starts 0 and 100, ends 950 and 650, waits 120 + 300; iteration 1: 1000 to
    * 2000, waits 0 + 40; worker 0 fwd: 0-100 and 100-250; worker 0 slowdowns 1 and 4/3,
    * worker 1 2.5 and 0.875 */
-  assert_string_equal(out, "2\ninterrupted\n0|2|950|420\n1|2|1000|40\n250\n"
+  assert_string_equal(out, "3\ninterrupted\n0|2|950|420\n1|2|1000|40\n250\n"
                            "0|2|1.16666666666667|120\n1|2|1.6875|340\n");
 }
 

@@ -14,11 +14,11 @@ const uint64_t fixture_sorted_task_starts[FIXTURE_TASKS] = {0, 100, 100, 250, 40
 
 static const PaleoTaskRecord fixture_tasks[FIXTURE_TASKS] = {
   {1, 0, 1, PALEO_PHASE_BWD, 400, 650, PALEO_TASK_ID_NONE, PALEO_STREAM_COMPUTE, 0, 0},
-  {0, 0, 0, PALEO_PHASE_FWD, 0, 100, PALEO_TASK_ID_NONE, PALEO_STREAM_COMPUTE, 0, 0},
+  {0, 0, 0, PALEO_PHASE_FWD, 0, 100, 0, PALEO_STREAM_COMPUTE, 3, 1}, /* task-graph labels */
   {0, 0, 1, PALEO_PHASE_FWD, 100, 250, PALEO_TASK_ID_NONE, PALEO_STREAM_COMPUTE, 0, 0},
   {1, 0, 0, PALEO_PHASE_FWD, 100, 200, PALEO_TASK_ID_NONE, PALEO_STREAM_COMPUTE, 0, 0}, /* same start as the one before: insertion order */
   {0, 0, 1, PALEO_PHASE_BWD, 250, 400, PALEO_TASK_ID_NONE, PALEO_STREAM_COMPUTE, 0, 0},
-  {0, 0, UINT32_MAX, PALEO_PHASE_UPDATE, 900, 950, PALEO_TASK_ID_NONE, PALEO_STREAM_COMPUTE, 0, 0},
+  {0, 0, UINT32_MAX, PALEO_PHASE_UPDATE, 900, 950, UINT64_MAX - 1, PALEO_STREAM_COMPUTE, 0, 1},
 };
 
 gboolean fixture_write(PaleoTraceSink *sink, GError **error)
@@ -46,6 +46,13 @@ gboolean fixture_write(PaleoTraceSink *sink, GError **error)
   };
   const PaleoLinkUsageRecord usage[] = {{0, 250, 300, 1, 0.5}, {0, 300, 500, 2, 1.0}, {1, 300, 700, 1, 0.1}};
   const PaleoPsUpdateRecord updates[] = {{4, 0, 0, 0, 950}, {4, 1, 0, 1, 960}};
+  const PaleoCommTaskRecord comm[] = {
+    {11, 0, 0, PALEO_TASK_TRANSFER, PALEO_STREAM_P2P, "transfer", -1, 3, 1, PALEO_PHASE_FWD, 1, 4096, UINT64_MAX,
+     100, 180},
+    {12, 1, 0, PALEO_TASK_COLLECTIVE, PALEO_STREAM_COMM, "ring", 0, 0, 0, PALEO_PHASE_BWD, -1, UINT64_MAX, 7,
+     650, 900},
+  };
+  const PaleoTaskDepRecord deps[] = {{11, 0}, {UINT64_MAX - 1, 12}};
   gboolean ok = o->begin(sink, &meta, error);
   for (size_t i = 0; ok && i < G_N_ELEMENTS(entities); i++)
     ok = o->entity(sink, &entities[i], error);
@@ -63,6 +70,10 @@ gboolean fixture_write(PaleoTraceSink *sink, GError **error)
     ok = o->link_usage(sink, &usage[i], error);
   for (size_t i = 0; ok && i < G_N_ELEMENTS(updates); i++)
     ok = o->ps_update(sink, &updates[i], error);
+  for (size_t i = 0; ok && o->comm_task && i < G_N_ELEMENTS(comm); i++)
+    ok = o->comm_task(sink, &comm[i], error);
+  for (size_t i = 0; ok && o->task_dep && i < G_N_ELEMENTS(deps); i++)
+    ok = o->task_dep(sink, &deps[i], error);
   return ok;
 }
 
