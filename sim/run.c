@@ -45,6 +45,9 @@ typedef struct {
   PaleoTrainer *trainer;
   uint32_t *worker_nodes, *server_nodes;
   PaleoStragglerModel *stragglers;
+  uint32_t splits;     /* K: the net's model-parallel width */
+  uint32_t replicas;   /* D = workers / (P x K) */
+  int64_t micro_batch; /* samples per micro-batch (the batch the costs are for) */
   gint64 wall_start_us;
   gboolean progress_shown;
 } Run;
@@ -115,18 +118,86 @@ static gboolean resolve_hardware(Run *r, const PaleoCatalog *catalog, GError **e
                                &r->pcie_link, error));
 }
 
-static gboolean load_workload(Run *r, int64_t batch_per_worker, GError **error)
+/* The parallelism of a replica: K from the net, D = workers / (P x K), the micro-batch;
+ * anything that does not divide is bad input naming the numbers. */
+static gboolean size_replicas(Run *r, int64_t *bpw_out, GError **error)
 {
   const PaleoScenario *sc = r->sc;
   GError *local = NULL;
-  r->net = paleo_net_load_named(sc->workload.net, batch_per_worker, &local);
+  if (!paleo_plan_net_splits(r->net, &r->splits, &local))
+    return scenario_fail(sc, error, local, "workload", "net");
+  if (sc->training.strategy != PALEO_STRATEGY_SYNC)
+    r->splits = 1; /* the server strategies train whole replicas (no task graph) */
+  int64_t P = sc->parallelism.pipeline, per_replica = P * r->splits;
+  if (sc->cluster.workers % per_replica) {
+    paleo_scenario_set_error(sc, error, PALEO_SCENARIO_ERROR_RANGE, "cluster", "workers",
+                             "not a multiple of pipeline %" G_GINT64_FORMAT " x model-parallel splits %u = %"
+                             G_GINT64_FORMAT " devices per data-parallel replica", P, r->splits, per_replica);
+    return FALSE;
+  }
+  r->replicas = (uint32_t)(sc->cluster.workers / per_replica);
+  int64_t bpw = paleo_train_batch_per_worker(sc->workload.scaling, sc->workload.batch, r->replicas);
+  if (bpw % sc->parallelism.micro_batches) {
+    paleo_scenario_set_error(sc, error, PALEO_SCENARIO_ERROR_RANGE, "parallelism", "micro_batches",
+                             "does not divide the batch per replica %" G_GINT64_FORMAT " (%u data-parallel replicas)",
+                             bpw, r->replicas);
+    return FALSE;
+  }
+  r->micro_batch = bpw / sc->parallelism.micro_batches;
+  *bpw_out = bpw;
+  return TRUE;
+}
+
+/* Hierarchical collectives reduce a stage's gradients among the same device of every
+ * replica: those must fill hosts evenly. */
+static gboolean check_hierarchical(Run *r, GError **error)
+{
+  const PaleoScenario *sc = r->sc;
+  int64_t G = sc->cluster.gpus_per_host, per_replica = sc->cluster.workers / r->replicas;
+  if (sc->training.collective != PALEO_COLLECTIVE_HIERARCHICAL || per_replica == 1 || G % per_replica == 0 ||
+      per_replica % G == 0)
+    return TRUE;
+  paleo_scenario_set_error(sc, error, PALEO_SCENARIO_ERROR_RANGE, "cluster", "gpus_per_host",
+                           "collective hierarchical: %" G_GINT64_FORMAT " devices per replica and %" G_GINT64_FORMAT
+                           " per host: one must divide the other", per_replica, G);
+  return FALSE;
+}
+
+/* The stage cuts against the net (the planner must not fail later). */
+static gboolean check_stages(Run *r, GError **error)
+{
+  const PaleoScenario *sc = r->sc;
+  PaleoPlan plan = {.stages = (uint32_t)sc->parallelism.pipeline,
+                    .stage_first = sc->parallelism.stage_first->len ? (const uint32_t *)(void *)sc->parallelism.stage_first->data
+                                                                    : NULL};
+  g_autofree uint32_t *stage_of = g_new(uint32_t, r->costs->n_layers);
+  GError *local = NULL;
+  if (paleo_plan_stages(r->costs, &plan, stage_of, &local))
+    return TRUE;
+  paleo_scenario_set_error(sc, error, PALEO_SCENARIO_ERROR_RANGE, "parallelism",
+                           plan.stage_first ? "stage_split" : "pipeline", "%s", local->message);
+  g_error_free(local);
+  return FALSE;
+}
+
+static gboolean load_workload(Run *r, int64_t *bpw_out, GError **error)
+{
+  const PaleoScenario *sc = r->sc;
+  GError *local = NULL;
+  r->net = paleo_net_load_named(sc->workload.net, 0, &local);
   if (!r->net)
     return scenario_fail(sc, error, local, "workload", "net");
+  if (!size_replicas(r, bpw_out, error) || !check_hierarchical(r, error))
+    return FALSE;
+  if (!paleo_net_set_batch(r->net, r->micro_batch, &local))
+    return scenario_fail(sc, error, local, "workload", "batch");
   r->costs = paleo_train_costs_new_at(r->net, r->device, sc->workload.cost_model, sc->workload.ppp_comp,
-                                      sc->workload.ppp_comm, batch_per_worker, sc->workload.precision, &local);
+                                      sc->workload.ppp_comm, r->micro_batch, sc->workload.precision, &local);
   if (!r->costs)
     return scenario_fail(sc, error, local, "workload", "cost_model");
-  if (sc->workload.batch == batch_per_worker)
+  if (!check_stages(r, error))
+    return FALSE;
+  if (sc->workload.batch == r->micro_batch)
     return TRUE;
   r->costs_one = paleo_train_costs_new_at(r->net, r->device, sc->workload.cost_model, sc->workload.ppp_comp,
                                           sc->workload.ppp_comm, sc->workload.batch, sc->workload.precision, &local);
@@ -495,6 +566,42 @@ static uint32_t least_live_iterations(const PaleoTrainStats *st)
   return least == G_MAXUINT32 ? 0 : least;
 }
 
+/* The step's parallelism and, per pipeline stage, compute, bubble and micro-batches in
+ * flight (task-graph strategies; the others report one stage without a bubble). */
+static void summarize_parallelism(Run *r, const PaleoTrainStats *st, PaleoRunSummary *out)
+{
+  const PaleoScenario *sc = r->sc;
+  PaleoPlan plan = {.stages = (uint32_t)sc->parallelism.pipeline, .splits = r->splits};
+  out->planner = paleo_planner_for(&plan, r->replicas)->name;
+  out->data_parallel = r->replicas;
+  out->pipeline = (uint32_t)sc->parallelism.pipeline;
+  out->model_parallel = r->splits;
+  out->micro_batches = (uint32_t)sc->parallelism.micro_batches;
+  out->schedule = paleo_pipe_schedule_names[sc->parallelism.schedule];
+  uint32_t P = st->stages ? st->stages : 1, N = st->workers, done = st->iterations_done;
+  double busy_all = 0;
+  for (uint32_t s = 0; s < P; s++) {
+    PaleoRunStage rs = {.stage = s};
+    double busy = 0, comp = 0;
+    for (uint32_t w = 0; w < N; w++) {
+      if ((st->stage_of ? st->stage_of[w] : 0) != s)
+        continue;
+      rs.devices++;
+      comp += st->compute_ns[w];
+      busy += st->pass_busy_ns ? st->pass_busy_ns[w] : 0;
+      rs.peak_in_flight = MAX(rs.peak_in_flight, st->peak_in_flight ? st->peak_in_flight[w] : 1);
+    }
+    if (rs.devices && done)
+      rs.compute_ms = comp / rs.devices / done / 1e6;
+    if (rs.devices && st->window_ns)
+      rs.bubble_fraction = MAX(0.0, 1.0 - busy / rs.devices / (double)st->window_ns);
+    busy_all += busy;
+    g_array_append_val(out->stages, rs);
+  }
+  if (st->window_ns && N)
+    out->bubble_fraction = MAX(0.0, 1.0 - busy_all / N / (double)st->window_ns);
+}
+
 static void summarize(Run *r, PaleoRunSummary *out, int64_t bpw)
 {
   const PaleoScenario *sc = r->sc;
@@ -514,12 +621,13 @@ static void summarize(Run *r, PaleoRunSummary *out, int64_t bpw)
   summarize_iterations(st, !async, out);
   double makespan_s = st->makespan_ns / 1e9;
   if (st->updates && makespan_s > 0) {
-    double samples = sync ? (double)paleo_train_effective_batch(sc->workload.scaling, sc->workload.batch, N)
+    double samples = sync ? (double)paleo_train_effective_batch(sc->workload.scaling, sc->workload.batch, r->replicas)
                           : (double)st->gradients_per_update * (double)bpw;
     out->updates_per_s = st->updates / makespan_s;
     out->throughput_samples_per_s = samples * out->updates_per_s;
     if (sync)
-      out->speedup = paleo_train_speedup(sc->workload.scaling, N, out->one_worker_ms, st->makespan_ns / 1e6 / I);
+      out->speedup = paleo_train_speedup(sc->workload.scaling, r->replicas, out->one_worker_ms,
+                                         st->makespan_ns / 1e6 / I);
     else /* against one worker training alone, in samples/s */
       out->speedup = out->throughput_samples_per_s * out->one_worker_ms / 1e3 / (double)sc->workload.batch;
   }
@@ -543,6 +651,7 @@ static void summarize(Run *r, PaleoRunSummary *out, int64_t bpw)
   out->batch_per_worker = bpw;
   out->params = r->net->params;
   summarize_links(r, out, st->makespan_ns / 1e9);
+  summarize_parallelism(r, st, out);
 }
 
 /* ---- the run ---- */
@@ -571,6 +680,12 @@ static PaleoTrainConfig train_config(Run *r)
     .worker_nodes = r->worker_nodes,
     .server_nodes = r->server_nodes,
     .sink = r->sink,
+    .net = r->net,
+    .stages = (uint32_t)sc->parallelism.pipeline,
+    .micro_batches = (uint32_t)sc->parallelism.micro_batches,
+    .splits = r->splits,
+    .schedule = (PaleoPipeSchedule)sc->parallelism.schedule,
+    .stage_first = sc->parallelism.stage_first->len ? (const uint32_t *)(void *)sc->parallelism.stage_first->data : NULL,
   };
 }
 
@@ -611,12 +726,13 @@ gboolean paleo_run_scenario(const PaleoScenario *sc, const PaleoRunOptions *opti
 {
   memset(out, 0, sizeof(*out));
   out->links = g_array_new(FALSE, FALSE, sizeof(PaleoRunLink));
+  out->stages = g_array_new(FALSE, FALSE, sizeof(PaleoRunStage));
   out->workers_detail = g_array_new(FALSE, FALSE, sizeof(PaleoRunWorker));
   out->strategy = paleo_strategy_names[sc->training.strategy];
   out->workers = (uint32_t)sc->cluster.workers;
   Run r = {.sc = sc, .wall_start_us = g_get_monotonic_time()};
-  int64_t bpw = paleo_train_batch_per_worker(sc->workload.scaling, sc->workload.batch, out->workers);
-  gboolean ok = resolve_hardware(&r, options ? options->catalog : NULL, error) && load_workload(&r, bpw, error);
+  int64_t bpw = 0;
+  gboolean ok = resolve_hardware(&r, options ? options->catalog : NULL, error) && load_workload(&r, &bpw, error);
   if (ok)
     closed_form_links(&r);
   if (ok) {
@@ -659,6 +775,9 @@ gboolean paleo_run_scenario(const PaleoScenario *sc, const PaleoRunOptions *opti
 
 void paleo_run_summary_clear(PaleoRunSummary *s)
 {
+  if (s->stages)
+    g_array_free(s->stages, TRUE);
+  s->stages = NULL;
   if (s->workers_detail)
     g_array_free(s->workers_detail, TRUE);
   s->workers_detail = NULL;

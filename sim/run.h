@@ -23,6 +23,14 @@ typedef struct {
 } PaleoRunWorker;
 
 typedef struct {
+  uint32_t stage;
+  uint32_t devices;             /* workers on the stage (replicas x model-parallel splits) */
+  double compute_ms;            /* per device per iteration: forward + backward + update */
+  double bubble_fraction;       /* its compute streams idle in the step's forward/backward window */
+  uint32_t peak_in_flight;      /* most micro-batches forwarded and not yet backwarded on one device */
+} PaleoRunStage;
+
+typedef struct {
   const char *strategy;         /* registry name: sync, async-ps, ssp, backup (static) */
   uint32_t workers;
   int64_t batch_per_worker;
@@ -49,6 +57,13 @@ typedef struct {
   double wait_ms;
   double overlap_fraction;      /* hidden / all communication, 0 without communication */
   GArray *links;                /* of PaleoRunLink, most utilized first (at most 10) */
+  /* the step's parallelism (planner registry name: data-parallel, model-parallel, hybrid,
+     pipeline), degrees, and per stage figures */
+  const char *planner;
+  uint32_t data_parallel, pipeline, model_parallel, micro_batches;
+  const char *schedule;         /* gpipe | 1f1b */
+  GArray *stages;               /* of PaleoRunStage */
+  double bubble_fraction;       /* of the whole step: mean over every worker */
   guint buckets;
   uint64_t events, flows;
   double wall_s;

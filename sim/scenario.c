@@ -13,6 +13,7 @@
 #include "hardware/config_dir.h"
 #include "topology/generators.h"
 #include "workloads/collective.h"
+#include "workloads/planner.h"
 
 G_DEFINE_QUARK(paleo-scenario-error-quark, paleo_scenario_error)
 
@@ -103,6 +104,11 @@ static const KeySpec keys[] = {
   {"stragglers", "pause_workers", KEY_STRING, OFF(stragglers.pause_workers), "", NOLIM, "", "workers that pause, \"0,3\"; empty = every worker"},
   {"stragglers", "fail", KEY_STRING, OFF(stragglers.fail), "", NOLIM, "", "failures, \"3:50,7:120\" = worker 3 stops at 50 ms, worker 7 at 120 ms (simulated time); sync stalls, async goes on"},
   {"stragglers", "degrade_link", KEY_STRING, OFF(stragglers.degrade_link), "", NOLIM, "", "bandwidth changes, \"w0->sw0:0.5@100,host1:0.25@0\" = TARGET:FACTOR@MS; TARGET a link name or a node name (every link from or to it); needs fidelity flow"},
+
+  {"parallelism", "pipeline", KEY_INT, OFF(parallelism.pipeline), "1", 1, 4096, FALSE, NULL, "stages", "pipeline stages P (strategy sync): the net's layers cut into P stages, one device each (K with ModelParallel blocks); the data-parallel degree is workers / (P x K)"},
+  {"parallelism", "micro_batches", KEY_INT, OFF(parallelism.micro_batches), "1", 1, 65536, FALSE, NULL, "", "micro-batches M per step: each replica's batch split in M equal parts (it must divide), each through every stage"},
+  {"parallelism", "schedule", KEY_CHOICE, OFF(parallelism.schedule), "1f1b", 0, 0, FALSE, paleo_pipe_schedule_names, "", "order of the micro-batches on a stage: gpipe (all forwards, then the backwards) or 1f1b (P - 1 - s warm-up forwards on stage s, then one forward one backward; at most P micro-batches in flight)"},
+  {"parallelism", "stage_split", KEY_STRING, OFF(parallelism.stage_split), "balanced", 1, 0, FALSE, NULL, "", "balanced (stage costs fwd + bwd as equal as the layer order allows) or layers:a,b,c (the first layer index of stages 1..P-1, increasing; layer 0 is data)"},
 
   {"output", "trace", KEY_STRING, OFF(output.trace), "", NOLIM, "path", "trace file (.db SQLite, .h5 HDF5); empty = none"},
   {"output", "trace_level", KEY_CHOICE, OFF(output.trace_level), "tasks", 0, 0, FALSE, paleo_trace_level_names, "", "what the trace records: iterations < tasks < flows < all (link usage)"},
@@ -684,6 +690,65 @@ static gboolean validate_stragglers(PaleoScenario *s, GError **error)
          parse_failures(s, fail_at_ns, error) && parse_degrades(s, error);
 }
 
+/* stage_split: "balanced" or "layers:a,b,c" with P - 1 increasing positive cuts (checked
+ * against the net's layers when the run is wired). */
+static gboolean parse_stage_split(PaleoScenario *s, GError **error)
+{
+  s->parallelism.stage_first = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+  const char *t = s->parallelism.stage_split;
+  if (!g_ascii_strcasecmp(t, "balanced"))
+    return TRUE;
+  int64_t P = s->parallelism.pipeline;
+  if (!g_str_has_prefix(t, "layers:")) {
+    paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_TYPE, "parallelism", "stage_split",
+                             "expected balanced or layers:a,b,c (the first layer of stages 1..%" G_GINT64_FORMAT ")",
+                             P - 1);
+    return FALSE;
+  }
+  g_auto(GStrv) items = g_strsplit(t + strlen("layers:"), ",", -1);
+  int64_t prev = 0;
+  for (char **it = items; *it && **it; it++) {
+    int64_t v;
+    if (!parse_int(g_strstrip(*it), &v) || v <= prev || v > G_MAXUINT32) {
+      paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "parallelism", "stage_split",
+                               "cut '%s': expected increasing layer indices > 0", *it);
+      return FALSE;
+    }
+    uint32_t cut = (uint32_t)v;
+    g_array_append_val(s->parallelism.stage_first, cut);
+    prev = v;
+  }
+  if ((int64_t)s->parallelism.stage_first->len != P - 1) {
+    paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "parallelism", "stage_split",
+                             "%u cuts for pipeline = %" G_GINT64_FORMAT " stages (expected %" G_GINT64_FORMAT ")",
+                             s->parallelism.stage_first->len, P, P - 1);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean validate_parallelism(PaleoScenario *s, GError **error)
+{
+  if (!parse_stage_split(s, error))
+    return FALSE;
+  gboolean pipelined = s->parallelism.pipeline > 1 || s->parallelism.micro_batches > 1;
+  if (pipelined && s->training.strategy != PALEO_STRATEGY_SYNC) {
+    paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "parallelism",
+                             s->parallelism.pipeline > 1 ? "pipeline" : "micro_batches",
+                             "pipelining needs strategy sync (strategy is %s)",
+                             paleo_strategy_names[s->training.strategy]);
+    return FALSE;
+  }
+  if (s->cluster.workers % s->parallelism.pipeline) {
+    paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "cluster", "workers",
+                             "not a multiple of [parallelism] pipeline = %" G_GINT64_FORMAT
+                             " (data-parallel degree = workers / (pipeline x model-parallel splits))",
+                             s->parallelism.pipeline);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean validate_output(PaleoScenario *s, GError **error)
 {
   if (!*s->output.trace || s->output.trace_format != PALEO_TRACE_FORMAT_AUTO)
@@ -756,7 +821,8 @@ static PaleoScenario *load(const char *text, const char *origin, const char *dir
   g_autoptr(PaleoScenario) s = g_new0(PaleoScenario, 1);
   s->path = g_strdup(origin);
   if (!parse_all(s, kf, error) || !parse_slowdowns(s, error) || !validate_capacity(s, error) ||
-      !validate_training(s, error) || !validate_stragglers(s, error) || !validate_output(s, error))
+      !validate_training(s, error) || !validate_stragglers(s, error) || !validate_parallelism(s, error) ||
+      !validate_output(s, error))
     return NULL;
   if (!*s->name) {
     g_free(s->name);
@@ -808,6 +874,8 @@ void paleo_scenario_free(PaleoScenario *s)
     g_array_free(s->cluster.slowdowns, TRUE);
   if (s->stragglers.degrades)
     g_array_free(s->stragglers.degrades, TRUE);
+  if (s->parallelism.stage_first)
+    g_array_free(s->parallelism.stage_first, TRUE);
   g_free(s->path);
   g_free(s->text);
   g_free(s);

@@ -127,6 +127,13 @@ typedef struct {
     GArray *degrades;     /* of PaleoLinkDegrade, parsed from degrade_link */
   } stragglers;
   struct {
+    int64_t pipeline;     /* P stages */
+    int64_t micro_batches; /* M per step */
+    int schedule;         /* PaleoPipeSchedule (workloads/planner.h) */
+    char *stage_split;    /* "balanced" or "layers:a,b,c" */
+    GArray *stage_first;  /* uint32_t: P - 1 cuts from stage_split; empty = balanced */
+  } parallelism;
+  struct {
     char *trace;          /* "" = no trace */
     int trace_level;      /* PaleoTraceLevel */
     int trace_format;     /* PaleoTraceFormat; AUTO is resolved from the extension */

@@ -118,6 +118,23 @@ static void print_strategy_lines(FILE *out, const PaleoRunSummary *s)
   }
 }
 
+static void print_parallelism(FILE *out, const PaleoRunSummary *s)
+{
+  if (!s->planner)
+    return;
+  fprintf(out, "parallelism       %s: %u data x %u pipeline x %u model, %u micro-batch%s (%s); bubble %.1f %%\n",
+          s->planner, s->data_parallel, s->pipeline, s->model_parallel, s->micro_batches,
+          s->micro_batches == 1 ? "" : "es", s->schedule, 100 * s->bubble_fraction);
+  if (s->stages->len < 2)
+    return;
+  fprintf(out, "%-18s%6s %8s %12s %8s %10s\n", "per stage", "stage", "devices", "compute ms", "bubble", "in flight");
+  for (guint i = 0; i < s->stages->len; i++) {
+    const PaleoRunStage *st = &g_array_index(s->stages, PaleoRunStage, i);
+    fprintf(out, "%-18s%6u %8u %12.3f %7.1f%% %10u\n", "", st->stage, st->devices, st->compute_ms,
+            100 * st->bubble_fraction, st->peak_in_flight);
+  }
+}
+
 void paleo_summary_print_table(FILE *out, const PaleoScenario *sc, const PaleoRunSummary *s)
 {
   g_autofree char *label = paleo_summary_strategy_label(sc);
@@ -143,6 +160,7 @@ void paleo_summary_print_table(FILE *out, const PaleoScenario *sc, const PaleoRu
           s->compute_ms, s->comm_exposed_ms, s->wait_ms);
   fprintf(out, "overlap           %.1f %% of %.3f ms communication hidden under compute\n", 100 * s->overlap_fraction,
           s->comm_ms);
+  print_parallelism(out, s);
   print_workers(out, s->workers_detail);
   if (s->links->len) {
     fprintf(out, "busiest links     utilization\n");
@@ -224,6 +242,35 @@ static void add_links(JsonBuilder *b, const GArray *links)
   json_builder_end_array(b);
 }
 
+static void add_parallelism(JsonBuilder *b, const PaleoRunSummary *s)
+{
+  json_builder_set_member_name(b, "parallelism");
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "planner");
+  json_builder_add_string_value(b, s->planner ? s->planner : "");
+  add_int(b, "data", s->data_parallel);
+  add_int(b, "pipeline", s->pipeline);
+  add_int(b, "model", s->model_parallel);
+  add_int(b, "micro_batches", s->micro_batches);
+  json_builder_set_member_name(b, "schedule");
+  json_builder_add_string_value(b, s->schedule ? s->schedule : "");
+  json_builder_end_object(b);
+  json_builder_set_member_name(b, "stages");
+  json_builder_begin_array(b);
+  for (guint i = 0; s->stages && i < s->stages->len; i++) {
+    const PaleoRunStage *st = &g_array_index(s->stages, PaleoRunStage, i);
+    json_builder_begin_object(b);
+    add_int(b, "stage", st->stage);
+    add_int(b, "devices", st->devices);
+    add_double(b, "compute_ms", st->compute_ms);
+    add_double(b, "bubble_fraction", st->bubble_fraction);
+    add_int(b, "peak_in_flight_microbatches", st->peak_in_flight);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  add_double(b, "bubble_fraction", s->bubble_fraction);
+}
+
 /* The strategy's own results: updates, staleness, dropped gradients, stall. */
 static void add_strategy_members(JsonBuilder *b, const PaleoRunSummary *s)
 {
@@ -271,6 +318,7 @@ void paleo_summary_add_json(JsonBuilder *b, const PaleoScenario *sc, const Paleo
   json_builder_set_member_name(b, "interrupted");
   json_builder_add_boolean_value(b, s->interrupted);
   add_strategy_members(b, s);
+  add_parallelism(b, s);
   add_workers(b, s->workers_detail);
   add_links(b, s->links);
   paleo_summary_add_config(b, sc);

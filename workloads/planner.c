@@ -202,12 +202,26 @@ static void add_passes(Build *b)
   }
 }
 
+/* The parents of layer i: the net's, or the previous layer without a net (a chain). */
+static const guint *parents_of(const Build *b, guint i, guint *n, guint *chain)
+{
+  if (b->net) {
+    const PaleoLayer *l = paleo_net_layer(b->net, i);
+    *n = l->n_parents;
+    return l->parents;
+  }
+  *n = i > 0;
+  *chain = i - 1;
+  return chain;
+}
+
 static void find_pairs(Build *b)
 {
-  for (guint i = 0; b->net && i < b->c->n_layers; i++) {
-    const PaleoLayer *l = paleo_net_layer(b->net, i);
-    for (guint k = 0; k < l->n_parents; k++) {
-      guint p = l->parents[k];
+  for (guint i = 0; i < b->c->n_layers; i++) {
+    guint n, chain;
+    const guint *parents = parents_of(b, i, &n, &chain);
+    for (guint k = 0; k < n; k++) {
+      guint p = parents[k];
       if (b->dev_of[p] == b->dev_of[i])
         continue;
       guint j = 0;
@@ -226,9 +240,10 @@ static gboolean consumes(const Build *b, guint layer, const Pair *pr)
 {
   if (b->dev_of[layer] != pr->dst)
     return FALSE;
-  const PaleoLayer *l = paleo_net_layer(b->net, layer);
-  for (guint k = 0; k < l->n_parents; k++)
-    if (l->parents[k] == pr->parent)
+  guint n, chain;
+  const guint *parents = parents_of(b, layer, &n, &chain);
+  for (guint k = 0; k < n; k++)
+    if (parents[k] == pr->parent)
       return TRUE;
   return FALSE;
 }
@@ -354,7 +369,7 @@ PaleoStepGraph *paleo_plan_step(const PaleoNet *net, const PaleoTrainCosts *cost
                                 GError **error)
 {
   g_assert(plan->stages >= 1 && plan->micro_batches >= 1 && plan->splits >= 1);
-  g_assert(net || (plan->splits == 1 && plan->stages == 1));
+  g_assert(net || plan->splits == 1);
   guint L = costs->n_layers;
   g_autofree uint32_t *stage_of = g_new0(uint32_t, L);
   if (!paleo_plan_stages(costs, plan, stage_of, error))

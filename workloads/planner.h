@@ -69,7 +69,7 @@ gboolean paleo_plan_stages(const PaleoTrainCosts *costs, const PaleoPlan *plan, 
                            GError **error);
 
 /* Builds the step graph. `net` gives the ModelParallel placement and the parents (it must
- * be the net `costs` were computed for; with splits = 1 and one stage it may be NULL). */
+ * be the net `costs` were computed for); NULL with splits = 1 means a chain of layers. */
 PaleoStepGraph *paleo_plan_step(const PaleoNet *net, const PaleoTrainCosts *costs, const PaleoPlan *plan,
                                 GError **error);
 
