@@ -111,15 +111,19 @@ static double ring_ms(guint n, double bytes, const PaleoLink *link, double ppp,
          paleo_timing_link_ms(link, steps / n * bytes, ppp);
 }
 
+/* The leader variant the flow model runs (workloads/collective.h): intra-host ring
+ * reduce-scatter and gather to the leader, a ring all-reduce of S among the H leaders,
+ * scatter and intra-host all-gather; the leader's NIC carries 4 (G-1)/G S inside the host. */
 static double hierarchical_ms(guint n, double bytes, const PaleoAllReduceParams *p)
 {
   g_return_val_if_fail(p->intra_link && p->workers_per_host >= 1, 0.0);
   guint g = MIN(p->workers_per_host, n);
   guint hosts = (n + g - 1) / g;
-  /* Reduce-scatter then all-gather inside the host: together one intra ring all-reduce. */
-  double intra = ring_ms(g, bytes, p->intra_link, p->ppp_comm, p->latency);
-  double inter = ring_ms(hosts, bytes / g, p->link, p->ppp_comm, p->latency);
-  return intra + inter;
+  double intra = 0;
+  if (g > 1)
+    intra = 4 * paleo_timing_link_ms(p->intra_link, (g - 1.0) / g * bytes, p->ppp_comm) +
+            2.0 * g * alpha_ms(p->intra_link, p->latency);
+  return intra + ring_ms(hosts, bytes, p->link, p->ppp_comm, p->latency);
 }
 
 double paleo_allreduce_ms(PaleoAllReduceScheme scheme, guint workers, double bytes,

@@ -55,7 +55,7 @@ typedef enum {
   PALEO_ALLREDUCE_BUTTERFLY,        /* h t(|w|) */
   PALEO_ALLREDUCE_BUTTERFLY_MIXING, /* t(|w|), also at N = 1 (PALEO) */
   PALEO_ALLREDUCE_RING,             /* 2(N-1) alpha + 2(N-1)/N |w| / B */
-  PALEO_ALLREDUCE_HIERARCHICAL,     /* intra ring reduce-scatter, inter ring, intra all-gather */
+  PALEO_ALLREDUCE_HIERARCHICAL,     /* intra reduce-scatter + gather, leaders' ring, scatter + all-gather */
   PALEO_ALLREDUCE_N_SCHEMES
 } PaleoAllReduceScheme;
 
@@ -89,9 +89,10 @@ guint paleo_allreduce_steps(PaleoAllReduceScheme scheme, guint workers);
 /* Time of one all-reduce of `bytes` over `workers` (>= 1), ms. PALEO's four schemes use
  * t(D) above (plus alpha * steps if params->latency). Ring and hierarchical:
  *   ring(N, S, link) = 2(N-1) alpha + 2(N-1)/N * S / B
- *   hierarchical: G = min(workers_per_host, N), H = ceil(N / G) hosts,
- *     2 [(G-1) alpha_i + (G-1)/G * S / B_i]          (intra reduce-scatter + all-gather)
- *     + 2(H-1) alpha_e + 2(H-1)/H * (S/G) / B_e      (inter-host ring on each 1/G shard)
+ *   hierarchical (the leader variant `run` simulates, workloads/collective.h):
+ *     G = min(workers_per_host, N), H = ceil(N / G) hosts,
+ *     [G > 1] 4 (G-1)/G * S / B_i + 2 G alpha_i       (reduce-scatter, gather, scatter, all-gather)
+ *     + ring(H, S, link)                              (the leaders' ring all-reduce)
  * with B = gbps * 1e9 / 8 * ppp_comm and alpha = latency_us (0 unless params->latency). */
 double paleo_allreduce_ms(PaleoAllReduceScheme scheme, guint workers, double bytes,
                           const PaleoAllReduceParams *params);

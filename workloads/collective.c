@@ -464,20 +464,6 @@ uint64_t paleo_collective_alpha_ns(const PaleoCollectiveLinks *l)
   return paleo_timing_ms_to_ns(alpha_ms(l->link, l->latency));
 }
 
-static double hierarchical_time_ms(const PaleoCollectiveSpec *sp, const PaleoCollectiveLinks *p)
-{
-  PaleoAllReduceParams ap = allreduce_params(sp, p);
-  double S = (double)sp->bytes, G = sp->gpus_per_host, H = (double)sp->workers / G, t = 0;
-  if (G > 1) { /* reduce-scatter + gather, scatter + all-gather: (G-1)/G S each on the leader */
-    g_assert(p->intra_link);
-    t += 4 * paleo_timing_link_ms(p->intra_link, (G - 1) / G * S, p->ppp_comm) +
-         2 * G * alpha_ms(p->intra_link, p->latency);
-  }
-  if (H > 1)
-    t += paleo_allreduce_ms(PALEO_ALLREDUCE_RING, (guint)H, S, &ap);
-  return t;
-}
-
 double paleo_collective_time_ms(const PaleoCollectiveSpec *sp, const PaleoCollectiveLinks *p)
 {
   static const PaleoAllReduceScheme scheme[] = {
@@ -485,12 +471,12 @@ double paleo_collective_time_ms(const PaleoCollectiveSpec *sp, const PaleoCollec
     [PALEO_COLLECTIVE_BUTTERFLY] = PALEO_ALLREDUCE_BUTTERFLY,
     [PALEO_COLLECTIVE_BUTTERFLY_MIXING] = PALEO_ALLREDUCE_BUTTERFLY_MIXING,
     [PALEO_COLLECTIVE_RING] = PALEO_ALLREDUCE_RING,
+    [PALEO_COLLECTIVE_HIERARCHICAL] = PALEO_ALLREDUCE_HIERARCHICAL,
   };
   g_assert(p->link);
   switch (sp->kind) {
   case PALEO_COLLECTIVE_PS: return ps_time_ms(sp, p);
-  case PALEO_COLLECTIVE_HIERARCHICAL: return hierarchical_time_ms(sp, p);
-  case PALEO_COLLECTIVE_TREE:
+  case PALEO_COLLECTIVE_HIERARCHICAL:
   case PALEO_COLLECTIVE_BUTTERFLY:
   case PALEO_COLLECTIVE_BUTTERFLY_MIXING:
   case PALEO_COLLECTIVE_RING: {

@@ -126,8 +126,9 @@ typedef struct {
  * butterfly, butterfly-mixing and ring are hardware/timing.h's paleo_allreduce_ms (PALEO's
  * OneToAll/Tree/Butterfly/ButterflyMixing, alpha = link latency per step when
  * links->latency). Sharded or dedicated ps: 2 t(the bytes the busiest NIC carries) +
- * 2 alpha. hierarchical (the leader variant above, one NIC per host):
- * 4 (G-1)/G S / B_intra + 2G alpha_intra + 2(H-1)/H S / B + 2(H-1) alpha. */
+ * 2 alpha. hierarchical: paleo_allreduce_ms's (the leader variant above, one NIC per host:
+ * 4 (G-1)/G S / B_intra + 2G alpha_intra + 2(H-1)/H S / B + 2(H-1) alpha), the one formula
+ * `predict --scheme hierarchical` uses too. */
 double paleo_collective_time_ms(const PaleoCollectiveSpec *spec, const PaleoCollectiveLinks *links);
 /* The same in engine nanoseconds (hardware/timing.h's one conversion). */
 uint64_t paleo_collective_time_ns(const PaleoCollectiveSpec *spec, const PaleoCollectiveLinks *links);

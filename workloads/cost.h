@@ -165,6 +165,41 @@ GArray *paleo_cost_scaling(const PaleoNet *net, const PaleoDevice *device,
                            const PaleoCostOptions *options, const PaleoScalingRequest *request,
                            GError **error);
 
+/* ---- Model and hybrid parallelism (PALEO-MODEL.md §8, simulation.py
+ * simulate_model_parallel / simulate_hybrid_parallel), the `paleo` arithmetic. */
+
+/* Model parallel: per pass, lower = the longest path through the layer graph (each layer
+ * its forward or backward time, ModelParallel fetch included, over
+ * options->cross_device_gbytes_per_s: 0 = the device's memory bandwidth); for the
+ * original's series-parallel nets that is its sum over blocks of the max over parallel
+ * branches, and nested branches (Inception, where the original crashes) count the same
+ * way recursively. upper = the serial sum of every layer. */
+typedef struct {
+  double fwd_lower_ms, fwd_upper_ms;
+  double bwd_lower_ms, bwd_upper_ms;
+} PaleoModelParallelBounds;
+
+gboolean paleo_cost_model_parallel(const PaleoNet *net, const PaleoDevice *device, const PaleoCostOptions *options,
+                                   PaleoModelParallelBounds *out, GError **error);
+
+/* One part of Krizhevsky's "one weird trick" as the original computes it. */
+typedef struct {
+  guint workers;             /* K */
+  int64_t effective_batch;   /* batch x K */
+  double fwd_ms, bwd_ms, update_ms, sync_ms;
+} PaleoHybridPart;
+
+/* Hybrid over `link` with K = the net's ModelParallel splits (1 without any): parts[0] the
+ * data-parallel layers (names without '@': forward and backward at the batch, their
+ * update, and a tree all-reduce of their weights among K workers), parts[1] the
+ * model-parallel ones (the lower bound above over the `@` layers with the link as
+ * cross-device bandwidth, then (T - fetch) K + fetch per pass with fetch = the element
+ * count of the first `@` layer's first parent / 2^30 / (Gbit/s / 8) x 1e3 x (K - 1), the
+ * original's slip kept; their update; no sync). The link's bandwidth (gbps / 8 GB/s) is
+ * the fetch bandwidth of every layer. */
+gboolean paleo_cost_hybrid(const PaleoNet *net, const PaleoDevice *device, const PaleoCostOptions *options,
+                           const PaleoLink *link, PaleoHybridPart parts[2], GError **error);
+
 /* ---- Registry of cost models (listed by `paleosim list models`). */
 typedef struct {
   const char *name;

@@ -93,16 +93,17 @@ static void test_ring(void **state)
 static void test_hierarchical(void **state)
 {
   (void)state;
-  /* N = 8, G = 4 per host (2 hosts), S = 1e9 bytes. Intra (1e10 B/s): 2 * 3/4 * 0.1 s =
-   * 150 ms; inter (1e9 B/s) ring of 2 on S/4: 2 * 1/2 * 250 ms = 250 ms. Latency:
-   * 6 intra steps of 0.001 ms + 2 inter steps of 0.01 ms = 0.026 ms. */
+  /* The leader variant (the one `run` simulates). N = 8, G = 4 per host (2 hosts), S = 1e9
+   * bytes. Intra (1e10 B/s): the leader moves 4 * 3/4 S = 3e9 B = 300 ms; the leaders'
+   * ring (1e9 B/s) of 2 on S: 2 * 1/2 * 1 s = 1000 ms. Latency: 2 G = 8 intra steps of
+   * 0.001 ms + 2 inter steps of 0.01 ms = 0.028 ms. */
   PaleoAllReduceParams p = {.link = &link8, .ppp_comm = 1, .intra_link = &link80,
                             .workers_per_host = 4};
-  assert_float_equal(paleo_allreduce_ms(PALEO_ALLREDUCE_HIERARCHICAL, 8, 1e9, &p), 400.0, 1e-6);
+  assert_float_equal(paleo_allreduce_ms(PALEO_ALLREDUCE_HIERARCHICAL, 8, 1e9, &p), 1300.0, 1e-6);
   p.latency = TRUE;
-  assert_float_equal(paleo_allreduce_ms(PALEO_ALLREDUCE_HIERARCHICAL, 8, 1e9, &p), 400.026, 1e-6);
-  /* One host only: just the intra ring. */
-  assert_float_equal(paleo_allreduce_ms(PALEO_ALLREDUCE_HIERARCHICAL, 4, 1e9, &p), 150.006, 1e-6);
+  assert_float_equal(paleo_allreduce_ms(PALEO_ALLREDUCE_HIERARCHICAL, 8, 1e9, &p), 1300.028, 1e-6);
+  /* One host only: the intra part alone. */
+  assert_float_equal(paleo_allreduce_ms(PALEO_ALLREDUCE_HIERARCHICAL, 4, 1e9, &p), 300.008, 1e-6);
 }
 
 static void test_names(void **state)

@@ -286,7 +286,7 @@ static void test_stragglers_bad(void **state)
   /* unknown distribution, key; the section list names stragglers */
   expect_error("", "stragglers.noise=gamma", U, "[stragglers] noise = 'gamma'", "none|lognormal|exponential");
   expect_error("", "stragglers.noise_shape=2", U, "noise_shape", NULL);
-  expect_error("[straglers]\nnoise = none\n", NULL, U, "[straglers]", "training, stragglers or output");
+  expect_error("[straglers]\nnoise = none\n", NULL, U, "[straglers]", "training, stragglers, parallelism or output");
   /* numbers out of range or not numbers */
   expect_error("", "stragglers.noise_sigma=-0.1", R, "[stragglers] noise_sigma = '-0.1'", NULL);
   expect_error("", "stragglers.noise_mean=0", R, "[stragglers] noise_mean = '0'", "(0, ");
