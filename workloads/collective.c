@@ -477,6 +477,7 @@ double paleo_collective_time_ms(const PaleoCollectiveSpec *sp, const PaleoCollec
   switch (sp->kind) {
   case PALEO_COLLECTIVE_PS: return ps_time_ms(sp, p);
   case PALEO_COLLECTIVE_HIERARCHICAL:
+  case PALEO_COLLECTIVE_TREE:
   case PALEO_COLLECTIVE_BUTTERFLY:
   case PALEO_COLLECTIVE_BUTTERFLY_MIXING:
   case PALEO_COLLECTIVE_RING: {
