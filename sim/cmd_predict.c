@@ -10,6 +10,7 @@
 #include "hardware/timing.h"
 #include "sim/cli_common.h"
 #include "sim/table.h"
+#include "workloads/collective.h"
 #include "workloads/cost.h"
 #include "workloads/net.h"
 
@@ -17,14 +18,15 @@
 #define DEFAULT_DEVICE "TITAN_X"
 #define DEFAULT_LINK "ethernet"
 #define DEFAULT_WORKERS "1-128"
+#define DEFAULT_INTRA_LINK "pcie3"
 #define BATCH_UNSET G_MININT64
 
 typedef struct {
-  char *device, *link, *workers, *scaling, *scheme, *format, *model, *precision;
+  char *device, *link, *workers, *scaling, *scheme, *format, *model, *precision, *intra_link;
   char **hardware;
-  gint64 batch;
+  gint64 batch, gpus_per_host;
   double ppp_comp, ppp_comm;
-  gboolean use_pipeline, fft, fft_tiling, latency;
+  gboolean use_pipeline, fft, fft_tiling, latency, bounds, hybrid;
 } PredictArgs;
 
 static void args_clear(PredictArgs *a)
@@ -37,6 +39,7 @@ static void args_clear(PredictArgs *a)
   g_free(a->format);
   g_free(a->model);
   g_free(a->precision);
+  g_free(a->intra_link);
   g_strfreev(a->hardware);
 }
 
@@ -52,6 +55,8 @@ typedef struct {
   PaleoScalingRequest request;
   GArray *workers; /* guint */
   PaleoAllReduceScheme schemes[PALEO_ALLREDUCE_N_SCHEMES];
+  gboolean bounds, hybrid;
+  const PaleoLink *link; /* --bounds (cross-device bandwidth; NULL = device memory), --hybrid */
 } Predict;
 
 static void predict_clear(Predict *p)
@@ -72,7 +77,7 @@ static gboolean bad(GError **error, const char *fmt, const char *option, const c
 static gboolean parse_args(int argc, char **argv, PredictArgs *a, char **net_name,
                            GError **error)
 {
-  *a = (PredictArgs){.batch = BATCH_UNSET, .ppp_comp = 1.0, .ppp_comm = 1.0};
+  *a = (PredictArgs){.batch = BATCH_UNSET, .ppp_comp = 1.0, .ppp_comm = 1.0, .gpus_per_host = 1};
   GOptionEntry entries[] = {
     {"device", 'd', 0, G_OPTION_ARG_STRING, &a->device, "Device (default " DEFAULT_DEVICE ")", "D"},
     {"batch", 'b', 0, G_OPTION_ARG_INT64, &a->batch, "Batch size (default: the net's; per worker in weak scaling, global in strong)", "B"},
@@ -88,8 +93,12 @@ static gboolean parse_args(int argc, char **argv, PredictArgs *a, char **net_nam
     {"link", 'l', 0, G_OPTION_ARG_STRING, &a->link, "Data-parallel mode: link between workers (default " DEFAULT_LINK ")", "L"},
     {"workers", 'w', 0, G_OPTION_ARG_STRING, &a->workers, "Data-parallel mode: worker counts, e.g. 1,2,4 or 1-128 (doubling) or 1:8 (default " DEFAULT_WORKERS ")", "LIST"},
     {"scaling", 0, 0, G_OPTION_ARG_STRING, &a->scaling, "weak (default) or strong", "S"},
-    {"scheme", 0, 0, G_OPTION_ARG_STRING, &a->scheme, "onetoall, tree, butterfly, butterfly-mixing, ring or all (default all = PALEO's four); comma-separated", "S"},
+    {"scheme", 0, 0, G_OPTION_ARG_STRING, &a->scheme, "a collective (paleosim list collectives: ps = PALEO's onetoall, tree, butterfly, butterfly-mixing, ring, hierarchical) or all (default: PALEO's four); comma-separated", "S"},
     {"latency", 0, 0, G_OPTION_ARG_NONE, &a->latency, "Add the link latency per message step to every scheme (not in PALEO)", NULL},
+    {"gpus-per-host", 0, 0, G_OPTION_ARG_INT64, &a->gpus_per_host, "Scheme hierarchical: workers per host (default 1)", "G"},
+    {"intra-link", 0, 0, G_OPTION_ARG_STRING, &a->intra_link, "Scheme hierarchical: link inside a host (default " DEFAULT_INTRA_LINK ")", "L"},
+    {"bounds", 0, 0, G_OPTION_ARG_NONE, &a->bounds, "Model parallel (PALEO --parallel=model): lower and upper bound per pass; --link sets the cross-device bandwidth (default: device memory)", NULL},
+    {"hybrid", 0, 0, G_OPTION_ARG_NONE, &a->hybrid, "Hybrid (PALEO --parallel=hybrid, one weird trick): K = the net's ModelParallel splits workers over --link", NULL},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("NET - PALEO analytical prediction");
@@ -125,13 +134,42 @@ static gboolean check_numbers(const PredictArgs *a, GError **error)
   }
   if (a->fft && a->fft_tiling)
     return bad(error, "%s and %s exclude each other", "--fft", "--fft-tiling");
+  if (a->bounds && a->hybrid)
+    return bad(error, "%s and %s exclude each other", "--bounds", "--hybrid");
+  if ((a->bounds || a->hybrid) && (a->workers || a->scaling || a->scheme || a->latency))
+    return bad(error, "%s: --workers, --scaling, --scheme and --latency belong to the data-parallel mode%s",
+               a->bounds ? "--bounds" : "--hybrid", "");
+  if (a->gpus_per_host < 1) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "--gpus-per-host %" G_GINT64_FORMAT ": expected a positive number of workers per host",
+                (gint64)a->gpus_per_host);
+    return FALSE;
+  }
   return TRUE;
 }
 
-/* Any data-parallel option selects the scaling table. */
+/* Any data-parallel option selects the scaling table (--bounds and --hybrid take --link too). */
 static gboolean scaling_mode(const PredictArgs *a)
 {
-  return a->link || a->workers || a->scaling || a->scheme || a->latency;
+  return !a->bounds && !a->hybrid && (a->link || a->workers || a->scaling || a->scheme || a->latency);
+}
+
+/* A --scheme item: a collective registry name (ps is PALEO's one-server OneToAll) or a
+ * name of the closed forms (PALEO's, e.g. TreeAllReduce). */
+static gboolean scheme_parse(const char *item, PaleoAllReduceScheme *out)
+{
+  static const PaleoAllReduceScheme of_collective[PALEO_COLLECTIVE_COUNT] = {
+    [PALEO_COLLECTIVE_PS] = PALEO_ALLREDUCE_ONE_TO_ALL, [PALEO_COLLECTIVE_TREE] = PALEO_ALLREDUCE_TREE,
+    [PALEO_COLLECTIVE_BUTTERFLY] = PALEO_ALLREDUCE_BUTTERFLY,
+    [PALEO_COLLECTIVE_BUTTERFLY_MIXING] = PALEO_ALLREDUCE_BUTTERFLY_MIXING,
+    [PALEO_COLLECTIVE_RING] = PALEO_ALLREDUCE_RING, [PALEO_COLLECTIVE_HIERARCHICAL] = PALEO_ALLREDUCE_HIERARCHICAL,
+  };
+  int k = paleo_collective_from_name(item);
+  if (k >= 0) {
+    *out = of_collective[k];
+    return TRUE;
+  }
+  return paleo_allreduce_parse(item, out);
 }
 
 static guint parse_schemes(const char *spec, PaleoAllReduceScheme *out, GError **error)
@@ -146,9 +184,9 @@ static guint parse_schemes(const char *spec, PaleoAllReduceScheme *out, GError *
         out[n++] = (PaleoAllReduceScheme)k;
       continue;
     }
-    if (!paleo_allreduce_parse(item, &s) || s == PALEO_ALLREDUCE_HIERARCHICAL) {
-      bad(error, "%s: unknown scheme '%s' (expected onetoall, tree, butterfly, "
-                 "butterfly-mixing, ring or all)", "--scheme", item);
+    if (!scheme_parse(item, &s)) {
+      bad(error, "%s: unknown scheme '%s' (expected ps (onetoall), tree, butterfly, "
+                 "butterfly-mixing, ring, hierarchical or all)", "--scheme", item);
       return 0;
     }
     if (n < PALEO_ALLREDUCE_N_SCHEMES)
@@ -178,8 +216,10 @@ static gboolean setup_scaling(const PredictArgs *a, Predict *p, GError **error)
   r->schemes = p->schemes;
   r->comm.link = paleo_catalog_link(p->catalog, a->link ? a->link : DEFAULT_LINK, error);
   r->comm.latency = a->latency;
+  r->comm.workers_per_host = (guint)a->gpus_per_host;
+  r->comm.intra_link = paleo_catalog_link(p->catalog, a->intra_link ? a->intra_link : DEFAULT_INTRA_LINK, error);
   r->batch = a->batch > 0 ? a->batch : p->net->batch;
-  return r->comm.link != NULL;
+  return r->comm.link != NULL && r->comm.intra_link != NULL;
 }
 
 static gboolean setup(const PredictArgs *a, const char *net_name, Predict *p, GError **error)
@@ -209,6 +249,13 @@ static gboolean setup(const PredictArgs *a, const char *net_name, Predict *p, GE
     return FALSE;
   /* In scaling mode the batch is applied per worker count by the cost model. */
   p->net = paleo_net_load_named(net_name, scaling_mode(a) || a->batch == BATCH_UNSET ? 0 : a->batch, error);
+  p->bounds = a->bounds;
+  p->hybrid = a->hybrid;
+  if (p->net && (a->bounds || a->hybrid) && (a->link || a->hybrid)) {
+    p->link = paleo_catalog_link(p->catalog, a->link ? a->link : DEFAULT_LINK, error);
+    if (!p->link)
+      return FALSE;
+  }
   return p->net && setup_scaling(a, p, error);
 }
 
@@ -438,6 +485,91 @@ static int run_scaling(const PredictArgs *a, Predict *p)
   return PALEO_EXIT_OK;
 }
 
+static gboolean write_table(PaleoTable *t, const Predict *p, GError **error)
+{
+  return paleo_table_write(t, p->format, stdout, error);
+}
+
+static const PaleoColumn bounds_columns[] = {
+  {"pass", "pass", -1},
+  {"lower_ms", "lower ms", 3},
+  {"upper_ms", "upper ms", 3},
+};
+
+static int run_bounds(const Predict *p)
+{
+  g_autoptr(GError) error = NULL;
+  PaleoCostOptions o = p->options;
+  o.cross_device_gbytes_per_s = p->link ? p->link->gbps / 8 : 0;
+  PaleoModelParallelBounds b;
+  if (!paleo_cost_model_parallel(p->net, p->device, &o, &b, &error))
+    return paleo_cli_fail(CMD, error);
+  g_autoptr(PaleoTable) t = paleo_table_new(bounds_columns, G_N_ELEMENTS(bounds_columns));
+  add_meta(t, p);
+  if (p->link)
+    paleo_table_meta(t, "cross-device", "%s (%g GB/s)", p->link->name, p->link->gbps / 8);
+  else
+    paleo_table_meta(t, "cross-device", "device memory (%g GB/s)", p->device->mem_gbps);
+  const char *names[] = {"forward", "backward"};
+  double lo[] = {b.fwd_lower_ms, b.bwd_lower_ms}, hi[] = {b.fwd_upper_ms, b.bwd_upper_ms};
+  for (guint i = 0; i < 2; i++) {
+    paleo_table_row(t, FALSE);
+    paleo_table_text(t, names[i]);
+    paleo_table_num(t, lo[i]);
+    paleo_table_num(t, hi[i]);
+  }
+  if (!write_table(t, p, &error)) {
+    fprintf(stderr, "paleosim " CMD ": %s\n", error->message);
+    return PALEO_EXIT_FAILURE;
+  }
+  return PALEO_EXIT_OK;
+}
+
+static const PaleoColumn hybrid_columns[] = {
+  {"part", "part", -1},
+  {"workers", "workers", 0},
+  {"effective_batch", "global batch", 0},
+  {"fwd_ms", "fwd ms", 3},
+  {"bwd_ms", "bwd ms", 3},
+  {"update_ms", "update ms", 3},
+  {"sync_ms", "sync ms", 3},
+};
+
+static void hybrid_row(PaleoTable *t, const char *name, const PaleoHybridPart *h, gboolean separator)
+{
+  paleo_table_row(t, separator);
+  paleo_table_text(t, name);
+  paleo_table_num(t, h->workers);
+  paleo_table_num(t, (double)h->effective_batch);
+  paleo_table_num(t, h->fwd_ms);
+  paleo_table_num(t, h->bwd_ms);
+  paleo_table_num(t, h->update_ms);
+  paleo_table_num(t, h->sync_ms);
+}
+
+static int run_hybrid(const Predict *p)
+{
+  g_autoptr(GError) error = NULL;
+  PaleoHybridPart parts[2];
+  if (!paleo_cost_hybrid(p->net, p->device, &p->options, p->link, parts, &error))
+    return paleo_cli_fail(CMD, error);
+  PaleoHybridPart total = {parts[0].workers, parts[0].effective_batch, parts[0].fwd_ms + parts[1].fwd_ms,
+                           parts[0].bwd_ms + parts[1].bwd_ms, parts[0].update_ms + parts[1].update_ms,
+                           parts[0].sync_ms + parts[1].sync_ms};
+  g_autoptr(PaleoTable) t = paleo_table_new(hybrid_columns, G_N_ELEMENTS(hybrid_columns));
+  add_meta(t, p);
+  paleo_table_meta(t, "link", "%s (%g Gbit/s)", p->link->name, p->link->gbps);
+  paleo_table_meta(t, "iteration", "%.3f ms", total.fwd_ms + total.bwd_ms + total.update_ms + total.sync_ms);
+  hybrid_row(t, "data_parallel", &parts[0], FALSE);
+  hybrid_row(t, "model_parallel", &parts[1], FALSE);
+  hybrid_row(t, "total", &total, TRUE);
+  if (!write_table(t, p, &error)) {
+    fprintf(stderr, "paleosim " CMD ": %s\n", error->message);
+    return PALEO_EXIT_FAILURE;
+  }
+  return PALEO_EXIT_OK;
+}
+
 int paleo_cmd_predict(int argc, char **argv)
 {
   PredictArgs a;
@@ -451,6 +583,10 @@ int paleo_cmd_predict(int argc, char **argv)
   int rc;
   if (!setup(&a, net_name, &p, &error))
     rc = paleo_cli_fail(CMD, error);
+  else if (p.bounds)
+    rc = run_bounds(&p);
+  else if (p.hybrid)
+    rc = run_hybrid(&p);
   else
     rc = p.scaling_mode ? run_scaling(&a, &p) : run_layers(&a, &p);
   predict_clear(&p);
