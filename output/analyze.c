@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "output/critical_path.h"
 #include "output/entity_map.h"
 #include "output/interval_set.h"
 
@@ -48,6 +49,7 @@ struct PaleoAnalysis {
   GPtrArray *workers;           /* WorkerState* indexed by rank (NULL: none seen) */
   GArray *links;                /* LinkState indexed by link id */
   uint32_t n_iteration_numbers; /* 1 + highest iteration number seen */
+  PaleoPathCollector *paths;    /* records of the iterations whose critical path is wanted */
 };
 
 static PaleoAnalysis *from_sink(PaleoTraceSink *sink)
@@ -154,6 +156,28 @@ static gboolean on_iteration(PaleoTraceSink *sink, const PaleoIterationRecord *r
   w->wait_ns += rec->wait_ns;
   a->n_iteration_records++;
   see_time(a, rec->start_ns, rec->end_ns);
+  paleo_path_collector_iteration(a->paths, rec);
+  return TRUE;
+}
+
+static gboolean on_layer(PaleoTraceSink *sink, const PaleoLayerRecord *rec, GError **error)
+{
+  (void)error;
+  paleo_path_collector_layer(from_sink(sink)->paths, rec);
+  return TRUE;
+}
+
+static gboolean on_comm_task(PaleoTraceSink *sink, const PaleoCommTaskRecord *rec, GError **error)
+{
+  (void)error;
+  paleo_path_collector_comm_task(from_sink(sink)->paths, rec);
+  return TRUE;
+}
+
+static gboolean on_task_dep(PaleoTraceSink *sink, const PaleoTaskDepRecord *rec, GError **error)
+{
+  (void)error;
+  paleo_path_collector_dep(from_sink(sink)->paths, rec);
   return TRUE;
 }
 
@@ -167,6 +191,7 @@ static gboolean on_task(PaleoTraceSink *sink, const PaleoTaskRecord *rec, GError
     wi->has_task = TRUE;
   }
   paleo_interval_set_add(&worker_state(a, rec->worker)->compute, rec->start_ns, rec->end_ns);
+  paleo_path_collector_task(a->paths, rec);
   a->n_tasks++;
   see_time(a, rec->start_ns, rec->end_ns);
   return TRUE;
@@ -251,6 +276,9 @@ static const PaleoTraceSinkOps analysis_ops = {
   .iteration = on_iteration,
   .link_usage = on_link_usage,
   .ps_update = on_ps_update,
+  .layer = on_layer,
+  .comm_task = on_comm_task,
+  .task_dep = on_task_dep,
   .close = on_close,
   .free = on_free,
 };
@@ -266,7 +294,14 @@ PaleoAnalysis *paleo_analysis_new(void)
   a->workers = g_ptr_array_new_with_free_func(worker_state_free);
   a->links = g_array_new(FALSE, TRUE, sizeof(LinkState));
   a->staleness_counts = g_array_new(FALSE, TRUE, sizeof(guint64));
+  a->paths = paleo_path_collector_new(0, G_MAXUINT32);
   return a;
+}
+
+void paleo_analysis_set_iterations(PaleoAnalysis *a, uint32_t first, uint32_t last)
+{
+  paleo_path_collector_free(a->paths);
+  a->paths = paleo_path_collector_new(first, last);
 }
 
 void paleo_analysis_free(PaleoAnalysis *a)
@@ -276,6 +311,7 @@ void paleo_analysis_free(PaleoAnalysis *a)
   g_free(a->scenario_name);
   g_free(a->version);
   g_free(a->closed_status);
+  paleo_path_collector_free(a->paths);
   paleo_entity_map_free(a->entities);
   g_ptr_array_free(a->workers, TRUE);
   for (guint i = 0; i < a->links->len; i++)
@@ -588,6 +624,7 @@ PaleoAnalysisReport *paleo_analysis_report(const PaleoAnalysis *a, const char *s
   report_links(a, r);
   report_workers(a, r);
   report_staleness(a, r);
+  r->critical_paths = paleo_critical_paths(a->paths);
   return r;
 }
 
@@ -604,5 +641,6 @@ void paleo_analysis_report_free(PaleoAnalysisReport *r)
   g_array_free(r->links, TRUE);
   g_array_free(r->workers, TRUE);
   g_array_free(r->staleness.histogram, TRUE);
+  paleo_critical_paths_free(r->critical_paths);
   g_free(r);
 }

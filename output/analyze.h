@@ -23,7 +23,9 @@
  *    time / nominal compute time, straggler models) and the sum of their wait.
  *  - staleness (traces with parameter-server updates: async-ps, ssp): over every update,
  *    mean, nearest-rank p50 and p99 (the value at rank ceil(q·n) of the sorted values),
- *    max, and the number of updates per staleness value. */
+ *    max, and the number of updates per staleness value.
+ *  - critical_path: per iteration, the chain of tasks and waits whose lengths add up to
+ *    the iteration time (output/critical_path.h). */
 #ifndef PALEO_ANALYZE_H
 #define PALEO_ANALYZE_H
 
@@ -31,6 +33,7 @@
 #include <stdint.h>
 
 #include "engine/trace.h"
+#include "output/critical_path.h"
 
 typedef struct {
   uint32_t worker;
@@ -102,6 +105,7 @@ typedef struct {
                                slowdown first (no iterations first), then fewest iterations,
                                then rank */
   PaleoStalenessSummary staleness;
+  GArray *critical_paths;   /* PaleoCriticalPath per iteration (output/critical_path.h) */
 } PaleoAnalysisReport;
 
 typedef enum {
@@ -116,6 +120,8 @@ PaleoAnalysis *paleo_analysis_new(void);
 /* Also reachable as paleo_analysis_sink(a)->ops->free. */
 void paleo_analysis_free(PaleoAnalysis *analysis);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoAnalysis, paleo_analysis_free)
+/* Only iterations first..last get a critical path (default: all); call before the replay. */
+void paleo_analysis_set_iterations(PaleoAnalysis *analysis, uint32_t first, uint32_t last);
 /* The sink to replay a trace into (owned by the analysis). */
 PaleoTraceSink *paleo_analysis_sink(PaleoAnalysis *analysis);
 
@@ -128,7 +134,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoAnalysisReport, paleo_analysis_report_free)
 /* "table" | "json" | "csv"; FALSE when unknown. */
 gboolean paleo_report_format_parse(const char *name, PaleoReportFormat *format_out);
 /* Names of the report's tables, for `only_table`: "stragglers", "iterations", "overlap",
- * "links", "workers", "staleness", "staleness_histogram"; NULL-terminated. The two staleness
+ * "links", "workers", "staleness", "staleness_histogram", "critical_path"; NULL-terminated. The two staleness
  * tables are left out of the full report when the trace has no ps updates, and the
  * stragglers and iterations tables when it has some (asynchronous runs). */
 extern const char *const paleo_analysis_table_names[];

@@ -9,7 +9,7 @@
 
 const char *const paleo_analysis_table_names[] = {"stragglers", "iterations", "overlap",
                                                   "links", "workers", "staleness",
-                                                  "staleness_histogram", NULL};
+                                                  "staleness_histogram", "critical_path", NULL};
 
 gboolean paleo_report_format_parse(const char *name, PaleoReportFormat *format_out)
 {
@@ -318,12 +318,55 @@ static TextTable *staleness_histogram_table(const PaleoAnalysisReport *r, const 
   return t;
 }
 
+/* The path in order, consecutive segments of one kind on one device merged: "w3 compute
+ * 12.345 ms (conv1 fwd .. fc8 bwd); w3 comm 1.000 ms (ring bucket 0); ...". */
+static char *path_text(const PaleoCriticalPath *p, int digits)
+{
+  GString *out = g_string_new(NULL);
+  const GArray *segs = p->segments;
+  for (guint i = 0, j; i < segs->len; i = j) {
+    const PaleoPathSegment *a = &g_array_index(segs, PaleoPathSegment, i);
+    uint64_t ns = 0;
+    for (j = i; j < segs->len; j++) {
+      const PaleoPathSegment *b = &g_array_index(segs, PaleoPathSegment, j);
+      if (b->kind != a->kind || b->worker != a->worker)
+        break;
+      ns += b->end_ns - b->start_ns;
+    }
+    const PaleoPathSegment *z = &g_array_index(segs, PaleoPathSegment, j - 1);
+    g_string_append_printf(out, "%sw%u %s %.*f ms (%s%s%s)", i ? "; " : "", a->worker, paleo_path_kind_names[a->kind],
+                           digits, (double)ns / 1e6, a->name, j - i > 1 ? " .. " : "", j - i > 1 ? z->name : "");
+  }
+  return g_string_free(out, FALSE);
+}
+
+static TextTable *critical_path_table(const PaleoAnalysisReport *r, const RenderOpts *o)
+{
+  int digits = o->digits;
+  static const char *const cols[] = {"iteration", "length_ms", "compute_ms", "comm_ms", "wait_ms", "path", NULL};
+  TextTable *t = table_new("critical_path", g_strdup("Critical path per iteration (the chain of tasks and waits "
+                                                     "that adds up to the iteration time)"),
+                           "no iteration records", cols);
+  for (guint i = 0; r->critical_paths && i < r->critical_paths->len; i++) {
+    const PaleoCriticalPath *p = &g_array_index(r->critical_paths, PaleoCriticalPath, i);
+    GPtrArray *row = table_row(t);
+    cell_uint(row, p->iteration);
+    cell_num(row, (double)(p->end_ns - p->start_ns) / 1e6, digits);
+    cell_num(row, (double)p->compute_ns / 1e6, digits);
+    cell_num(row, (double)p->comm_ns / 1e6, digits);
+    cell_num(row, (double)p->wait_ns / 1e6, digits);
+    cell_take(row, path_text(p, digits));
+  }
+  return t;
+}
+
 typedef TextTable *(*TableBuilder)(const PaleoAnalysisReport *r, const RenderOpts *o);
 
 /* In the order of paleo_analysis_table_names. */
 static const TableBuilder table_builders[] = {stragglers_table, iterations_table,
                                               overlap_table, links_table, workers_table,
-                                              staleness_table, staleness_histogram_table};
+                                              staleness_table, staleness_histogram_table,
+                                              critical_path_table};
 G_STATIC_ASSERT(G_N_ELEMENTS(table_builders) + 1 == G_N_ELEMENTS(paleo_analysis_table_names));
 
 static void render_tables(const PaleoAnalysisReport *r, guint top, const char *only_table,
@@ -531,6 +574,36 @@ static void json_staleness(JsonBuilder *b, const PaleoAnalysisReport *r)
   json_builder_end_object(b);
 }
 
+static void json_critical_paths(JsonBuilder *b, const PaleoAnalysisReport *r)
+{
+  json_builder_set_member_name(b, "critical_path");
+  json_builder_begin_array(b);
+  for (guint i = 0; r->critical_paths && i < r->critical_paths->len; i++) {
+    const PaleoCriticalPath *p = &g_array_index(r->critical_paths, PaleoCriticalPath, i);
+    json_builder_begin_object(b);
+    json_member_int(b, "iteration", p->iteration);
+    json_member_double(b, "length_ms", (double)(p->end_ns - p->start_ns) / 1e6);
+    json_member_double(b, "compute_ms", (double)p->compute_ns / 1e6);
+    json_member_double(b, "comm_ms", (double)p->comm_ns / 1e6);
+    json_member_double(b, "wait_ms", (double)p->wait_ns / 1e6);
+    json_builder_set_member_name(b, "segments");
+    json_builder_begin_array(b);
+    for (guint k = 0; k < p->segments->len; k++) {
+      const PaleoPathSegment *s = &g_array_index(p->segments, PaleoPathSegment, k);
+      json_builder_begin_object(b);
+      json_member_string(b, "kind", paleo_path_kind_names[s->kind]);
+      json_member_int(b, "device", s->worker);
+      json_member_string(b, "name", s->name);
+      json_member_double(b, "start_ms", (double)s->start_ns / 1e6);
+      json_member_double(b, "end_ms", (double)s->end_ns / 1e6);
+      json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+}
+
 static char *render_json(const PaleoAnalysisReport *r, guint top)
 {
   g_autoptr(JsonBuilder) b = json_builder_new();
@@ -541,6 +614,7 @@ static char *render_json(const PaleoAnalysisReport *r, guint top)
   json_links(b, r, top);
   json_workers(b, r, top);
   json_staleness(b, r);
+  json_critical_paths(b, r);
   json_builder_end_object(b);
   g_autoptr(JsonNode) root = json_builder_get_root(b);
   g_autoptr(JsonGenerator) gen = json_generator_new();

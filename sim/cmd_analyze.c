@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "output/analyze.h"
+#include "output/timeline.h"
 #include "output/trace_io.h"
 #include "sim/cli_common.h"
 #include "sim/trace_cli.h"
@@ -13,6 +14,7 @@ typedef struct {
   int top;
   char *table;
   char *output;
+  char *iterations;
 } AnalyzeArgs;
 
 static void analyze_args_clear(AnalyzeArgs *a)
@@ -20,6 +22,7 @@ static void analyze_args_clear(AnalyzeArgs *a)
   g_free(a->format);
   g_free(a->table);
   g_free(a->output);
+  g_free(a->iterations);
 }
 
 static gboolean check_args(const AnalyzeArgs *a, PaleoReportFormat *format, GError **error)
@@ -64,8 +67,9 @@ int paleo_cmd_analyze(int argc, char **argv)
   GOptionEntry entries[] = {
     {"format", 'f', 0, G_OPTION_ARG_STRING, &a.format, "table (default), json or csv", "FMT"},
     {"top", 'n', 0, G_OPTION_ARG_INT, &a.top, "at most N rows per list, worst first (default 10, 0 = all)", "N"},
-    {"table", 't', 0, G_OPTION_ARG_STRING, &a.table, "only this table (table/csv): stragglers, iterations, overlap, links, workers, staleness or staleness_histogram", "NAME"},
+    {"table", 't', 0, G_OPTION_ARG_STRING, &a.table, "only this table (table/csv): stragglers, iterations, overlap, links, workers, staleness, staleness_histogram or critical_path", "NAME"},
     {"output", 'o', 0, G_OPTION_ARG_FILENAME, &a.output, "write the report to FILE instead of stdout", "FILE"},
+    {"iterations", 'i', 0, G_OPTION_ARG_STRING, &a.iterations, "critical path of these iterations only: N or A-B (default all)", "RANGE"},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
   };
   g_autoptr(GError) error = NULL;
@@ -78,6 +82,18 @@ int paleo_cmd_analyze(int argc, char **argv)
     return paleo_trace_cli_fail("analyze", error);
   }
   g_autoptr(PaleoAnalysis) analysis = paleo_analysis_new();
+  if (a.iterations) {
+    g_autoptr(GArray) ranges = paleo_range_list_parse(a.iterations, "--iterations", &error);
+    if (!ranges || ranges->len != 1) {
+      if (!error)
+        g_set_error(&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "--iterations '%s': expected one iteration N or one range A-B", a.iterations);
+      analyze_args_clear(&a);
+      return paleo_trace_cli_fail("analyze", error);
+    }
+    const PaleoRange *r = &g_array_index(ranges, PaleoRange, 0);
+    paleo_analysis_set_iterations(analysis, (uint32_t)r->lo, (uint32_t)r->hi);
+  }
   g_autofree char *status = NULL;
   int rc = PALEO_EXIT_OK;
   if (paleo_trace_replay(argv[1], paleo_analysis_sink(analysis), &status, &error)) {
