@@ -50,6 +50,7 @@ struct PaleoAnalysis {
   GArray *links;                /* LinkState indexed by link id */
   uint32_t n_iteration_numbers; /* 1 + highest iteration number seen */
   PaleoPathCollector *paths;    /* records of the iterations whose critical path is wanted */
+  guint64 n_task_deps;
 };
 
 static PaleoAnalysis *from_sink(PaleoTraceSink *sink)
@@ -178,6 +179,7 @@ static gboolean on_task_dep(PaleoTraceSink *sink, const PaleoTaskDepRecord *rec,
 {
   (void)error;
   paleo_path_collector_dep(from_sink(sink)->paths, rec);
+  from_sink(sink)->n_task_deps++;
   return TRUE;
 }
 
@@ -625,6 +627,7 @@ PaleoAnalysisReport *paleo_analysis_report(const PaleoAnalysis *a, const char *s
   report_workers(a, r);
   report_staleness(a, r);
   r->critical_paths = paleo_critical_paths(a->paths);
+  r->task_graph = a->n_task_deps > 0;
   return r;
 }
 

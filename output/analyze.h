@@ -106,6 +106,7 @@ typedef struct {
                                then rank */
   PaleoStalenessSummary staleness;
   GArray *critical_paths;   /* PaleoCriticalPath per iteration (output/critical_path.h) */
+  gboolean task_graph;      /* the trace has task-graph dependencies (schema 3, sync) */
 } PaleoAnalysisReport;
 
 typedef enum {

@@ -385,6 +385,10 @@ static void render_tables(const PaleoAnalysisReport *r, guint top, const char *o
       continue;
     if (async && !only_table && (table_builders[i] == stragglers_table || table_builders[i] == iterations_table))
       continue;
+    /* without a task graph (schema 2, server strategies) the path only chains each
+       worker's own tasks: shown when asked for */
+    if (!r->task_graph && !only_table && table_builders[i] == critical_path_table)
+      continue;
     TextTable *t = table_builders[i](r, &o);
     /* an optional table without rows (no staleness for sync runs) only when asked for */
     gboolean shown = only_table || !t->optional || t->rows->len > 0;
