@@ -13,6 +13,21 @@ G_DEFINE_QUARK(paleo-output-error-quark, paleo_output_error)
 
 typedef enum { FORMAT_UNKNOWN, FORMAT_SQLITE, FORMAT_HDF5 } TraceFormat;
 
+static const char *const format_names[] = {[FORMAT_SQLITE] = "sqlite", [FORMAT_HDF5] = "hdf5"};
+
+const char *paleo_trace_format_name_at(int i)
+{
+  return i >= 0 && i + FORMAT_SQLITE < (int)G_N_ELEMENTS(format_names) ? format_names[i + FORMAT_SQLITE] : NULL;
+}
+
+static TraceFormat format_from_extension(const char *path);
+
+const char *paleo_trace_format_of_path(const char *path)
+{
+  TraceFormat f = format_from_extension(path);
+  return f == FORMAT_UNKNOWN ? NULL : format_names[f];
+}
+
 static TraceFormat format_from_name(const char *name)
 {
   if (!g_ascii_strcasecmp(name, "sqlite"))

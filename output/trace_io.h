@@ -18,6 +18,11 @@ typedef enum {
   PALEO_OUTPUT_ERROR_IO,
 } PaleoOutputError;
 
+/* The trace formats: the i-th name ("sqlite", "hdf5"), NULL past the end, and the one
+ * a file name's extension stands for (.db/.sqlite/.sqlite3, .h5/.hdf5; NULL when none). */
+const char *paleo_trace_format_name_at(int i);
+const char *paleo_trace_format_of_path(const char *path);
+
 /* Opens a sink writing `path`; format from `format` ("sqlite"|"hdf5") or, when NULL, from the
    extension (.db/.sqlite/.sqlite3 → sqlite, .h5/.hdf5 → hdf5). compression: HDF5 deflate level 0–9. */
 PaleoTraceSink *paleo_trace_sink_open(const char *path, const char *format, PaleoTraceLevel level, int compression, GError **error);

@@ -19,7 +19,7 @@ int paleo_cmd_compare(int argc, char **argv);
 
 typedef struct {
   char *label;        /* normalized item: "sync", "ssp:3" */
-  int kind;           /* PaleoStrategyKind */
+  const PaleoStrategy *strategy; /* registry entry */
   int64_t parameter;  /* ssp bound or backup count; 0 for the others */
   PaleoScenario *scenario;
   PaleoRunSummary summary;
@@ -38,12 +38,25 @@ static void entry_clear(gpointer p)
 
 /* ---- the strategy list ---- */
 
-static int strategy_kind(const char *name)
+static const PaleoStrategy *strategy_named(const char *name)
 {
-  for (int i = 0; paleo_strategy_names[i]; i++)
-    if (!strcmp(paleo_strategy_names[i], name))
-      return i;
-  return -1;
+  for (const PaleoStrategy *s = paleo_strategies; s->name; s++)
+    if (!strcmp(s->name, name))
+      return s;
+  return NULL;
+}
+
+/* "sync, async-ps, ssp:S or backup:B" from the registry. */
+static char *expected_items(void)
+{
+  GString *out = g_string_new(NULL);
+  for (const PaleoStrategy *s = paleo_strategies; s->name; s++) {
+    const char *sep = !out->len ? "" : (s + 1)->name ? ", " : " or ";
+    g_string_append_printf(out, "%s%s", sep, s->name);
+    if (s->parameter)
+      g_string_append_printf(out, ":%c", g_ascii_toupper(s->name[0]));
+  }
+  return g_string_free(out, FALSE);
 }
 
 static gboolean list_error(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -76,20 +89,22 @@ static gboolean parse_item(const char *item, Entry *e, GError **error)
   if (!*item)
     return list_error(error, "empty item (expected e.g. sync,async-ps,ssp:3,backup:2)");
   g_auto(GStrv) parts = g_strsplit(item, ":", 2);
-  e->kind = strategy_kind(parts[0]);
-  if (e->kind < 0)
-    return list_error(error, "unknown strategy '%s' (expected sync, async-ps, ssp:S or backup:B)", item);
-  gboolean ssp = e->kind == PALEO_STRATEGY_SSP, backup = e->kind == PALEO_STRATEGY_BACKUP;
-  if (!ssp && !backup) {
+  e->strategy = strategy_named(parts[0]);
+  if (!e->strategy) {
+    g_autofree char *expected = expected_items();
+    return list_error(error, "unknown strategy '%s' (expected %s)", item, expected);
+  }
+  const PaleoStrategy *st = e->strategy;
+  if (!st->parameter) {
     if (parts[1])
       return list_error(error, "'%s': %s takes no parameter", item, parts[0]);
     e->label = g_strdup(parts[0]);
     return TRUE;
   }
   if (!parts[1])
-    return list_error(error, ssp ? "'%s': ssp needs a bound, e.g. ssp:3" : "'%s': backup needs a count, e.g. backup:2",
-                      item);
-  if (!parse_parameter(item, parts[1], ssp ? "bound" : "count", &e->parameter, error))
+    return list_error(error, "'%s': %s needs a %s, e.g. %s:%d", item, st->name, st->parameter_what, st->name,
+                      st->parameter_example);
+  if (!parse_parameter(item, parts[1], st->parameter_what, &e->parameter, error))
     return FALSE;
   e->label = g_strdup_printf("%s:%" G_GINT64_FORMAT, parts[0], e->parameter);
   return TRUE;
@@ -125,11 +140,11 @@ static gboolean load_entry(const char *path, char **sets, Entry *e, GError **err
   g_autoptr(GPtrArray) ov = g_ptr_array_new_with_free_func(g_free);
   for (char **s = sets; s && *s; s++)
     g_ptr_array_add(ov, g_strdup(*s));
-  g_ptr_array_add(ov, g_strconcat("training.strategy=", paleo_strategy_names[e->kind], NULL));
-  g_ptr_array_add(ov, g_strdup_printf("training.ssp_bound=%" G_GINT64_FORMAT,
-                                      e->kind == PALEO_STRATEGY_SSP ? e->parameter : 0));
-  g_ptr_array_add(ov, g_strdup_printf("training.backup_workers=%" G_GINT64_FORMAT,
-                                      e->kind == PALEO_STRATEGY_BACKUP ? e->parameter : 0));
+  g_ptr_array_add(ov, g_strconcat("training.strategy=", e->strategy->name, NULL));
+  for (const PaleoStrategy *s = paleo_strategies; s->name; s++) /* every parameter: its own or 0 */
+    if (s->parameter)
+      g_ptr_array_add(ov, g_strdup_printf("training.%s=%" G_GINT64_FORMAT, s->parameter,
+                                          s == e->strategy ? e->parameter : 0));
   g_ptr_array_add(ov, g_strdup("output.trace="));
   g_ptr_array_add(ov, NULL);
   e->scenario = paleo_scenario_load(path, (char **)ov->pdata, error);
@@ -164,7 +179,7 @@ static guint run_entries(GArray *entries, gboolean progress, const PaleoCatalog 
 static const Entry *find_sync(const GArray *entries, guint n)
 {
   for (guint i = 0; i < n; i++)
-    if (g_array_index(entries, Entry, i).kind == PALEO_STRATEGY_SYNC)
+    if (!strcmp(g_array_index(entries, Entry, i).strategy->name, "sync"))
       return &g_array_index(entries, Entry, i);
   return NULL;
 }

@@ -129,7 +129,7 @@ static void list_scenarios(PaleoTable *t, const PaleoCatalog *c)
     paleo_table_text(t, sc->workload.net);
     paleo_table_text(t, sc->cluster.device);
     paleo_table_num(t, (double)sc->cluster.workers);
-    paleo_table_text(t, paleo_strategy_names[sc->training.strategy]);
+    paleo_table_text(t, paleo_scenario_strategy(sc)->name);
     paleo_table_text(t, paleo_fidelity_names[sc->training.fidelity]);
     paleo_table_text(t, sc->description);
   }

@@ -126,7 +126,7 @@ static gboolean size_replicas(Run *r, int64_t *bpw_out, GError **error)
   GError *local = NULL;
   if (!paleo_plan_net_splits(r->net, &r->splits, &local))
     return scenario_fail(sc, error, local, "workload", "net");
-  if (sc->training.strategy != PALEO_STRATEGY_SYNC)
+  if (!paleo_scenario_strategy(sc)->task_graph)
     r->splits = 1; /* the server strategies train whole replicas (no task graph) */
   int64_t P = sc->parallelism.pipeline, per_replica = P * r->splits;
   if (sc->cluster.workers % per_replica) {
@@ -226,7 +226,7 @@ static double comm_scale(const Run *r)
 /* Gradients go through parameter servers: every strategy but sync, and sync with ps. */
 static gboolean uses_ps(const PaleoScenario *sc)
 {
-  return sc->training.strategy != PALEO_STRATEGY_SYNC || sc->training.collective == PALEO_COLLECTIVE_PS;
+  return paleo_scenario_strategy(sc)->servers || sc->training.collective == PALEO_COLLECTIVE_PS;
 }
 
 /* The links a [stragglers] degrade_link target names: a link, or every link of a node. */
@@ -268,8 +268,8 @@ static gboolean schedule_degradations(Run *r, GError **error)
  * generator. */
 static gboolean hierarchical(const PaleoScenario *sc)
 {
-  return sc->cluster.topology == PALEO_TOPOLOGY_HIERARCHICAL ||
-         (sc->cluster.gpus_per_host > 1 && sc->cluster.topology != PALEO_TOPOLOGY_FILE);
+  const char *topology = paleo_scenario_topology(sc);
+  return !strcmp(topology, "hierarchical") || (sc->cluster.gpus_per_host > 1 && strcmp(topology, "file"));
 }
 
 /* The generator's parameters, every bandwidth scaled by comm_scale. */
@@ -278,12 +278,12 @@ static void topology_params(const Run *r, PaleoTopologyParams *p)
   const PaleoScenario *sc = r->sc;
   paleo_topology_params_init(p);
   gboolean hier = hierarchical(sc);
+  const char *topology = paleo_scenario_topology(sc);
   g_free(p->generator);
-  p->generator = g_strdup(hier ? "hierarchical" : paleo_topology_kind_names[sc->cluster.topology]);
+  p->generator = g_strdup(hier ? "hierarchical" : topology);
   if (hier) {
     g_free(p->fabric);
-    p->fabric = g_strdup(sc->cluster.topology == PALEO_TOPOLOGY_HIERARCHICAL ? paleo_fabric_names[sc->cluster.fabric]
-                                                                            : paleo_topology_kind_names[sc->cluster.topology]);
+    p->fabric = g_strdup(!strcmp(topology, "hierarchical") ? paleo_scenario_fabric(sc) : topology);
     p->intra = sc->cluster.intra_host;
     p->gpus_per_switch = (uint32_t)sc->cluster.gpus_per_switch;
     p->sockets = (uint32_t)sc->cluster.sockets;
@@ -293,7 +293,7 @@ static void topology_params(const Run *r, PaleoTopologyParams *p)
       p->pcie_bw_bytes_per_s = bytes_per_s(&r->pcie_link, comm_scale(r));
   }
   uint32_t N = (uint32_t)sc->cluster.workers;
-  p->workers = sc->cluster.topology == PALEO_TOPOLOGY_FILE ? 0 : N;
+  p->workers = !strcmp(topology, "file") ? 0 : N;
   p->gpus_per_host = (uint32_t)sc->cluster.gpus_per_host;
   p->nics_per_host = (uint32_t)sc->cluster.nics_per_host;
   p->link_bw_bytes_per_s = bytes_per_s(&r->link, comm_scale(r));
@@ -308,7 +308,7 @@ static void topology_params(const Run *r, PaleoTopologyParams *p)
   if (*sc->cluster.dims && paleo_scenario_parse_dims(sc->cluster.dims, d)) /* validated when loaded */
     for (guint i = 0; i < 3; i++)
       p->dims[i] = (uint32_t)d[i];
-  if (sc->cluster.topology == PALEO_TOPOLOGY_FILE)
+  if (!strcmp(topology, "file"))
     p->file = g_strdup(sc->cluster.topology_file);
 }
 
@@ -345,12 +345,13 @@ static gboolean build_topology(Run *r, GError **error)
   PaleoTopologyParams p;
   topology_params(r, &p);
   uint32_t N = (uint32_t)sc->cluster.workers;
+  gboolean file = !strcmp(paleo_scenario_topology(sc), "file");
   gboolean dedicated = uses_ps(sc) && sc->cluster.ps_placement == PALEO_PS_DEDICATED;
   GError *local = NULL;
   r->topo = paleo_topology_generate(&p, &local);
   paleo_topology_params_clear(&p);
   if (!r->topo)
-    return scenario_fail(sc, error, local, "cluster", sc->cluster.topology == PALEO_TOPOLOGY_FILE ? "topology_file" : "topology");
+    return scenario_fail(sc, error, local, "cluster", file ? "topology_file" : "topology");
   if (paleo_topology_n_workers(r->topo) < N) {
     paleo_scenario_set_error(sc, error, PALEO_SCENARIO_ERROR_RANGE, "cluster", "workers",
                              "more workers than the topology has accelerators (%u)", paleo_topology_n_workers(r->topo));
@@ -430,8 +431,7 @@ static gboolean open_trace(Run *r, GError **error)
   const PaleoScenario *sc = r->sc;
   if (!*sc->output.trace)
     return TRUE;
-  const char *format = sc->output.trace_format == PALEO_TRACE_FORMAT_HDF5 ? "hdf5" : "sqlite";
-  r->sink = paleo_trace_sink_open(sc->output.trace, format, (PaleoTraceLevel)sc->output.trace_level,
+  r->sink = paleo_trace_sink_open(sc->output.trace, paleo_scenario_trace_format(sc), (PaleoTraceLevel)sc->output.trace_level,
                                   (int)sc->output.compression, error);
   return r->sink && sink_ok(r, trace_static(r, error));
 }
@@ -606,8 +606,8 @@ static void summarize(Run *r, PaleoRunSummary *out, int64_t bpw)
 {
   const PaleoScenario *sc = r->sc;
   const PaleoTrainStats *st = paleo_trainer_stats(r->trainer);
-  gboolean sync = sc->training.strategy == PALEO_STRATEGY_SYNC;
-  gboolean async = !sync && sc->training.strategy != PALEO_STRATEGY_BACKUP;
+  gboolean sync = !paleo_scenario_strategy(sc)->servers;
+  gboolean async = paleo_scenario_strategy(sc)->asynchronous;
   uint32_t N = st->workers, I = async ? least_live_iterations(st) : st->iterations_done;
   out->iterations = I;
   out->buckets = st->n_buckets;
@@ -728,7 +728,7 @@ gboolean paleo_run_scenario(const PaleoScenario *sc, const PaleoRunOptions *opti
   out->links = g_array_new(FALSE, FALSE, sizeof(PaleoRunLink));
   out->stages = g_array_new(FALSE, FALSE, sizeof(PaleoRunStage));
   out->workers_detail = g_array_new(FALSE, FALSE, sizeof(PaleoRunWorker));
-  out->strategy = paleo_strategy_names[sc->training.strategy];
+  out->strategy = paleo_scenario_strategy(sc)->name;
   out->workers = (uint32_t)sc->cluster.workers;
   Run r = {.sc = sc, .wall_start_us = g_get_monotonic_time()};
   int64_t bpw = 0;
@@ -745,8 +745,7 @@ gboolean paleo_run_scenario(const PaleoScenario *sc, const PaleoRunOptions *opti
   }
   PaleoTrainConfig cfg = train_config(&r);
   out->one_worker_ms = one_worker_ms(&r, &cfg);
-  const PaleoStrategy *strategy = paleo_strategy_find(paleo_strategy_names[sc->training.strategy]);
-  g_assert(strategy);
+  const PaleoStrategy *strategy = paleo_scenario_strategy(sc);
   r.trainer = strategy->create(r.engine, r.network, r.costs, &cfg);
   if (options && options->progress && isatty(STDERR_FILENO))
     paleo_engine_set_progress(r.engine, progress, &r, 200000);

@@ -11,6 +11,8 @@
 
 #include "engine/trace.h"
 #include "hardware/config_dir.h"
+#include "hardware/kernel.h"
+#include "output/trace_io.h"
 #include "topology/generators.h"
 #include "workloads/collective.h"
 #include "workloads/planner.h"
@@ -18,15 +20,33 @@
 G_DEFINE_QUARK(paleo-scenario-error-quark, paleo_scenario_error)
 
 static const char *const scaling_names[] = {"weak", "strong", NULL}; /* PaleoScaling order */
-/* PaleoPrecision order (hardware/kernel.h) */
-static const char *const precision_names[] = {"fp32", "tf32", "fp16", "bf16", "fp8", "fp16io", NULL};
-const char *const paleo_topology_kind_names[] = {"star", "fat-tree", "ring", "torus2d", "torus3d",
-                                                 "hierarchical", "file", NULL};
-const char *const paleo_fabric_names[] = {"star", "fat-tree", "ring", "torus2d", "torus3d", NULL};
-const char *const paleo_strategy_names[] = {"sync", "async-ps", "ssp", "backup", NULL};
 const char *const paleo_ps_placement_names[] = {"colocated", "dedicated", NULL};
-const char *const paleo_trace_format_names[] = {"auto", "sqlite", "hdf5", NULL};
 const char *const paleo_trace_level_names[] = {"iterations", "tasks", "flows", "all", NULL};
+
+/* Choice keys list their names through a function: the i-th name, NULL past the end. The
+ * names of strategies, topologies, fabrics, collectives, precisions and trace formats are
+ * their registries' (never a copy kept here). */
+#define LIST_CHOICE(fn, names) \
+  static const char *fn(int i) { return (names)[i]; }
+LIST_CHOICE(scaling_choice, scaling_names)
+LIST_CHOICE(ps_placement_choice, paleo_ps_placement_names)
+LIST_CHOICE(trace_level_choice, paleo_trace_level_names)
+LIST_CHOICE(collective_choice, paleo_collective_names)
+LIST_CHOICE(fidelity_choice, paleo_fidelity_names)
+LIST_CHOICE(noise_choice, paleo_noise_names)
+LIST_CHOICE(schedule_choice, paleo_pipe_schedule_names)
+LIST_CHOICE(intra_host_choice, paleo_intra_host_names)
+#undef LIST_CHOICE
+
+static const char *precision_choice(int i)
+{
+  return i >= 0 && i < PALEO_PRECISION_N ? paleo_precision_name((PaleoPrecision)i) : NULL;
+}
+
+static const char *trace_format_choice(int i)
+{
+  return i == 0 ? "auto" : paleo_trace_format_name_at(i - 1);
+}
 
 typedef enum { KEY_STRING, KEY_INT, KEY_U64, KEY_DOUBLE, KEY_BOOL, KEY_CHOICE } KeyType;
 
@@ -38,7 +58,7 @@ typedef struct {
   const char *def;                /* NULL: required */
   double min, max;                /* inclusive numeric range; strings: min > 0 = non-empty */
   gboolean min_open;              /* min is exclusive */
-  const char *const *choices;     /* KEY_CHOICE */
+  const char *(*choice)(int i);   /* KEY_CHOICE: the i-th name, NULL past the end */
   const char *unit;
   const char *help;
 } KeySpec;
@@ -52,40 +72,40 @@ static const KeySpec keys[] = {
 
   {"workload", "net", KEY_STRING, OFF(workload.net), NULL, 1, 0, FALSE, NULL, "", "network: shipped name (configs/nets) or path to a PALEO JSON file"},
   {"workload", "batch", KEY_INT, OFF(workload.batch), NULL, 1, 1 << 24, FALSE, NULL, "samples", "mini-batch per worker (weak scaling) or global batch split as ceil(batch/workers) (strong)"},
-  {"workload", "scaling", KEY_CHOICE, OFF(workload.scaling), "weak", 0, 0, FALSE, scaling_names, "", "weak: batch per worker fixed; strong: global batch fixed"},
+  {"workload", "scaling", KEY_CHOICE, OFF(workload.scaling), "weak", 0, 0, FALSE, scaling_choice, "", "weak: batch per worker fixed; strong: global batch fixed"},
   {"workload", "cost_model", KEY_STRING, OFF(workload.cost_model), "paleo", 1, 0, FALSE, NULL, "", "per-layer cost model: paleo (PALEO exactly) or refined (kernel model fitted on DeepBench; the shipped scenarios use it); see `paleosim list models`"},
-  {"workload", "precision", KEY_CHOICE, OFF(workload.precision), "fp32", 0, 0, FALSE, precision_names, "", "numeric precision of compute, activations, gradients and their communication (refined only; paleo is fp32); fp16io = 16-bit storage, 32-bit math"},
+  {"workload", "precision", KEY_CHOICE, OFF(workload.precision), "fp32", 0, 0, FALSE, precision_choice, "", "numeric precision of compute, activations, gradients and their communication (refined only; paleo is fp32); fp16io = 16-bit storage, 32-bit math"},
   {"workload", "ppp_comp", KEY_DOUBLE, OFF(workload.ppp_comp), "1.0", 0, 1, TRUE, NULL, "fraction", "platform percent of peak for compute and device memory"},
   {"workload", "ppp_comm", KEY_DOUBLE, OFF(workload.ppp_comm), "1.0", 0, 1, TRUE, NULL, "fraction", "platform percent of peak for network links (scales every link's bandwidth)"},
 
   {"cluster", "device", KEY_STRING, OFF(cluster.device), NULL, 1, 0, FALSE, NULL, "", "accelerator of every worker (hardware catalog key)"},
   {"cluster", "workers", KEY_INT, OFF(cluster.workers), NULL, 1, 1 << 20, FALSE, NULL, "", "number of data-parallel workers (one accelerator each), all the machines: with strategy backup the backups too"},
-  {"cluster", "topology", KEY_CHOICE, OFF(cluster.topology), "star", 0, 0, FALSE, paleo_topology_kind_names, "", "network topology generator"},
+  {"cluster", "topology", KEY_CHOICE, OFF(cluster.topology), "star", 0, 0, FALSE, paleo_topology_generator_name_at, "", "network topology generator"},
   {"cluster", "topology_file", KEY_STRING, OFF(cluster.topology_file), "", NOLIM, "path", "topology description when topology = file"},
   {"cluster", "link", KEY_STRING, OFF(cluster.link), "ethernet", 1, 0, FALSE, NULL, "", "network link type of every host NIC and fabric link (catalog link key)"},
   {"cluster", "gpus_per_host", KEY_INT, OFF(cluster.gpus_per_host), "1", 1, 1024, FALSE, NULL, "", "accelerators per host; workers w lives on host w / gpus_per_host"},
   {"cluster", "hosts", KEY_INT, OFF(cluster.hosts), "0", 0, 1 << 20, FALSE, NULL, "", "hosts in the cluster; 0 = ceil(workers / gpus_per_host)"},
   {"cluster", "intra_host_link", KEY_STRING, OFF(cluster.intra_host_link), "pcie3", 1, 0, FALSE, NULL, "", "link between an accelerator and its host (catalog link key); intra_host = cube-mesh or nvswitch: a GPU's whole NVLink bandwidth"},
-  {"cluster", "intra_host", KEY_CHOICE, OFF(cluster.intra_host), "direct", 0, 0, FALSE, paleo_intra_host_names, "", "how a host's GPUs connect (cost_model = refined): direct (each on its own link to the host), pcie-tree (PCIe switches of gpus_per_switch GPUs on sockets), cube-mesh (DGX-1 NVLink, 8 GPUs), nvswitch"},
+  {"cluster", "intra_host", KEY_CHOICE, OFF(cluster.intra_host), "direct", 0, 0, FALSE, intra_host_choice, "", "how a host's GPUs connect (cost_model = refined): direct (each on its own link to the host), pcie-tree (PCIe switches of gpus_per_switch GPUs on sockets), cube-mesh (DGX-1 NVLink, 8 GPUs), nvswitch"},
   {"cluster", "gpus_per_switch", KEY_INT, OFF(cluster.gpus_per_switch), "2", 1, 1024, FALSE, NULL, "", "intra_host = pcie-tree: GPUs per PCIe switch (they share its uplink)"},
   {"cluster", "sockets", KEY_INT, OFF(cluster.sockets), "1", 1, 64, FALSE, NULL, "", "intra_host = pcie-tree: CPU sockets (PCIe root complexes) per host; the switches split over them"},
   {"cluster", "socket_link", KEY_STRING, OFF(cluster.socket_link), "qpi", 1, 0, FALSE, NULL, "", "intra_host = pcie-tree, sockets > 1: link between sockets (catalog link key)"},
   {"cluster", "pcie_link", KEY_STRING, OFF(cluster.pcie_link), "pcie3", 1, 0, FALSE, NULL, "", "intra_host = cube-mesh or nvswitch: each GPU's PCIe path to the host and its NICs (catalog link key)"},
   {"cluster", "oversubscription", KEY_DOUBLE, OFF(cluster.oversubscription), "1.0", 1, 1024, FALSE, NULL, "ratio", "fat-tree: rack downlink / uplink capacity ratio"},
   {"cluster", "radix", KEY_INT, OFF(cluster.radix), "32", 2, 1 << 16, FALSE, NULL, "ports", "fat-tree: ports per leaf switch, split between hosts and spine uplinks by the oversubscription"},
-  {"cluster", "fabric", KEY_CHOICE, OFF(cluster.fabric), "fat-tree", 0, 0, FALSE, paleo_fabric_names, "", "topology = hierarchical: the network joining the hosts"},
+  {"cluster", "fabric", KEY_CHOICE, OFF(cluster.fabric), "fat-tree", 0, 0, FALSE, paleo_topology_fabric_name_at, "", "topology = hierarchical: the network joining the hosts"},
   {"cluster", "nics_per_host", KEY_INT, OFF(cluster.nics_per_host), "1", 1, 64, FALSE, NULL, "", "links from each host into the fabric"},
   {"cluster", "dims", KEY_STRING, OFF(cluster.dims), "", NOLIM, "", "torus dimensions in hosts, \"4x4\" or \"4x4x2\"; empty = as square/cubic as fits"},
   {"cluster", "latency_us", KEY_DOUBLE, OFF(cluster.latency_us), "0", 0, 1e6, FALSE, NULL, "us", "latency of every network link hop (PALEO: 0)"},
   {"cluster", "intra_host_latency_us", KEY_DOUBLE, OFF(cluster.intra_host_latency_us), "0", 0, 1e6, FALSE, NULL, "us", "latency of every intra-host link hop"},
   {"cluster", "ps_count", KEY_INT, OFF(cluster.ps_count), "1", 1, 4096, FALSE, NULL, "", "parameter servers (shards) for collective = ps"},
-  {"cluster", "ps_placement", KEY_CHOICE, OFF(cluster.ps_placement), "colocated", 0, 0, FALSE, paleo_ps_placement_names, "", "colocated: servers are workers 0..k-1 (PALEO's OneToAll); dedicated: own nodes with own NICs"},
+  {"cluster", "ps_placement", KEY_CHOICE, OFF(cluster.ps_placement), "colocated", 0, 0, FALSE, ps_placement_choice, "", "colocated: servers are workers 0..k-1 (PALEO's OneToAll); dedicated: own nodes with own NICs"},
   {"cluster", "ps_link", KEY_STRING, OFF(cluster.ps_link), "", NOLIM, "", "NIC of dedicated parameter servers; empty = link"},
   {"cluster", "slowdown", KEY_STRING, OFF(cluster.slowdown), "", NOLIM, "", "fixed compute slowdowns, \"3:2.0,5:1.5\" = worker 3 2x slower, worker 5 1.5x"},
 
-  {"training", "strategy", KEY_CHOICE, OFF(training.strategy), "sync", 0, 0, FALSE, paleo_strategy_names, "", "sync: barrier every iteration; async-ps: servers apply each push, no barrier; ssp: async-ps at most ssp_bound iterations ahead of the slowest; backup: sync on the first workers - backup_workers gradients"},
-  {"training", "collective", KEY_CHOICE, OFF(training.collective), "ring", 0, 0, FALSE, paleo_collective_names, "", "gradient exchange: ps|tree|butterfly|butterfly-mixing|ring|hierarchical"},
-  {"training", "fidelity", KEY_CHOICE, OFF(training.fidelity), "flow", 0, 0, FALSE, paleo_fidelity_names, "", "analytical: one closed-form event per collective; flow: messages as flows"},
+  {"training", "strategy", KEY_CHOICE, OFF(training.strategy), "sync", 0, 0, FALSE, paleo_strategy_name_at, "", "sync: barrier every iteration; async-ps: servers apply each push, no barrier; ssp: async-ps at most ssp_bound iterations ahead of the slowest; backup: sync on the first workers - backup_workers gradients"},
+  {"training", "collective", KEY_CHOICE, OFF(training.collective), "ring", 0, 0, FALSE, collective_choice, "", "gradient exchange: ps|tree|butterfly|butterfly-mixing|ring|hierarchical"},
+  {"training", "fidelity", KEY_CHOICE, OFF(training.fidelity), "flow", 0, 0, FALSE, fidelity_choice, "", "analytical: one closed-form event per collective; flow: messages as flows"},
   {"training", "solve_quantum_us", KEY_DOUBLE, OFF(training.solve_quantum_us), "0", 0, 1e6, FALSE, NULL, "us", "flow fidelity: share one max-min re-solve among all flow changes within this quantum (faster with thousands of concurrent flows; a flow may start or speed up up to one quantum late); 0 = exact"},
   {"training", "overlap", KEY_BOOL, OFF(training.overlap), "true", NOLIM, "", "reduce gradient buckets while backward continues (false: PALEO's serial sum)"},
   {"training", "bucket_mb", KEY_DOUBLE, OFF(training.bucket_mb), "25", 0, 1 << 20, TRUE, NULL, "MiB", "gradient bucket size (PyTorch DDP style); a layer never splits"},
@@ -94,7 +114,7 @@ static const KeySpec keys[] = {
   {"training", "ssp_bound", KEY_INT, OFF(training.ssp_bound), "0", 0, 1000000, FALSE, NULL, "iterations", "strategy ssp: how many iterations a worker may run ahead of the slowest (0 = lockstep)"},
   {"training", "backup_workers", KEY_INT, OFF(training.backup_workers), "0", 0, 1 << 20, FALSE, NULL, "", "strategy backup: b < workers; an update aggregates the first workers - b gradients, the b late ones are dropped"},
 
-  {"stragglers", "noise", KEY_CHOICE, OFF(stragglers.noise), "none", 0, 0, FALSE, paleo_noise_names, "", "per-iteration compute noise, a factor drawn per worker per iteration from the seed"},
+  {"stragglers", "noise", KEY_CHOICE, OFF(stragglers.noise), "none", 0, 0, FALSE, noise_choice, "", "per-iteration compute noise, a factor drawn per worker per iteration from the seed"},
   {"stragglers", "noise_mu", KEY_DOUBLE, OFF(stragglers.noise_mu), "0", -10, 10, FALSE, NULL, "", "lognormal: factor = exp(N(mu, sigma)), mean exp(mu + sigma^2/2); in [-10, 10]"},
   {"stragglers", "noise_sigma", KEY_DOUBLE, OFF(stragglers.noise_sigma), "0.1", 0, 3, FALSE, NULL, "", "lognormal: standard deviation of the underlying normal, in [0, 3]"},
   {"stragglers", "noise_mean", KEY_DOUBLE, OFF(stragglers.noise_mean), "0.1", 0, 1000, TRUE, NULL, "fraction", "exponential: factor = 1 + Exp(mean), a delay of mean x the nominal compute on average; in (0, 1000]"},
@@ -107,12 +127,12 @@ static const KeySpec keys[] = {
 
   {"parallelism", "pipeline", KEY_INT, OFF(parallelism.pipeline), "1", 1, 4096, FALSE, NULL, "stages", "pipeline stages P (strategy sync): the net's layers cut into P stages, one device each (K with ModelParallel blocks); the data-parallel degree is workers / (P x K)"},
   {"parallelism", "micro_batches", KEY_INT, OFF(parallelism.micro_batches), "1", 1, 65536, FALSE, NULL, "", "micro-batches M per step: each replica's batch split in M equal parts (it must divide), each through every stage"},
-  {"parallelism", "schedule", KEY_CHOICE, OFF(parallelism.schedule), "1f1b", 0, 0, FALSE, paleo_pipe_schedule_names, "", "order of the micro-batches on a stage: gpipe (all forwards, then the backwards) or 1f1b (P - 1 - s warm-up forwards on stage s, then one forward one backward; at most P micro-batches in flight)"},
+  {"parallelism", "schedule", KEY_CHOICE, OFF(parallelism.schedule), "1f1b", 0, 0, FALSE, schedule_choice, "", "order of the micro-batches on a stage: gpipe (all forwards, then the backwards) or 1f1b (P - 1 - s warm-up forwards on stage s, then one forward one backward; at most P micro-batches in flight)"},
   {"parallelism", "stage_split", KEY_STRING, OFF(parallelism.stage_split), "balanced", 1, 0, FALSE, NULL, "", "balanced (stage costs fwd + bwd as equal as the layer order allows) or layers:a,b,c (the first layer index of stages 1..P-1, increasing; layer 0 is data)"},
 
   {"output", "trace", KEY_STRING, OFF(output.trace), "", NOLIM, "path", "trace file (.db SQLite, .h5 HDF5); empty = none"},
-  {"output", "trace_level", KEY_CHOICE, OFF(output.trace_level), "tasks", 0, 0, FALSE, paleo_trace_level_names, "", "what the trace records: iterations < tasks < flows < all (link usage)"},
-  {"output", "trace_format", KEY_CHOICE, OFF(output.trace_format), "auto", 0, 0, FALSE, paleo_trace_format_names, "", "auto = from the trace file's extension"},
+  {"output", "trace_level", KEY_CHOICE, OFF(output.trace_level), "tasks", 0, 0, FALSE, trace_level_choice, "", "what the trace records: iterations < tasks < flows < all (link usage)"},
+  {"output", "trace_format", KEY_CHOICE, OFF(output.trace_format), "auto", 0, 0, FALSE, trace_format_choice, "", "auto = from the trace file's extension"},
   {"output", "compression", KEY_INT, OFF(output.compression), "4", 0, 9, FALSE, NULL, "level", "HDF5 deflate level, 0 = off"},
 };
 
@@ -140,9 +160,12 @@ static void *field(PaleoScenario *s, const KeySpec *k)
   return (char *)s + k->offset;
 }
 
-static char *choices_text(const char *const *choices)
+static char *choices_text(const KeySpec *k)
 {
-  return g_strjoinv("|", (char **)choices);
+  GString *out = g_string_new(NULL);
+  for (int i = 0; k->choice(i); i++)
+    g_string_append_printf(out, "%s%s", i ? "|" : "", k->choice(i));
+  return g_string_free(out, FALSE);
 }
 
 static void set_key_error(GError **error, const char *origin, int code, const KeySpec *k,
@@ -256,14 +279,14 @@ static gboolean parse_value(PaleoScenario *s, const KeySpec *k, const char *raw,
     }
     return TRUE;
   case KEY_CHOICE:
-    for (int i = 0; k->choices[i]; i++) {
-      if (!g_ascii_strcasecmp(raw, k->choices[i])) {
+    for (int i = 0; k->choice(i); i++) {
+      if (!g_ascii_strcasecmp(raw, k->choice(i))) {
         *(int *)field(s, k) = i;
         return TRUE;
       }
     }
     {
-      g_autofree char *c = choices_text(k->choices);
+      g_autofree char *c = choices_text(k);
       g_autofree char *e = g_strdup_printf("one of %s", c);
       set_key_error(error, origin, PALEO_SCENARIO_ERROR_UNKNOWN, k, raw, e);
     }
@@ -418,16 +441,16 @@ static gboolean validate_capacity(PaleoScenario *s, GError **error)
                              hosts, g, hosts * g);
     return FALSE;
   }
-  /* the torus is the topology, or the fabric joining the hosts (same indices) */
-  int kind = s->cluster.topology == PALEO_TOPOLOGY_HIERARCHICAL ? s->cluster.fabric : s->cluster.topology;
-  gboolean torus = kind == PALEO_TOPOLOGY_TORUS2D || kind == PALEO_TOPOLOGY_TORUS3D;
+  /* the torus is the topology, or the fabric joining the hosts */
+  const char *kind = !strcmp(paleo_scenario_topology(s), "hierarchical") ? paleo_scenario_fabric(s)
+                                                                          : paleo_scenario_topology(s);
+  gboolean torus = !strcmp(kind, "torus2d") || !strcmp(kind, "torus3d");
   if (torus && *s->cluster.dims) {
     int64_t d[3] = {1, 1, 1};
-    int want = kind == PALEO_TOPOLOGY_TORUS2D ? 2 : 3;
+    int want = !strcmp(kind, "torus2d") ? 2 : 3;
     if (paleo_scenario_parse_dims(s->cluster.dims, d) != want) {
       paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_TYPE, "cluster", "dims",
-                               "expected %d positive sizes separated by 'x' for %s", want,
-                               paleo_topology_kind_names[kind]);
+                               "expected %d positive sizes separated by 'x' for %s", want, kind);
       return FALSE;
     }
     if (d[0] * d[1] * d[2] * g < s->cluster.workers) {
@@ -437,12 +460,27 @@ static gboolean validate_capacity(PaleoScenario *s, GError **error)
       return FALSE;
     }
   }
-  if (s->cluster.topology == PALEO_TOPOLOGY_FILE && !*s->cluster.topology_file) {
+  if (!strcmp(paleo_scenario_topology(s), "file") && !*s->cluster.topology_file) {
     paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_MISSING, "cluster", "topology_file",
                              "required when topology = file");
     return FALSE;
   }
   return TRUE;
+}
+
+/* A strategy parameter ([training] `key`) set to anything but 0 needs the strategy whose
+ * parameter it is. */
+static gboolean validate_strategy_parameter(const PaleoScenario *s, const char *key, int64_t value, GError **error)
+{
+  const PaleoStrategy *st = paleo_scenario_strategy(s);
+  if (!value || (st->parameter && !strcmp(st->parameter, key)))
+    return TRUE;
+  const PaleoStrategy *owner = paleo_strategies;
+  while (owner->name && g_strcmp0(owner->parameter, key))
+    owner++;
+  paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "training", key,
+                           "applies to strategy %s only (strategy is %s)", owner->name ? owner->name : "?", st->name);
+  return FALSE;
 }
 
 static gboolean validate_training(PaleoScenario *s, GError **error)
@@ -459,8 +497,8 @@ static gboolean validate_training(PaleoScenario *s, GError **error)
                              "is %s)", paleo_intra_host_names[s->cluster.intra_host], s->workload.cost_model);
     return FALSE;
   }
-  if (s->cluster.intra_host != PALEO_INTRA_DIRECT && s->cluster.topology != PALEO_TOPOLOGY_HIERARCHICAL &&
-      (s->cluster.gpus_per_host < 2 || s->cluster.topology == PALEO_TOPOLOGY_FILE)) {
+  if (s->cluster.intra_host != PALEO_INTRA_DIRECT && strcmp(paleo_scenario_topology(s), "hierarchical") &&
+      (s->cluster.gpus_per_host < 2 || !strcmp(paleo_scenario_topology(s), "file"))) {
     paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "cluster", "intra_host",
                              "%s describes hosts of several GPUs: set gpus_per_host > 1 (or topology = "
                              "hierarchical); a topology file describes its hosts itself",
@@ -485,18 +523,11 @@ static gboolean validate_training(PaleoScenario *s, GError **error)
                              s->cluster.workers);
     return FALSE;
   }
-  const char *strategy = paleo_strategy_names[s->training.strategy];
-  if (s->training.strategy != PALEO_STRATEGY_SSP && s->training.ssp_bound) {
-    paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "training", "ssp_bound",
-                             "applies to strategy ssp only (strategy is %s)", strategy);
+  const PaleoStrategy *st = paleo_scenario_strategy(s);
+  if (!validate_strategy_parameter(s, "ssp_bound", s->training.ssp_bound, error) ||
+      !validate_strategy_parameter(s, "backup_workers", s->training.backup_workers, error))
     return FALSE;
-  }
-  if (s->training.strategy != PALEO_STRATEGY_BACKUP && s->training.backup_workers) {
-    paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "training", "backup_workers",
-                             "applies to strategy backup only (strategy is %s)", strategy);
-    return FALSE;
-  }
-  if (s->training.strategy == PALEO_STRATEGY_BACKUP && s->training.backup_workers >= s->cluster.workers) {
+  if (st->parameter && !strcmp(st->parameter, "backup_workers") && s->training.backup_workers >= s->cluster.workers) {
     paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "training", "backup_workers",
                              "an update needs at least one gradient: backup_workers < workers = %" G_GINT64_FORMAT
                              " (workers counts the backups too)", s->cluster.workers);
@@ -732,11 +763,10 @@ static gboolean validate_parallelism(PaleoScenario *s, GError **error)
   if (!parse_stage_split(s, error))
     return FALSE;
   gboolean pipelined = s->parallelism.pipeline > 1 || s->parallelism.micro_batches > 1;
-  if (pipelined && s->training.strategy != PALEO_STRATEGY_SYNC) {
+  if (pipelined && !paleo_scenario_strategy(s)->task_graph) {
     paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "parallelism",
                              s->parallelism.pipeline > 1 ? "pipeline" : "micro_batches",
-                             "pipelining needs strategy sync (strategy is %s)",
-                             paleo_strategy_names[s->training.strategy]);
+                             "pipelining needs strategy sync (strategy is %s)", paleo_scenario_strategy(s)->name);
     return FALSE;
   }
   if (s->cluster.workers % s->parallelism.pipeline) {
@@ -751,14 +781,13 @@ static gboolean validate_parallelism(PaleoScenario *s, GError **error)
 
 static gboolean validate_output(PaleoScenario *s, GError **error)
 {
-  if (!*s->output.trace || s->output.trace_format != PALEO_TRACE_FORMAT_AUTO)
+  if (!*s->output.trace || s->output.trace_format != 0)
     return TRUE;
-  const char *t = s->output.trace;
-  if (g_str_has_suffix(t, ".db") || g_str_has_suffix(t, ".sqlite") || g_str_has_suffix(t, ".sqlite3"))
-    s->output.trace_format = PALEO_TRACE_FORMAT_SQLITE;
-  else if (g_str_has_suffix(t, ".h5") || g_str_has_suffix(t, ".hdf5"))
-    s->output.trace_format = PALEO_TRACE_FORMAT_HDF5;
-  else {
+  const char *format = paleo_trace_format_of_path(s->output.trace);
+  for (int i = 0; format && paleo_trace_format_name_at(i); i++)
+    if (!strcmp(paleo_trace_format_name_at(i), format))
+      s->output.trace_format = i + 1;
+  if (!format) {
     paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "output", "trace",
                              "cannot tell the format from the extension: use .db or .h5, or set output.trace_format");
     return FALSE;
@@ -913,6 +942,26 @@ char **paleo_scenario_shipped_names(void)
   return (char **)g_ptr_array_free(names, FALSE);
 }
 
+const PaleoStrategy *paleo_scenario_strategy(const PaleoScenario *s)
+{
+  return &paleo_strategies[s->training.strategy];
+}
+
+const char *paleo_scenario_topology(const PaleoScenario *s)
+{
+  return paleo_topology_generator_name_at(s->cluster.topology);
+}
+
+const char *paleo_scenario_fabric(const PaleoScenario *s)
+{
+  return paleo_topology_fabric_name_at(s->cluster.fabric);
+}
+
+const char *paleo_scenario_trace_format(const PaleoScenario *s)
+{
+  return *s->output.trace ? paleo_trace_format_name_at(s->output.trace_format - 1) : NULL;
+}
+
 double paleo_scenario_slowdown(const PaleoScenario *s, uint32_t worker)
 {
   for (guint i = 0; i < s->cluster.slowdowns->len; i++) {
@@ -959,7 +1008,7 @@ static char *value_text(const PaleoScenario *s, const KeySpec *k)
   case KEY_U64: return g_strdup_printf("%" G_GUINT64_FORMAT, *(const uint64_t *)f);
   case KEY_DOUBLE: return g_strdup_printf("%g", *(const double *)f);
   case KEY_BOOL: return g_strdup(*(const gboolean *)f ? "true" : "false");
-  case KEY_CHOICE: return g_strdup(k->choices[*(const int *)f]);
+  case KEY_CHOICE: return g_strdup(k->choice(*(const int *)f));
   }
   g_assert_not_reached();
 }
@@ -989,7 +1038,7 @@ void paleo_scenario_print_keys(FILE *out, gboolean markdown)
     fprintf(out, "| section | key | type | unit | default | meaning |\n|---|---|---|---|---|---|\n");
   for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
     const KeySpec *k = &keys[i];
-    g_autofree char *choices = k->type == KEY_CHOICE ? choices_text(k->choices) : NULL;
+    g_autofree char *choices = k->type == KEY_CHOICE ? choices_text(k) : NULL;
     const char *type = choices ? choices : type_name(k);
     const char *def = k->def ? (*k->def ? k->def : "\"\"") : "(required)";
     if (markdown) {
@@ -1020,7 +1069,7 @@ static void fill_value(const PaleoScenario *s, const KeySpec *k, PaleoScenarioVa
                               .min_open = k->min_open, .bounded = k->min != 0 || k->max != 0};
   switch (k->type) {
   case KEY_STRING: out->kind = PALEO_VALUE_STRING; out->text = *(char *const *)f; break;
-  case KEY_CHOICE: out->kind = PALEO_VALUE_STRING; out->text = k->choices[*(const int *)f]; break;
+  case KEY_CHOICE: out->kind = PALEO_VALUE_STRING; out->text = k->choice(*(const int *)f); break;
   case KEY_INT: out->kind = PALEO_VALUE_INT; out->i = *(const int64_t *)f; out->number = (double)out->i; break;
   case KEY_U64: out->kind = PALEO_VALUE_UINT; out->u = *(const uint64_t *)f; out->number = (double)out->u; break;
   case KEY_DOUBLE: out->kind = PALEO_VALUE_NUMBER; out->number = *(const double *)f; break;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "workloads/straggler.h"
+#include "workloads/train.h"
 
 #define PALEO_SCENARIO_ERROR (paleo_scenario_error_quark())
 GQuark paleo_scenario_error_quark(void);
@@ -21,34 +22,9 @@ typedef enum {
   PALEO_SCENARIO_ERROR_UNKNOWN,  /* unknown section, key or name */
 } PaleoScenarioError;
 
-typedef enum {
-  PALEO_TOPOLOGY_STAR = 0,
-  PALEO_TOPOLOGY_FAT_TREE,
-  PALEO_TOPOLOGY_RING,
-  PALEO_TOPOLOGY_TORUS2D,
-  PALEO_TOPOLOGY_TORUS3D,
-  PALEO_TOPOLOGY_HIERARCHICAL,
-  PALEO_TOPOLOGY_FILE,
-} PaleoTopologyKind;
-extern const char *const paleo_topology_kind_names[];
-/* Fabrics joining hosts when topology = hierarchical (topology generator names). */
-extern const char *const paleo_fabric_names[];
-
-/* Indexed like paleo_strategy_names: "sync", "async-ps", "ssp", "backup" (the names of
- * the workloads/train.h registry). */
-typedef enum {
-  PALEO_STRATEGY_SYNC = 0,
-  PALEO_STRATEGY_ASYNC_PS,
-  PALEO_STRATEGY_SSP,
-  PALEO_STRATEGY_BACKUP,
-} PaleoStrategyKind;
-extern const char *const paleo_strategy_names[];
-
 typedef enum { PALEO_PS_COLOCATED = 0, PALEO_PS_DEDICATED } PaleoPsPlacement;
 extern const char *const paleo_ps_placement_names[];
 
-typedef enum { PALEO_TRACE_FORMAT_AUTO = 0, PALEO_TRACE_FORMAT_SQLITE, PALEO_TRACE_FORMAT_HDF5 } PaleoTraceFormat;
-extern const char *const paleo_trace_format_names[];
 extern const char *const paleo_trace_level_names[]; /* indexed by PaleoTraceLevel */
 
 typedef struct {
@@ -79,7 +55,7 @@ typedef struct {
   struct {
     char *device;
     int64_t workers;
-    int topology;         /* PaleoTopologyKind */
+    int topology;         /* index into the topology generator registry (topology/generators.h) */
     char *topology_file;
     char *link;
     int64_t gpus_per_host;
@@ -92,7 +68,7 @@ typedef struct {
     char *pcie_link;      /* cube-mesh, nvswitch: the GPUs' PCIe path to the host and its NICs */
     double oversubscription;
     int64_t radix;        /* fat-tree ports per leaf */
-    int fabric;           /* index into paleo_fabric_names (topology = hierarchical) */
+    int fabric;           /* index into the generators' fabric names (topology = hierarchical) */
     int64_t nics_per_host;
     char *dims;           /* torus "4x4" / "4x4x2"; "" = as square/cubic as fits */
     double latency_us;    /* per hop, network links */
@@ -104,7 +80,7 @@ typedef struct {
     GArray *slowdowns;    /* of PaleoSlowdown, parsed from slowdown, sorted by worker */
   } cluster;
   struct {
-    int strategy;         /* PaleoStrategyKind */
+    int strategy;         /* index into the strategy registry (workloads/train.h) */
     int collective;       /* PaleoCollectiveKind */
     int fidelity;         /* PaleoFidelity */
     double solve_quantum_us; /* flow fidelity: re-solve the network at multiples of this; 0 = exact */
@@ -136,7 +112,8 @@ typedef struct {
   struct {
     char *trace;          /* "" = no trace */
     int trace_level;      /* PaleoTraceLevel */
-    int trace_format;     /* PaleoTraceFormat; AUTO is resolved from the extension */
+    int trace_format;     /* 0 auto (resolved from the extension at load), else 1 + index into the
+                             trace format registry (output/trace_io.h) */
     int64_t compression;  /* HDF5 deflate level 0..9 */
   } output;
 } PaleoScenario;
@@ -194,6 +171,13 @@ void paleo_scenario_value_at(const PaleoScenario *scenario, guint i, PaleoScenar
 gboolean paleo_scenario_value(const PaleoScenario *scenario, const char *dotted,
                               PaleoScenarioValue *out, GError **error);
 gboolean paleo_scenario_key_known(const char *dotted, GError **error);
+
+/* The names behind the choice keys, from their registries. */
+const PaleoStrategy *paleo_scenario_strategy(const PaleoScenario *scenario);
+const char *paleo_scenario_topology(const PaleoScenario *scenario);
+const char *paleo_scenario_fabric(const PaleoScenario *scenario);
+/* "sqlite" or "hdf5" (auto already resolved); NULL without a trace. */
+const char *paleo_scenario_trace_format(const PaleoScenario *scenario);
 
 /* The compute slowdown factor of a worker (1.0 when not listed). */
 double paleo_scenario_slowdown(const PaleoScenario *scenario, uint32_t worker);

@@ -14,15 +14,11 @@
 
 char *paleo_summary_strategy_label(const PaleoScenario *sc)
 {
-  const char *name = paleo_strategy_names[sc->training.strategy];
-  switch (sc->training.strategy) {
-  case PALEO_STRATEGY_SSP:
-    return g_strdup_printf("%s:%" G_GINT64_FORMAT, name, sc->training.ssp_bound);
-  case PALEO_STRATEGY_BACKUP:
-    return g_strdup_printf("%s:%" G_GINT64_FORMAT, name, sc->training.backup_workers);
-  default:
-    return g_strdup(name);
-  }
+  const PaleoStrategy *st = paleo_scenario_strategy(sc);
+  if (!st->parameter)
+    return g_strdup(st->name);
+  int64_t value = !strcmp(st->parameter, "ssp_bound") ? sc->training.ssp_bound : sc->training.backup_workers;
+  return g_strdup_printf("%s:%" G_GINT64_FORMAT, st->name, value);
 }
 
 /* ---- the per-worker block ---- */
@@ -138,7 +134,7 @@ static void print_parallelism(FILE *out, const PaleoRunSummary *s)
 void paleo_summary_print_table(FILE *out, const PaleoScenario *sc, const PaleoRunSummary *s)
 {
   g_autofree char *label = paleo_summary_strategy_label(sc);
-  gboolean sync = sc->training.strategy == PALEO_STRATEGY_SYNC;
+  gboolean sync = !paleo_scenario_strategy(sc)->servers;
   g_autofree char *exchange = sync ? g_strdup(paleo_collective_names[sc->training.collective])
                                    : g_strdup_printf("%" G_GINT64_FORMAT " parameter server%s", sc->cluster.ps_count,
                                                      sc->cluster.ps_count == 1 ? "" : "s");
@@ -149,8 +145,7 @@ void paleo_summary_print_table(FILE *out, const PaleoScenario *sc, const PaleoRu
             s->batch_per_worker, s->buckets, s->buckets == 1 ? "" : "s");
   else
     fprintf(out, "iterations        %u (batch %" G_GINT64_FORMAT " per worker; %s)\n", s->iterations, s->batch_per_worker,
-            sc->training.strategy == PALEO_STRATEGY_BACKUP ? "global iterations"
-                                                           : "finished by every live worker");
+            !paleo_scenario_strategy(sc)->asynchronous ? "global iterations" : "finished by every live worker");
   fprintf(out, "iteration time    mean %.3f ms   p50 %.3f ms   p99 %.3f ms\n", s->iteration_mean_ms,
           s->iteration_p50_ms, s->iteration_p99_ms);
   fprintf(out, "throughput        %.1f samples/s\n", s->throughput_samples_per_s);

@@ -254,6 +254,10 @@ static const Fabric fabrics[] = {
     {"torus3d", fabric_torus3d, KEY(DIMS)},
 };
 
+const char *paleo_topology_fabric_name_at(int i) {
+  return i >= 0 && i < (int)G_N_ELEMENTS(fabrics) ? fabrics[i].name : NULL;
+}
+
 static const Fabric *find_fabric(const char *name, GError **error) {
   for (guint i = 0; i < G_N_ELEMENTS(fabrics); i++)
     if (g_strcmp0(fabrics[i].name, name) == 0) return &fabrics[i];
@@ -434,6 +438,11 @@ const PaleoTopologyGenerator paleo_topology_generators[] = {
      build_file},
     {NULL, NULL, 0, NULL},
 };
+
+const char *paleo_topology_generator_name_at(int i) {
+  g_return_val_if_fail(i >= 0 && i < (int)G_N_ELEMENTS(paleo_topology_generators), NULL);
+  return paleo_topology_generators[i].name;
+}
 
 const PaleoTopologyGenerator *paleo_topology_generator_find(const char *name, GError **error) {
   for (const PaleoTopologyGenerator *g = paleo_topology_generators; g->name != NULL; g++)

@@ -105,6 +105,11 @@ double paleo_topology_intra_ring_bw(const PaleoTopologyParams *params);
 /* NULL-terminated registry, in the order `paleosim list topologies` shows it. */
 extern const PaleoTopologyGenerator paleo_topology_generators[];
 
+/* The i-th generator name / fabric name (what topology = hierarchical joins hosts with),
+ * NULL past the end: the one list of names the CLI parses and lists. */
+const char *paleo_topology_generator_name_at(int i);
+const char *paleo_topology_fabric_name_at(int i);
+
 /* NULL and PALEO_TOPOLOGY_ERROR_UNKNOWN (listing the names) when unknown. */
 const PaleoTopologyGenerator *paleo_topology_generator_find(const char *name, GError **error);
 

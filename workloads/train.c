@@ -8,16 +8,23 @@
 #include "workloads/train_int.h"
 
 const PaleoStrategy paleo_strategies[] = {
-  {"sync", "synchronous data parallel: forward, backward with bucketed gradient all-reduce, update",
-   paleo_train_sync_new},
+  {"sync", "synchronous: the step as a task graph (data, model, hybrid and pipeline parallel), bucketed gradient "
+           "collectives overlapping backward, update",
+   FALSE, FALSE, TRUE, NULL, NULL, 0, paleo_train_sync_new},
   {"async-ps", "asynchronous SGD: every worker pushes to the sharded parameter servers and pulls fresh weights, no barrier",
-   paleo_train_async_ps_new},
+   TRUE, TRUE, FALSE, NULL, NULL, 0, paleo_train_async_ps_new},
   {"ssp", "stale-synchronous parallel: async-ps, but no worker runs more than ssp_bound iterations ahead of the slowest",
-   paleo_train_ssp_new},
+   TRUE, TRUE, FALSE, "ssp_bound", "bound", 3, paleo_train_ssp_new},
   {"backup", "synchronous through the parameter servers with backup workers: an update takes the first workers - b gradients",
-   paleo_train_backup_new},
-  {NULL, NULL, NULL},
+   TRUE, FALSE, FALSE, "backup_workers", "count", 2, paleo_train_backup_new},
+  {NULL, NULL, FALSE, FALSE, FALSE, NULL, NULL, 0, NULL},
 };
+
+const char *paleo_strategy_name_at(int i)
+{
+  g_return_val_if_fail(i >= 0 && i < (int)G_N_ELEMENTS(paleo_strategies), NULL);
+  return paleo_strategies[i].name;
+}
 
 const PaleoStrategy *paleo_strategy_find(const char *name)
 {

@@ -92,6 +92,12 @@ typedef struct PaleoTrainer PaleoTrainer;
 typedef struct {
   const char *name;
   const char *description;
+  gboolean servers;      /* gradients go through parameter servers (else collectives) */
+  gboolean asynchronous; /* no global iterations: workers finish iterations on their own */
+  gboolean task_graph;   /* plans the step as a task graph ([parallelism] applies) */
+  const char *parameter; /* its [training] key ("ssp_bound", "backup_workers"), or NULL */
+  const char *parameter_what; /* the parameter in a word ("bound", "count") */
+  int parameter_example;
   /* Registers the trainer's entities on `engine`; `network` is required in flow fidelity
    * (NULL allowed in analytical). `costs` and `network` must outlive the trainer. */
   PaleoTrainer *(*create)(PaleoEngine *engine, PaleoNetwork *network, const PaleoTrainCosts *costs,
@@ -101,6 +107,8 @@ typedef struct {
 /* NULL-terminated registry. */
 extern const PaleoStrategy paleo_strategies[];
 const PaleoStrategy *paleo_strategy_find(const char *name);
+/* The i-th registry name, NULL past the end (for name lists and choices). */
+const char *paleo_strategy_name_at(int i);
 
 const PaleoTrainStats *paleo_trainer_stats(const PaleoTrainer *trainer);
 /* FALSE with the sink's error when a trace record could not be written (the trainer then

@@ -28,7 +28,7 @@ static void test_defaults(void **state)
   assert_true(s->workload.ppp_comp == 1.0);
   assert_string_equal(s->cluster.device, "K80");
   assert_int_equal(s->cluster.workers, 8);
-  assert_int_equal(s->cluster.topology, PALEO_TOPOLOGY_STAR);
+  assert_string_equal(paleo_scenario_topology(s), "star");
   assert_string_equal(s->cluster.link, "ethernet");
   assert_int_equal(paleo_scenario_hosts(s), 8);
   assert_int_equal(s->training.collective, PALEO_COLLECTIVE_RING);
@@ -59,7 +59,7 @@ static void test_overrides(void **state)
   assert_true(paleo_scenario_slowdown(s, 3) == 2.0);
   assert_true(paleo_scenario_slowdown(s, 5) == 1.5);
   assert_true(paleo_scenario_slowdown(s, 4) == 1.0);
-  assert_int_equal(s->output.trace_format, PALEO_TRACE_FORMAT_HDF5);
+  assert_string_equal(paleo_scenario_trace_format(s), "hdf5");
   assert_true(s->training.seed == G_MAXUINT64);
   /* the kept text has the overrides and the comments */
   assert_non_null(strstr(s->text, "collective=butterfly"));
@@ -138,16 +138,16 @@ static void test_strategy_keys(void **state)
   char *ssp[] = {"training.strategy=ssp", "training.ssp_bound=3", NULL};
   g_autoptr(PaleoScenario) a = paleo_scenario_load_data(base, "mem.ini", ssp, &error);
   assert_non_null(a);
-  assert_int_equal(a->training.strategy, PALEO_STRATEGY_SSP);
+  assert_string_equal(paleo_scenario_strategy(a)->name, "ssp");
   assert_int_equal(a->training.ssp_bound, 3);
   char *backup[] = {"training.strategy=backup", "training.backup_workers=7", NULL};
   g_autoptr(PaleoScenario) b = paleo_scenario_load_data(base, "mem.ini", backup, &error);
   assert_non_null(b);
-  assert_int_equal(b->training.strategy, PALEO_STRATEGY_BACKUP);
+  assert_string_equal(paleo_scenario_strategy(b)->name, "backup");
   assert_int_equal(b->training.backup_workers, 7);
   g_autoptr(PaleoScenario) c = paleo_scenario_load_data(base, "mem.ini", (char *[]){"training.strategy=async-ps", NULL}, &error);
   assert_non_null(c);
-  assert_int_equal(c->training.strategy, PALEO_STRATEGY_ASYNC_PS);
+  assert_string_equal(paleo_scenario_strategy(c)->name, "async-ps");
   g_autoptr(PaleoScenario) d = paleo_scenario_load_data(base, "mem.ini", (char *[]){"training.strategy=ssp", NULL}, &error);
   assert_non_null(d);
   assert_int_equal(d->training.ssp_bound, 0);
