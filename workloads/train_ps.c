@@ -35,10 +35,12 @@
  * sent complete. async-ps and ssp go on without it (ssp's slowest excludes it); backup
  * stalls once fewer than workers - b live workers remain.
  *
- * Accounting per worker and iteration: compute, comm (time with one of its messages in
- * flight; all of it exposed), wait = iteration time - compute - comm (server queues,
- * the ssp bound, backup's wait for the other gradients); added to the statistics when
- * the iteration ends, so they cover finished iterations only. */
+ * Accounting per worker and iteration, the executor's (train_int.h PaleoAccount): compute,
+ * comm (time with one of its messages in flight; exposed, as no worker computes while its
+ * messages fly), wait = iteration time - compute - comm (server queues, the ssp bound,
+ * backup's wait for the other gradients); added to the statistics when the iteration
+ * ends, so they cover finished iterations only. Failures, flow and task records go through
+ * the same trainer helpers as the task-graph executor's. */
 #include "workloads/train.h"
 
 #include <string.h>
@@ -59,14 +61,12 @@ typedef struct {
   gboolean failed, computing, waiting;
   PaleoTime iter_start, compute_start, compute_end;
   PaleoEventHandle compute_ev;
-  uint64_t iter_compute, iter_nominal, iter_comm;
+  PaleoAccount acct;         /* this iteration's compute and communication (train_int.h) */
   guint pulls_left;          /* shards of this iteration still to come back */
   guint applied;             /* async/ssp: shards that applied this iteration's push */
   uint32_t staleness;        /* async/ssp: this update's, max over shards */
   uint32_t *version;         /* per shard: the version of the weights it holds */
   guint arrived;             /* backup: shards of this iteration's gradient at the servers */
-  uint32_t inflight;         /* own messages in flight */
-  PaleoTime busy_since;
 } Worker;
 
 typedef struct {
@@ -128,16 +128,12 @@ static gboolean async_mode(const Ps *ps)
 
 static void comm_begin(Ps *ps, Worker *w)
 {
-  if (w->inflight++ == 0)
-    w->busy_since = now_ns(ps);
+  paleo_account_comm_begin(&w->acct, now_ns(ps));
 }
 
 static void comm_end(Ps *ps, Worker *w)
 {
-  g_assert(w->inflight > 0);
-  if (--w->inflight)
-    return;
-  w->iter_comm += now_ns(ps) - w->busy_since;
+  paleo_account_comm_end(&w->acct, now_ns(ps));
 }
 
 static Msg *msg_new(Ps *ps, gboolean push, uint32_t worker, uint32_t server, uint32_t iteration, uint32_t version)
@@ -213,6 +209,7 @@ static void start_compute(Ps *ps, Worker *w)
   w->factor = paleo_trainer_draw_factor(&ps->base, w->rank);
   w->computing = TRUE;
   w->compute_start = now_ns(ps);
+  paleo_account_compute_start(&w->acct, w->compute_start);
   w->compute_end = paleo_trainer_compute_end(&ps->base, w->rank, w->factor, w->compute_start, ps->fwd_ns + ps->bwd_ns);
   ps->base.stats.stretched_ns[w->rank] += w->compute_end - w->compute_start; /* less what a cancel cuts */
   ps->base.stats.nominal_ns[w->rank] += ps->fwd_ns + ps->bwd_ns;
@@ -228,8 +225,9 @@ static void stop_compute(Ps *ps, Worker *w, PaleoTime until)
   if (planned && ran < planned)
     nominal = (uint64_t)((double)full * (double)ran / (double)planned);
   w->computing = FALSE;
-  w->iter_compute += ran;
-  w->iter_nominal += nominal;
+  paleo_account_compute_stop(&w->acct, until);
+  w->acct.compute += ran;
+  w->acct.nominal += nominal;
   ps->base.stats.stretched_ns[w->rank] -= planned - ran;
   ps->base.stats.nominal_ns[w->rank] -= full - nominal;
   guint last = ps->base.costs->n_layers - 1;
@@ -293,7 +291,7 @@ static void clock_move(Ps *ps, uint32_t from, gboolean failed)
 static void begin_iteration(Ps *ps, Worker *w)
 {
   w->iter_start = now_ns(ps);
-  w->iter_compute = w->iter_nominal = w->iter_comm = 0;
+  paleo_account_new_iteration(&w->acct);
   w->pulls_left = ps->k;
   w->applied = w->arrived = 0;
   w->staleness = 0;
@@ -329,12 +327,14 @@ static void finish_iteration(Ps *ps, Worker *w)
   PaleoTrainStats *st = &ps->base.stats;
   PaleoTime now = now_ns(ps);
   uint64_t duration = now - w->iter_start;
-  uint64_t wait = duration - MIN(duration, w->iter_compute + w->iter_comm);
+  const PaleoAccount *a = &w->acct;
+  uint64_t wait = duration - MIN(duration, a->compute + a->comm);
   st->wait_ns[w->rank] += wait;
-  st->compute_ns[w->rank] += w->iter_compute;
-  st->comm_ns[w->rank] += w->iter_comm;
-  st->exposed_ns[w->rank] += w->iter_comm;
-  double slowdown = w->iter_nominal ? (double)w->iter_compute / (double)w->iter_nominal : 1.0;
+  st->compute_ns[w->rank] += a->compute;
+  st->comm_ns[w->rank] += a->comm;
+  st->hidden_ns[w->rank] += a->hidden;
+  st->exposed_ns[w->rank] += a->exposed;
+  double slowdown = a->nominal ? (double)a->compute / (double)a->nominal : 1.0;
   paleo_trainer_trace_iteration(&ps->base, w->rank, w->iteration, w->iter_start, now, wait, slowdown);
   uint32_t done = w->iteration++;
   if (async_mode(ps)) {
@@ -358,7 +358,7 @@ static void catch_up(Ps *ps, Worker *w, uint32_t iteration)
     weights_delivered(ps, e);
   w->iteration = iteration;
   w->iter_start = now_ns(ps);
-  w->iter_compute = w->iter_nominal = w->iter_comm = 0;
+  paleo_account_new_iteration(&w->acct);
   w->pulls_left = ps->k;
 }
 
@@ -485,7 +485,7 @@ static void fail_worker(Ps *ps, Worker *w)
   w->failed = TRUE;
   w->waiting = FALSE;
   ps->live--;
-  ps->base.stats.failed_at_ns[w->rank] = now_ns(ps);
+  paleo_trainer_fail(&ps->base, w->rank);
   if (ps->mode == MODE_SSP)
     clock_move(ps, w->iteration, TRUE);
   if (ps->mode == MODE_BACKUP)
@@ -499,9 +499,7 @@ static void worker_init(PaleoEngine *engine, uint32_t entity, void *state)
 {
   Worker *w = state;
   paleo_engine_schedule(engine, 0, entity, EV_START, 0, NULL);
-  uint64_t fail = w->ps->base.stragglers->fail_at_ns[w->rank];
-  if (fail != PALEO_NEVER_NS)
-    paleo_engine_schedule(engine, fail, entity, EV_FAIL, 0, NULL);
+  paleo_trainer_schedule_failure(&w->ps->base, w->rank, entity, EV_FAIL);
 }
 
 static void worker_handle(PaleoEngine *engine, uint32_t entity, void *state, const PaleoEvent *ev)
