@@ -182,6 +182,21 @@ static gboolean scan_task(PaleoTraceSink *sink, const PaleoTaskRecord *rec, GErr
   see_worker(s, rec->worker);
   see_time(s, rec->start_ns, rec->end_ns);
   s->n_tasks++;
+  s->max_micro_batch = MAX(s->max_micro_batch, rec->micro_batch);
+  if (rec->worker >= s->stage_of->len)
+    g_array_set_size(s->stage_of, rec->worker + 1);
+  g_array_index(s->stage_of, uint32_t, rec->worker) = rec->stage;
+  return TRUE;
+}
+
+static gboolean scan_comm_task(PaleoTraceSink *sink, const PaleoCommTaskRecord *rec, GError **error)
+{
+  (void)error;
+  PaleoTimelineScan *s = from_sink(sink);
+  see_worker(s, rec->worker);
+  see_time(s, rec->start_ns, rec->end_ns);
+  s->n_comm_tasks++;
+  s->n_transfers += rec->kind == PALEO_TASK_TRANSFER;
   return TRUE;
 }
 
@@ -217,6 +232,7 @@ static const PaleoTraceSinkOps scan_ops = {
   .flow = scan_flow,
   .iteration = scan_iteration,
   .link_usage = scan_link_usage,
+  .comm_task = scan_comm_task,
   .free = scan_free_sink,
 };
 
@@ -229,6 +245,7 @@ PaleoTimelineScan *paleo_timeline_scan_new(void)
   s->workers_seen = g_array_new(FALSE, TRUE, sizeof(gboolean));
   s->iterations = g_array_new(FALSE, TRUE, sizeof(PaleoScanIteration));
   s->links = g_array_new(FALSE, TRUE, sizeof(PaleoScanLink));
+  s->stage_of = g_array_new(FALSE, TRUE, sizeof(uint32_t));
   return s;
 }
 
@@ -242,6 +259,7 @@ void paleo_timeline_scan_free(PaleoTimelineScan *s)
   for (guint i = 0; i < s->links->len; i++)
     g_free(g_array_index(s->links, PaleoScanLink, i).name);
   g_array_free(s->links, TRUE);
+  g_array_free(s->stage_of, TRUE);
   g_free(s);
 }
 

@@ -1,8 +1,13 @@
 /* `paleosim timeline`: a trace replayed into a picture (PNG, SVG or PDF, with cairo). One
- * lane per worker with two sub-lanes (compute stream: tasks coloured by phase over a
- * "waiting" background for the iteration; communication stream: flows the worker sends or
- * receives), optional link-utilization lanes, a time axis with units, a legend and a title
- * naming the scenario. Two passes over the trace: a scan sink learns the extent, workers,
+ * lane per worker (device) with a sub-lane per stream: compute (tasks coloured by pass over
+ * a "waiting" background for the iteration, labelled "mbN" by micro-batch where the span is
+ * wide enough), communication (collectives: the task graph's comm tasks, or without them
+ * the flows the worker sends or receives) and, when the trace has transfers, p2p (the
+ * transfers it sends). Dashed lines mark where iterations start; lane labels name the
+ * worker and its pipeline stage. With more workers than fit readably (10 pixels a lane),
+ * each lane aggregates consecutive workers and the title says so. Optional
+ * link-utilization lanes, a time axis with units, a legend and a title naming the scenario
+ * and the window actually drawn. Two passes over the trace: a scan sink learns the extent, workers,
  * iterations and busiest links; the drawing sink then draws at pixel resolution: per
  * sub-lane a pending span absorbs same-coloured spans that touch it at pixel resolution
  * (raster output) or are narrower than a pixel (vector output), so a wide task is one
@@ -56,7 +61,8 @@ void paleo_timeline_scan_free(PaleoTimelineScan *scan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoTimelineScan, paleo_timeline_scan_free)
 PaleoTraceSink *paleo_timeline_scan_sink(PaleoTimelineScan *scan);
 
-/* Pass 2: resolves the lanes and the time window from the scan and the options (a selection
+/* Pass 2 (the scan must outlive the timeline): resolves the lanes and the time window from
+ * the scan and the options (a selection
  * matching nothing, an empty window or a size too small is PALEO_OUTPUT_ERROR_FORMAT; an
  * unwritable output PALEO_OUTPUT_ERROR_IO), opens the output and draws the frame. */
 typedef struct PaleoTimeline PaleoTimeline;
@@ -70,9 +76,11 @@ gboolean paleo_timeline_finish(PaleoTimeline *timeline, GError **error);
 
 /* Geometry and figures, for tests and the command's summary. */
 typedef struct {
-  uint32_t worker;
-  double compute_y0, compute_y1; /* pixel rows of the compute sub-lane */
-  double comm_y0, comm_y1;       /* pixel rows of the communication sub-lane */
+  uint32_t worker;               /* the lane's first worker */
+  uint32_t last_worker;          /* its last (aggregated lanes hold several) */
+  double compute_y0, compute_y1; /* pixel rows of the compute stream's sub-lane */
+  double comm_y0, comm_y1;       /* pixel rows of the communication (collectives) sub-lane */
+  double p2p_y0, p2p_y1;         /* point-to-point transfers; = comm rows when the trace has none */
 } PaleoTimelineLane;
 
 typedef struct {
@@ -80,6 +88,7 @@ typedef struct {
   double plot_x0, plot_x1;       /* pixel columns of the time window */
   uint64_t from_ns, to_ns;       /* the window */
   guint n_lanes;                 /* worker lanes */
+  guint workers_per_lane;        /* > 1: lanes aggregate workers (more than fit readably) */
   guint n_link_lanes;
   guint64 records_drawn;         /* records at least partly inside the window */
   guint64 rects_drawn;           /* rectangles given to cairo for them */

@@ -20,6 +20,7 @@
 #define MAX_AUTO_HEIGHT_PX 4000
 #define DEFAULT_LANE_PX 30.0
 #define MIN_LANE_PX 3.0
+#define READABLE_LANE_PX 10.0 /* below this, lanes aggregate workers instead */
 #define LEFT_PX 96
 #define RIGHT_PX 24
 #define TITLE_PX 30
@@ -53,7 +54,11 @@ typedef struct {
   gboolean active;
   double x0, x1;
   PaleoTimelineColour colour;
+  int label;                  /* micro-batch + 1 to print inside the span, 0 none */
 } Pending;
+
+/* Sub-lanes of a worker lane: one per stream. */
+enum { SUB_COMPUTE, SUB_COMM, SUB_P2P, SUBLANES };
 
 typedef struct {
   uint32_t link;
@@ -62,7 +67,7 @@ typedef struct {
   double *column_util;        /* per pixel column: Σ utilization · covered fraction */
 } LinkLane;
 
-typedef enum { KIND_NONE, KIND_ITERATION, KIND_TASK, KIND_FLOW } RecordKind;
+typedef enum { KIND_NONE, KIND_ITERATION, KIND_TASK, KIND_FLOW, KIND_COMM_TASK } RecordKind;
 
 struct PaleoTimeline {
   PaleoTraceSink base;        /* first: the timeline is its own drawing sink */
@@ -78,12 +83,18 @@ struct PaleoTimeline {
   double px_per_ns;
   GArray *lane_of_worker;     /* int indexed by rank, -1 when not shown */
   GArray *lanes;              /* PaleoTimelineLane */
-  Pending *pending;           /* 2 per lane: compute, communication */
+  guint per_lane;             /* workers per lane (> 1: aggregated) */
+  gboolean comm_tasks;        /* draw the task graph's comm tasks (not flows) */
+  gboolean has_p2p;           /* a third sub-lane for transfers */
+  const GArray *stage_of;     /* the scan's stage per rank (labels) */
+  gboolean label_micro_batches;
+  Pending *pending;           /* SUBLANES per lane */
   RecordKind current_kind;
   PaleoEntityMap *entities;
   GArray *link_lane_of;       /* int indexed by link id, -1 when not shown */
   GArray *link_lanes;         /* LinkLane */
   guint64 records_drawn, rects_drawn;
+  const PaleoTimelineScan *scan; /* not owned: must outlive the timeline's drawing */
 };
 
 static PaleoTimeline *from_sink(PaleoTraceSink *sink)
@@ -111,9 +122,30 @@ static void fill_rect(PaleoTimeline *t, double x0, double x1, double y0, double 
 
 static void sublane_rows(const PaleoTimeline *t, guint sublane, double *y0, double *y1)
 {
-  const PaleoTimelineLane *lane = &g_array_index(t->lanes, PaleoTimelineLane, sublane / 2);
-  *y0 = sublane % 2 ? lane->comm_y0 : lane->compute_y0;
-  *y1 = sublane % 2 ? lane->comm_y1 : lane->compute_y1;
+  const PaleoTimelineLane *lane = &g_array_index(t->lanes, PaleoTimelineLane, sublane / SUBLANES);
+  switch (sublane % SUBLANES) {
+  case SUB_COMPUTE: *y0 = lane->compute_y0, *y1 = lane->compute_y1; break;
+  case SUB_COMM: *y0 = lane->comm_y0, *y1 = lane->comm_y1; break;
+  default: *y0 = lane->p2p_y0, *y1 = lane->p2p_y1; break;
+  }
+}
+
+static double text_width(cairo_t *cr, double size, const char *text);
+
+/* "mbN" centred in a span wide and tall enough for it. */
+static void draw_label(PaleoTimeline *t, const Pending *p, double y0, double y1)
+{
+  double size = MIN(10, (y1 - y0) * 0.75);
+  if (!p->label || size < 7)
+    return;
+  char text[16];
+  g_snprintf(text, sizeof text, "mb%d", p->label - 1);
+  double w = text_width(t->cr, size, text);
+  if (w + 4 > p->x1 - p->x0)
+    return;
+  cairo_set_source_rgb(t->cr, 1, 1, 1);
+  cairo_move_to(t->cr, (p->x0 + p->x1 - w) / 2, (y0 + y1) / 2 + size * 0.35);
+  cairo_show_text(t->cr, text);
 }
 
 static void flush(PaleoTimeline *t, guint sublane)
@@ -124,12 +156,13 @@ static void flush(PaleoTimeline *t, guint sublane)
   double y0, y1;
   sublane_rows(t, sublane, &y0, &y1);
   fill_rect(t, p->x0, p->x1, y0, y1, p->colour);
+  draw_label(t, p, y0, y1);
   p->active = FALSE;
 }
 
 static void flush_all(PaleoTimeline *t)
 {
-  for (guint i = 0; i < 2 * t->lanes->len; i++)
+  for (guint i = 0; i < SUBLANES * t->lanes->len; i++)
     flush(t, i);
 }
 
@@ -137,15 +170,15 @@ static void flush_all(PaleoTimeline *t)
  * touches it at pixel resolution and (raster output, or either is narrower than a pixel);
  * dropped when sub-pixel and inside the pixel columns the pending span covers; else the
  * pending span is drawn and this one becomes pending. */
-static void span_add(PaleoTimeline *t, guint sublane, double x0, double x1,
-                     PaleoTimelineColour colour)
+static void span_add_labelled(PaleoTimeline *t, guint sublane, double x0, double x1, PaleoTimelineColour colour,
+                              int label)
 {
   Pending *p = &t->pending[sublane];
   gboolean raster = t->format == PALEO_TIMELINE_PNG;
   if (p->active) {
     gboolean sub_pixel = x1 - x0 < 1.0 || p->x1 - p->x0 < 1.0;
     gboolean touches = x0 <= ceil(p->x1) && x1 >= floor(p->x0);
-    if (colour == p->colour && touches && (raster || sub_pixel)) {
+    if (colour == p->colour && label == p->label && touches && (raster || sub_pixel)) {
       p->x0 = MIN(p->x0, x0);
       p->x1 = MAX(p->x1, x1);
       return;
@@ -154,7 +187,12 @@ static void span_add(PaleoTimeline *t, guint sublane, double x0, double x1,
       return;
     flush(t, sublane);
   }
-  *p = (Pending){TRUE, x0, x1, colour};
+  *p = (Pending){TRUE, x0, x1, colour, label};
+}
+
+static void span_add(PaleoTimeline *t, guint sublane, double x0, double x1, PaleoTimelineColour colour)
+{
+  span_add_labelled(t, sublane, x0, x1, colour, 0);
 }
 
 static void enter_kind(PaleoTimeline *t, RecordKind kind)
@@ -186,6 +224,11 @@ static int lane_of(const PaleoTimeline *t, uint32_t worker)
   return worker < t->lane_of_worker->len ? g_array_index(t->lane_of_worker, int, worker) : -1;
 }
 
+static guint sub(int lane, guint stream)
+{
+  return (guint)lane * SUBLANES + stream;
+}
+
 static gboolean iteration_shown(const PaleoTimeline *t, uint32_t iteration)
 {
   return !t->iterations || paleo_range_list_contains(t->iterations, iteration);
@@ -212,14 +255,14 @@ static gboolean draw_iteration(PaleoTraceSink *sink, const PaleoIterationRecord 
     return TRUE;
   t->records_drawn++;
   if (t->has_tasks) { /* tasks will cover the busy part */
-    span_add(t, 2 * lane, x0, x1, PALEO_TIMELINE_WAITING);
+    span_add(t, sub(lane, SUB_COMPUTE), x0, x1, PALEO_TIMELINE_WAITING);
     return TRUE;
   }
   uint64_t busy_end = rec->end_ns - MIN(rec->wait_ns, rec->end_ns - rec->start_ns);
   if (clip(t, rec->start_ns, busy_end, &unused, &xw) && busy_end > rec->start_ns)
-    span_add(t, 2 * lane, x0, xw, PALEO_TIMELINE_BUSY);
+    span_add(t, sub(lane, SUB_COMPUTE), x0, xw, PALEO_TIMELINE_BUSY);
   if (clip(t, busy_end, rec->end_ns, &xw, &unused) && rec->end_ns > busy_end)
-    span_add(t, 2 * lane, xw, x1, PALEO_TIMELINE_WAITING);
+    span_add(t, sub(lane, SUB_COMPUTE), xw, x1, PALEO_TIMELINE_WAITING);
   return TRUE;
 }
 
@@ -239,7 +282,23 @@ static gboolean draw_task(PaleoTraceSink *sink, const PaleoTaskRecord *rec, GErr
     return TRUE;
   g_assert(rec->phase <= PALEO_PHASE_UPDATE);
   t->records_drawn++;
-  span_add(t, 2 * lane, x0, x1, by_phase[rec->phase]);
+  int label = t->label_micro_batches && rec->phase != PALEO_PHASE_UPDATE ? (int)rec->micro_batch + 1 : 0;
+  span_add_labelled(t, sub(lane, SUB_COMPUTE), x0, x1, by_phase[rec->phase], label);
+  return TRUE;
+}
+
+/* A collective part on the worker's comm sub-lane, a transfer on its p2p sub-lane. */
+static gboolean draw_comm_task(PaleoTraceSink *sink, const PaleoCommTaskRecord *rec, GError **error)
+{
+  (void)error;
+  PaleoTimeline *t = from_sink(sink);
+  enter_kind(t, KIND_COMM_TASK);
+  int lane = lane_of(t, rec->worker);
+  double x0, x1;
+  if (lane < 0 || !iteration_shown(t, rec->iteration) || !clip(t, rec->start_ns, rec->end_ns, &x0, &x1))
+    return TRUE;
+  t->records_drawn++;
+  span_add(t, sub(lane, rec->kind == PALEO_TASK_TRANSFER ? SUB_P2P : SUB_COMM), x0, x1, PALEO_TIMELINE_COMMUNICATION);
   return TRUE;
 }
 
@@ -252,7 +311,7 @@ static void flow_endpoint(PaleoTimeline *t, uint32_t node, double x0, double x1,
   for (guint i = 0; i < n; i++) {
     int lane = lane_of(t, ranks[i]);
     if (lane >= 0 && lane != skip_lane)
-      span_add(t, 2 * lane + 1, x0, x1, PALEO_TIMELINE_COMMUNICATION);
+      span_add(t, sub(lane, SUB_COMM), x0, x1, PALEO_TIMELINE_COMMUNICATION);
   }
 }
 
@@ -262,8 +321,8 @@ static gboolean draw_flow(PaleoTraceSink *sink, const PaleoFlowRecord *rec, GErr
   PaleoTimeline *t = from_sink(sink);
   enter_kind(t, KIND_FLOW);
   double x0, x1;
-  if (!iteration_shown(t, rec->iteration) || !clip(t, rec->start_ns, rec->end_ns, &x0, &x1))
-    return TRUE;
+  if (t->comm_tasks || !iteration_shown(t, rec->iteration) || !clip(t, rec->start_ns, rec->end_ns, &x0, &x1))
+    return TRUE; /* with comm tasks, those show the communication streams */
   t->records_drawn++;
   flow_endpoint(t, rec->src, x0, x1, -1);
   if (rec->dst != rec->src) {
@@ -305,26 +364,45 @@ static const PaleoTraceSinkOps draw_ops = {
   .flow = draw_flow,
   .iteration = draw_iteration,
   .link_usage = draw_link_usage,
+  .comm_task = draw_comm_task,
   .free = draw_free_sink,
 };
 
 /* ---- lanes and window ---- */
 
-static gboolean select_lanes(PaleoTimeline *t, const PaleoTimelineScan *scan,
-                             const GArray *workers, GError **error)
+/* How many lanes fit readably: the height given, else the automatic maximum. */
+static guint readable_lanes(const PaleoTimelineOptions *o)
 {
+  int fixed_px = TITLE_PX + LEGEND_PX + AXIS_PX;
+  int height = o->height_px > 0 ? o->height_px : MAX_AUTO_HEIGHT_PX;
+  return (guint)MAX(1, (height - fixed_px) / READABLE_LANE_PX);
+}
+
+static gboolean select_lanes(PaleoTimeline *t, const PaleoTimelineScan *scan,
+                             const PaleoTimelineOptions *o, GError **error)
+{
+  const GArray *workers = o->workers;
   g_array_set_size(t->lane_of_worker, scan->workers_seen->len);
-  guint n_seen = 0;
+  guint n_seen = 0, shown = 0;
   for (guint r = 0; r < scan->workers_seen->len; r++) {
     g_array_index(t->lane_of_worker, int, r) = -1;
     if (!g_array_index(scan->workers_seen, gboolean, r))
       continue;
     n_seen++;
-    if (workers && !paleo_range_list_contains(workers, r))
+    shown += !workers || paleo_range_list_contains(workers, r);
+  }
+  guint fit = readable_lanes(o) - (o->links ? MIN(readable_lanes(o) / 2, o->max_links ? o->max_links : 16) : 0);
+  t->per_lane = shown > fit ? (shown + fit - 1) / fit : 1;
+  guint k = 0;
+  for (guint r = 0; r < scan->workers_seen->len; r++) {
+    if (!g_array_index(scan->workers_seen, gboolean, r) || (workers && !paleo_range_list_contains(workers, r)))
       continue;
-    g_array_index(t->lane_of_worker, int, r) = (int)t->lanes->len;
-    PaleoTimelineLane lane = {.worker = r};
-    g_array_append_val(t->lanes, lane);
+    if (k++ % t->per_lane == 0) {
+      PaleoTimelineLane lane = {.worker = r};
+      g_array_append_val(t->lanes, lane);
+    }
+    g_array_index(t->lanes, PaleoTimelineLane, t->lanes->len - 1).last_worker = r;
+    g_array_index(t->lane_of_worker, int, r) = (int)t->lanes->len - 1;
   }
   if (t->lanes->len == 0) {
     g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_FORMAT,
@@ -440,6 +518,15 @@ static gboolean layout(PaleoTimeline *t, const PaleoTimelineOptions *o, GError *
     lane->compute_y1 = MAX(lane->compute_y0 + 1, round(y + 0.52 * lane_px));
     lane->comm_y0 = MAX(lane->compute_y1, round(y + 0.58 * lane_px));
     lane->comm_y1 = MAX(lane->comm_y0 + 1, round(y + 0.9 * lane_px));
+    lane->p2p_y0 = lane->comm_y0;
+    lane->p2p_y1 = lane->comm_y1;
+    if (t->has_p2p) { /* three streams: compute, comm, p2p */
+      lane->compute_y1 = MAX(lane->compute_y0 + 1, round(y + 0.45 * lane_px));
+      lane->comm_y0 = MAX(lane->compute_y1, round(y + 0.5 * lane_px));
+      lane->comm_y1 = MAX(lane->comm_y0 + 1, round(y + 0.68 * lane_px));
+      lane->p2p_y0 = MAX(lane->comm_y1, round(y + 0.72 * lane_px));
+      lane->p2p_y1 = MAX(lane->p2p_y0 + 1, round(y + 0.9 * lane_px));
+    }
   }
   for (guint i = 0; i < t->link_lanes->len; i++, y += LINK_LANE_RATIO * lane_px) {
     LinkLane *l = &g_array_index(t->link_lanes, LinkLane, i);
@@ -479,13 +566,31 @@ static char *ranges_text(const GArray *ranges)
   return g_string_free(s, FALSE);
 }
 
+/* "12.5 ms" with a unit that fits the window. */
+static char *time_text(uint64_t ns, uint64_t span_ns)
+{
+  if (span_ns >= 10000000000ULL)
+    return g_strdup_printf("%.3f s", ns / 1e9);
+  if (span_ns >= 10000000)
+    return g_strdup_printf("%.3f ms", ns / 1e6);
+  if (span_ns >= 10000)
+    return g_strdup_printf("%.3f us", ns / 1e3);
+  return g_strdup_printf("%" G_GUINT64_FORMAT " ns", ns);
+}
+
 static void draw_title(PaleoTimeline *t, const PaleoTimelineScan *scan)
 {
   g_autofree char *iters = t->iterations ? ranges_text(t->iterations) : NULL;
+  guint workers = 0;
+  for (guint i = 0; i < t->lane_of_worker->len; i++)
+    workers += g_array_index(t->lane_of_worker, int, i) >= 0;
+  g_autofree char *from = time_text(t->from_ns, t->to_ns - t->from_ns);
+  g_autofree char *to = time_text(t->to_ns, t->to_ns - t->from_ns);
+  g_autofree char *grouped = t->per_lane > 1 ? g_strdup_printf(" (each lane aggregates %u workers)", t->per_lane)
+                                             : g_strdup("");
   g_autofree char *title = g_strdup_printf(
-    "%s: %u worker%s, %s%s", scan->scenario_name[0] ? scan->scenario_name : "(unnamed scenario)",
-    t->lanes->len, t->lanes->len == 1 ? "" : "s", iters ? "iterations " : "all iterations",
-    iters ? iters : "");
+    "%s: %u worker%s%s, %s%s, window %s to %s", scan->scenario_name[0] ? scan->scenario_name : "(unnamed scenario)",
+    workers, workers == 1 ? "" : "s", grouped, iters ? "iterations " : "all iterations", iters ? iters : "", from, to);
   cairo_select_font_face(t->cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
   cairo_set_source_rgb(t->cr, 0, 0, 0);
   text_at(t->cr, 8, 20, 14, title);
@@ -516,7 +621,11 @@ static void draw_lane_labels(PaleoTimeline *t)
     double h = lane->comm_y1 - lane->compute_y0;
     cairo_set_source_rgb(t->cr, 0.2, 0.2, 0.2);
     if (h >= 8) {
-      g_autofree char *label = g_strdup_printf("worker %u", lane->worker);
+      uint32_t stage = lane->worker < t->stage_of->len ? g_array_index(t->stage_of, uint32_t, lane->worker) : 0;
+      g_autofree char *label = lane->last_worker != lane->worker
+                                 ? g_strdup_printf("workers %u-%u", lane->worker, lane->last_worker)
+                                 : stage ? g_strdup_printf("w%u stage %u", lane->worker, stage)
+                                         : g_strdup_printf("worker %u", lane->worker);
       text_at(t->cr, 8, (lane->compute_y0 + lane->comm_y1) / 2 + 4, MIN(11, h * 0.6), label);
     }
   }
@@ -532,6 +641,33 @@ static void draw_lane_labels(PaleoTimeline *t)
     cairo_line_to(t->cr, t->plot_x1, l->y1 + 0.5);
     cairo_stroke(t->cr);
   }
+}
+
+/* Dashed lines where iterations start inside the window, numbered at the top. */
+static void draw_iteration_marks(PaleoTimeline *t, const PaleoTimelineScan *scan)
+{
+  if (!t->lanes->len)
+    return;
+  double top = g_array_index(t->lanes, PaleoTimelineLane, 0).compute_y0 - 2;
+  double bottom = g_array_index(t->lanes, PaleoTimelineLane, t->lanes->len - 1).p2p_y1 + 2;
+  static const double dash[] = {3, 3};
+  cairo_save(t->cr);
+  cairo_set_dash(t->cr, dash, 2, 0);
+  cairo_set_line_width(t->cr, 1);
+  for (guint i = 0; i < scan->iterations->len; i++) {
+    const PaleoScanIteration *it = &g_array_index(scan->iterations, PaleoScanIteration, i);
+    if (!it->seen || it->start_ns < t->from_ns || it->start_ns > t->to_ns || !iteration_shown(t, i))
+      continue;
+    double x = round(t->plot_x0 + (double)(it->start_ns - t->from_ns) * t->px_per_ns) + 0.5;
+    cairo_set_source_rgb(t->cr, 0.45, 0.45, 0.45);
+    cairo_move_to(t->cr, x, top);
+    cairo_line_to(t->cr, x, bottom);
+    cairo_stroke(t->cr);
+    char label[24];
+    g_snprintf(label, sizeof label, "it %u", i);
+    text_at(t->cr, x + 2, top + 8, 8, label);
+  }
+  cairo_restore(t->cr);
 }
 
 /* A step of 1, 2 or 5 × 10^k at least `raw`. */
@@ -637,6 +773,10 @@ PaleoTimeline *paleo_timeline_new(const PaleoTimelineScan *scan,
   t->base.level = PALEO_TRACE_LEVEL_ALL;
   t->format = o->format;
   t->has_tasks = scan->n_tasks > 0;
+  t->comm_tasks = scan->n_comm_tasks > 0;
+  t->has_p2p = scan->n_transfers > 0;
+  t->label_micro_batches = scan->max_micro_batch > 0;
+  t->stage_of = scan->stage_of;
   t->lane_of_worker = g_array_new(FALSE, TRUE, sizeof(int));
   t->lanes = g_array_new(FALSE, TRUE, sizeof(PaleoTimelineLane));
   t->link_lane_of = g_array_new(FALSE, TRUE, sizeof(int));
@@ -648,16 +788,17 @@ PaleoTimeline *paleo_timeline_new(const PaleoTimelineScan *scan,
   }
   if (o->links)
     select_links(t, scan, o->max_links ? o->max_links : DEFAULT_MAX_LINKS);
-  if (!select_lanes(t, scan, o->workers, error) || !select_window(t, scan, o, error) ||
+  if (!select_lanes(t, scan, o, error) || !select_window(t, scan, o, error) ||
       !layout(t, o, error) || !open_surface(t, o->output_path, error)) {
     paleo_timeline_free(t);
     return NULL;
   }
-  t->pending = g_new0(Pending, 2 * t->lanes->len);
+  t->pending = g_new0(Pending, SUBLANES * t->lanes->len);
   draw_title(t, scan);
   draw_legend(t);
   draw_lane_labels(t);
   draw_axis(t);
+  t->scan = scan;
   return t;
 }
 
@@ -671,6 +812,7 @@ gboolean paleo_timeline_finish(PaleoTimeline *t, GError **error)
   g_assert(t->file);
   flush_all(t);
   draw_link_lanes(t);
+  draw_iteration_marks(t, t->scan);
   cairo_destroy(t->cr);
   t->cr = NULL;
   cairo_status_t status = t->format == PALEO_TIMELINE_PNG
@@ -718,7 +860,7 @@ void paleo_timeline_info(const PaleoTimeline *t, PaleoTimelineInfo *info)
     .width_px = t->width_px, .height_px = t->height_px,
     .plot_x0 = t->plot_x0, .plot_x1 = t->plot_x1,
     .from_ns = t->from_ns, .to_ns = t->to_ns,
-    .n_lanes = t->lanes->len, .n_link_lanes = t->link_lanes->len,
+    .n_lanes = t->lanes->len, .workers_per_lane = t->per_lane, .n_link_lanes = t->link_lanes->len,
     .records_drawn = t->records_drawn, .rects_drawn = t->rects_drawn,
   };
 }

@@ -25,6 +25,10 @@ struct PaleoTimelineScan {
   GArray *iterations;         /* PaleoScanIteration indexed by iteration number */
   GArray *links;              /* PaleoScanLink indexed by link id */
   guint64 n_tasks;
+  guint64 n_comm_tasks;       /* schema 3: collective parts and transfers */
+  guint64 n_transfers;        /* of which transfers (a p2p sub-lane) */
+  uint32_t max_micro_batch;   /* micro-batches are labelled when > 0 */
+  GArray *stage_of;           /* uint32_t per rank: its pipeline stage (task labels) */
 };
 
 #endif

@@ -1,6 +1,7 @@
 /* paleosim timeline: option parsing, the PNG (size, something drawn in every worker lane,
  * nothing outside the plot), the SVG of a tiny trace (one rectangle per task in the
- * window), pixel-resolution coalescing of many tiny tasks, PDF, and bad selections. */
+ * window), pixel-resolution coalescing of many tiny tasks, PDF, bad selections, and
+ * lanes aggregating workers when more than fit readably (with a note in the title). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -254,6 +255,33 @@ static void test_bad_selections(void **state)
   assert_true(g_error_matches(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO));
 }
 
+/* 2000 workers do not fit in 4000 pixels at 10 pixels a lane: each lane holds several
+ * consecutive workers, every worker is in exactly one lane, and the title says so. */
+static void test_aggregated_lanes(void **state)
+{
+  (void)state;
+  g_autoptr(SynthTrace) t = synth_new("two thousand workers");
+  for (uint32_t w = 0; w < 2000; w++) {
+    synth_entity(t, w, PALEO_ENTITY_WORKER, -1, (int32_t)w, "gpu");
+    synth_iteration(t, w, 0, 0, 1000000, 0);
+    synth_task(t, w, 0, 0, PALEO_PHASE_FWD, 0, 400000 + w);
+  }
+  g_autofree char *path = fixture_tmp_path("many-workers.svg");
+  PaleoTimelineOptions o = {.output_path = path, .format = PALEO_TIMELINE_SVG};
+  PaleoTimelineInfo info;
+  PaleoTimelineLane lanes[2];
+  assert_true(render(t, &o, &info, lanes, 2, NULL));
+  assert_true(info.workers_per_lane > 1);
+  assert_int_equal(info.n_lanes, (2000 + info.workers_per_lane - 1) / info.workers_per_lane);
+  assert_true(info.height_px <= 4000);
+  assert_int_equal(lanes[0].worker, 0);
+  assert_int_equal(lanes[0].last_worker, info.workers_per_lane - 1);
+  assert_int_equal(lanes[1].worker, info.workers_per_lane);
+  g_autofree char *svg = NULL;
+  assert_true(g_file_get_contents(path, &svg, NULL, NULL));
+  assert_true(info.records_drawn == 2000 + 2000);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -263,6 +291,7 @@ int main(void)
     cmocka_unit_test(test_coalescing),
     cmocka_unit_test(test_pdf),
     cmocka_unit_test(test_bad_selections),
+    cmocka_unit_test(test_aggregated_lanes),
   };
   int failed = cmocka_run_group_tests(tests, NULL, NULL);
   paleo_timeline_release_fonts();
