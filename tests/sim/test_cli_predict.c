@@ -216,6 +216,74 @@ static void test_bad_input(void **state)
   result_clear(&l);
 }
 
+/* --bounds: pass,lower_ms,upper_ms; a chain has lower = upper; the split net the original
+ * crashes on (8-way) and the nested Inception branches work; --link changes the fetch. */
+static void test_bounds(void **state)
+{
+  (void)state;
+  Result chain = run_cli("predict", "alex_v2_1gpu", "--bounds", "--format", "csv", NULL);
+  assert_int_equal(chain.status, 0);
+  assert_true(g_str_has_prefix(chain.out, "pass,lower_ms,upper_ms\n"));
+  g_auto(GStrv) fwd = csv_line(chain.out, "forward");
+  assert_float_equal(g_ascii_strtod(fwd[1], NULL), g_ascii_strtod(fwd[2], NULL), 1e-9);
+  const char *nets[] = {"alex_v2_8gpu", "inception_v3"};
+  for (guint i = 0; i < G_N_ELEMENTS(nets); i++) {
+    Result r = run_cli("predict", nets[i], "--bounds", "--format", "csv", NULL);
+    assert_int_equal(r.status, 0);
+    g_auto(GStrv) bwd = csv_line(r.out, "backward");
+    assert_true(g_ascii_strtod(bwd[1], NULL) < g_ascii_strtod(bwd[2], NULL));
+    result_clear(&r);
+  }
+  Result mem = run_cli("predict", "alex_v2_2gpu", "--bounds", "--format", "csv", NULL);
+  Result eth = run_cli("predict", "alex_v2_2gpu", "--bounds", "--link", "ethernet", "--format", "csv", NULL);
+  g_auto(GStrv) a = csv_line(mem.out, "forward"), b = csv_line(eth.out, "forward");
+  assert_true(g_ascii_strtod(b[2], NULL) > g_ascii_strtod(a[2], NULL)); /* 1.25 GB/s fetches are slower */
+  result_clear(&mem);
+  result_clear(&eth);
+  result_clear(&chain);
+}
+
+/* --hybrid: the three rows; alex_v2_2gpu over ethernet: tree sync of the data-parallel
+ * weights (26 266 784 B) at K = 2 = 42.0268544 ms; total = the sum of the parts. */
+static void test_hybrid(void **state)
+{
+  (void)state;
+  Result r = run_cli("predict", "alex_v2_2gpu", "--hybrid", "--device", "TITAN_X", "--link", "ethernet", "--format",
+                     "csv", NULL);
+  assert_int_equal(r.status, 0);
+  assert_true(g_str_has_prefix(r.out, "part,workers,effective_batch,fwd_ms,bwd_ms,update_ms,sync_ms\n"));
+  g_auto(GStrv) dp = csv_line(r.out, "data_parallel"), mp = csv_line(r.out, "model_parallel"),
+                total = csv_line(r.out, "total");
+  assert_string_equal(dp[1], "2");
+  assert_string_equal(dp[2], "256");
+  assert_float_equal(g_ascii_strtod(dp[6], NULL), 42.0268544, 1e-6);
+  assert_float_equal(g_ascii_strtod(mp[6], NULL), 0, 0);
+  for (guint c = 3; c <= 6; c++)
+    assert_float_equal(g_ascii_strtod(total[c], NULL), g_ascii_strtod(dp[c], NULL) + g_ascii_strtod(mp[c], NULL),
+                       1e-6);
+  result_clear(&r);
+  Result bad = run_cli("predict", "alex_v2", "--hybrid", "--bounds", NULL);
+  assert_int_equal(bad.status, 2);
+  assert_non_null(strstr(bad.err, "--bounds and --hybrid exclude each other"));
+  result_clear(&bad);
+  Result mixed = run_cli("predict", "alex_v2", "--bounds", "--workers", "4", NULL);
+  assert_int_equal(mixed.status, 2);
+  result_clear(&mixed);
+}
+
+/* --scheme takes the collective registry's names, hierarchical included, with the formula
+ * `run` uses: 2 hosts of 4 over ethernet (1.25e9 B/s) and pcie3 inside. */
+static void test_scheme_hierarchical(void **state)
+{
+  (void)state;
+  Result r = run_cli("predict", "alex_v2", "--workers", "8", "--scheme", "hierarchical,ps", "--gpus-per-host", "4",
+                     "--format", "csv", NULL);
+  assert_int_equal(r.status, 0);
+  assert_non_null(strstr(r.out, ",hierarchical,"));
+  assert_non_null(strstr(r.out, ",onetoall,")); /* ps is PALEO's OneToAll */
+  result_clear(&r);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -223,6 +291,8 @@ int main(void)
     cmocka_unit_test(test_table_and_json), cmocka_unit_test(test_fft_changes_forward),
     cmocka_unit_test(test_scaling),        cmocka_unit_test(test_list),
     cmocka_unit_test(test_user_hardware),  cmocka_unit_test(test_bad_input),
+    cmocka_unit_test(test_bounds),         cmocka_unit_test(test_hybrid),
+    cmocka_unit_test(test_scheme_hierarchical),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
