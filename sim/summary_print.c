@@ -141,8 +141,9 @@ void paleo_summary_print_table(FILE *out, const PaleoScenario *sc, const PaleoRu
   fprintf(out, "scenario          %s: %s, %u x %s, %s, %s, %s fidelity\n", sc->name, sc->workload.net, s->workers,
           sc->cluster.device, label, exchange, paleo_fidelity_names[sc->training.fidelity]);
   if (sync)
-    fprintf(out, "iterations        %u (batch %" G_GINT64_FORMAT " per worker, %u gradient bucket%s)\n", s->iterations,
-            s->batch_per_worker, s->buckets, s->buckets == 1 ? "" : "s");
+    fprintf(out, "iterations        %u (batch %" G_GINT64_FORMAT " per %s, %u gradient bucket%s%s)\n", s->iterations,
+            s->batch_per_worker, s->data_parallel < s->workers ? "replica" : "worker", s->buckets,
+            s->buckets == 1 ? "" : "s", s->data_parallel < s->workers ? " on device 0" : "");
   else
     fprintf(out, "iterations        %u (batch %" G_GINT64_FORMAT " per worker; %s)\n", s->iterations, s->batch_per_worker,
             !paleo_scenario_strategy(sc)->asynchronous ? "global iterations" : "finished by every live worker");
