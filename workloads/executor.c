@@ -288,9 +288,7 @@ static void start_compute(Exec *x, uint32_t replica, guint run, uint32_t iterati
   PALEO_CHECK(iteration == d->iteration);
   PaleoTime now = now_ns(x);
   PaleoTime end = paleo_trainer_compute_end(&x->base, d->rank, d->factor, now, r->nominal_ns);
-  x->base.stats.stretched_ns[d->rank] += end - now;
-  x->base.stats.nominal_ns[d->rank] += r->nominal_ns;
-  d->acct.compute += end - now;
+  d->acct.compute += end - now; /* into stats.stretched_ns / nominal_ns when the iteration ends */
   d->acct.nominal += r->nominal_ns;
   paleo_account_compute_start(&d->acct, now);
   if (r->opens_mb >= 0 && ++d->in_flight > (int)x->base.stats.peak_in_flight[d->rank])
@@ -340,6 +338,14 @@ static void global_iteration_done(Exec *x, uint32_t i)
     paleo_trainer_complete(&x->base, FALSE);
 }
 
+/* Compute begun in the iteration into stats.stretched_ns and nominal_ns (at its end, or
+ * when the run ends midway). */
+static void add_begun_compute(PaleoTrainStats *st, Device *d)
+{
+  st->stretched_ns[d->rank] += d->acct.compute;
+  st->nominal_ns[d->rank] += d->acct.nominal;
+}
+
 static void end_iteration(Exec *x, Device *d)
 {
   PaleoTime now = now_ns(x);
@@ -351,6 +357,7 @@ static void end_iteration(Exec *x, Device *d)
   PaleoTrainStats *st = &x->base.stats;
   uint32_t i = d->iteration;
   st->worker_iterations[d->rank]++;
+  add_begun_compute(st, d);
   st->compute_ns[d->rank] += a->compute;
   st->comm_ns[d->rank] += a->comm;
   st->hidden_ns[d->rank] += a->hidden;
@@ -361,6 +368,7 @@ static void end_iteration(Exec *x, Device *d)
   x->win_lo[i] = MIN(x->win_lo[i], d->pass_lo);
   x->win_hi[i] = MAX(x->win_hi[i], d->pass_hi);
   d->iteration++;
+  a->compute = a->nominal = 0; /* counted */
   if (++x->finished[i] == x->cfg.workers)
     global_iteration_done(x, i);
 }
@@ -540,19 +548,35 @@ static void enter_analytical(Exec *x, Inst *in)
 {
   if (++in->entered < in->n)
     return;
-  for (uint32_t p = 0; p < in->n; p++)
-    paleo_account_comm_begin(&x->devices[rank_of(x, in, p)].acct, now_ns(x));
+  if (in->n_local == 1 && in->across) { /* one device of every replica: a stride */
+    Device *d = &x->devices[in->local[0]];
+    for (uint32_t p = 0; p < in->n; p++, d += x->D)
+      paleo_account_comm_begin(&d->acct, now_ns(x));
+  } else
+    for (uint32_t p = 0; p < in->n; p++)
+      paleo_account_comm_begin(&x->devices[rank_of(x, in, p)].acct, now_ns(x));
   paleo_engine_schedule(x->base.engine, now_ns(x) + x->coll_ns[in->coll], x->coordinator, EV_COLLECTIVE_DONE, 0, in);
 }
 
 /* Every participant completes (each one's accounting and streams are its own, so one pass
- * gives what "all comm ends, then all continue" gives). */
+ * gives what "all comm ends, then all continue" gives). A group of one device per replica
+ * (data-parallel reduction) takes the short way: one run, a stride through the devices. */
 static void collective_done_analytical(Exec *x, Inst *in)
 {
   x->base.stats.collectives++;
-  for (uint32_t p = 0; p < in->n; p++) {
-    paleo_account_comm_end(&x->devices[rank_of(x, in, p)].acct, now_ns(x));
-    participant_done(x, in, p);
+  if (in->n_local != 1 || !in->across || in->entered_at) {
+    for (uint32_t p = 0; p < in->n; p++) {
+      paleo_account_comm_end(&x->devices[rank_of(x, in, p)].acct, now_ns(x));
+      participant_done(x, in, p);
+    }
+  } else {
+    guint run = participant_run(x, in, 0);
+    Device *d = &x->devices[in->local[0]];
+    for (uint32_t p = 0; p < in->n; p++, d += x->D) {
+      paleo_account_comm_end(&d->acct, now_ns(x));
+      if (!d->failed)
+        complete_run(x, p, run, in->iteration);
+    }
   }
   inst_free(x, in);
 }
@@ -706,7 +730,17 @@ static void coordinator_handle(PaleoEngine *engine, uint32_t entity, void *state
     transfer_complete(x, ev->data);
 }
 
-static const PaleoEntityClass worker_class = {"graph-worker", worker_init, worker_handle, NULL};
+/* The run is over: compute begun in an unfinished iteration counts too. */
+static void worker_finish(PaleoEngine *engine, uint32_t entity, void *state)
+{
+  (void)engine;
+  (void)entity;
+  Device *d = state;
+  add_begun_compute(&d->x->base.stats, d);
+  d->acct.compute = d->acct.nominal = 0;
+}
+
+static const PaleoEntityClass worker_class = {"graph-worker", worker_init, worker_handle, worker_finish};
 static const PaleoEntityClass coordinator_class = {"graph-collectives", NULL, coordinator_handle, NULL};
 
 /* ---- construction: runs ---- */
