@@ -44,14 +44,13 @@ typedef struct {
 typedef struct {
   Exec *x;
   uint32_t rank, replica, local;
-  double factor;
   gboolean failed;
   uint32_t iteration;       /* of the compute stream */
-  PaleoTime iter_start;
-  PaleoAccount acct;
   guint run;                /* compute run in progress */
-  PaleoTime run_start;
   int in_flight;
+  double factor;
+  PaleoAccount acct;
+  PaleoTime iter_start, run_start;
   uint64_t pass_busy;       /* this iteration: fwd/bwd compute */
   PaleoTime pass_lo, pass_hi;
 } Device;

@@ -24,9 +24,9 @@ struct PaleoTrainer {
  * (while it is idle). */
 typedef struct {
   uint32_t inflight;      /* own messages in flight */
+  gboolean computing;
   PaleoTime busy_since;   /* start of the current comm interval */
   uint64_t interval_exposed; /* exposed part of the current comm interval so far */
-  gboolean computing;
   PaleoTime idle_since;   /* when the compute stream last went idle */
   uint64_t compute, nominal, comm, hidden, exposed; /* this iteration's sums, ns */
 } PaleoAccount;
