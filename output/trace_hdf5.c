@@ -5,6 +5,7 @@
  * unreadable `path`. Layout documented in output/README.md. */
 #include "output/trace_int.h"
 #include "output/trace_io.h"
+#include "output/trace_schema.h"
 
 #include <hdf5.h>
 #include <inttypes.h>
@@ -95,40 +96,37 @@ typedef struct {
   const char *name;
   size_t row_size;
   hsize_t chunk_rows;
-  const char *units;
-  const char *description;
+  const char *description; /* the HDF5 encoding; units come from output/trace_schema.h */
   const char *key1, *key2; /* replay order: key1, key2 (NULL: none), then row number */
 } TableSpec;
 
 static const TableSpec table_specs[T_COUNT] = {
-  [T_ENTITY] = {"entity", sizeof(PaleoEntityRecord), 256, "",
+  [T_ENTITY] = {"entity", sizeof(PaleoEntityRecord), 256,
                 "topology nodes; host and worker are -1 when none", "id", NULL},
-  [T_LINK] = {"link", sizeof(LinkRow), 256, "bw_bytes_per_s: B/s; latency_ns: ns",
+  [T_LINK] = {"link", sizeof(LinkRow), 256,
               "directed links between entity ids", "id", NULL},
-  [T_LAYER] = {"layer", sizeof(LayerRow), 256, "", "network layers; task.layer indexes them",
+  [T_LAYER] = {"layer", sizeof(LayerRow), 256, "network layers; task.layer indexes them",
                "index", NULL},
   [T_ITERATION] = {"iteration", sizeof(PaleoIterationRecord), 8192,
-                   "start_ns: ns; end_ns: ns; wait_ns: ns; slowdown: ratio",
                    "one row per worker and iteration; wait_ns is time blocked on others; "
                    "slowdown is compute time / nominal compute time (1 = none)",
                    "start_ns", NULL},
-  [T_TASK] = {"task", sizeof(TaskRow), 8192, "start_ns: ns; end_ns: ns",
+  [T_TASK] = {"task", sizeof(TaskRow), 8192,
               "compute tasks; layer is 4294967295 for the update; id is 18446744073709551615 for tasks of no "
               "task graph; stream, micro_batch and stage label the task-graph task",
               "start_ns", NULL},
-  [T_FLOW] = {"flow", sizeof(FlowRow), 4096, "bytes: B; start_ns: ns; end_ns: ns",
+  [T_FLOW] = {"flow", sizeof(FlowRow), 4096,
               "network flows; collective indexes /collective; bucket is -1 when none",
               "start_ns", "id"},
   [T_LINK_USAGE] = {"link_usage", sizeof(LinkUsageRow), 8192,
-                    "start_ns: ns; end_ns: ns; utilization: fraction of capacity",
                     "intervals of constant load per link", "start_ns", NULL},
-  [T_PS_UPDATE] = {"ps_update", sizeof(PaleoPsUpdateRecord), 4096, "time_ns: ns",
+  [T_PS_UPDATE] = {"ps_update", sizeof(PaleoPsUpdateRecord), 4096,
                    "parameter-server updates; staleness in updates", "time_ns", NULL},
-  [T_COMM_TASK] = {"comm_task", sizeof(CommTaskRow), 4096, "bytes: B; start_ns: ns; end_ns: ns",
+  [T_COMM_TASK] = {"comm_task", sizeof(CommTaskRow), 4096,
                    "transfers and collective parts of the task graph, one per worker; collective indexes "
                    "/collective; bucket and peer are -1 when none; participants of one collective share "
                    "instance", "start_ns", NULL},
-  [T_TASK_DEP] = {"task_dep", sizeof(PaleoTaskDepRecord), 8192, "",
+  [T_TASK_DEP] = {"task_dep", sizeof(PaleoTaskDepRecord), 8192,
                   "dependency edges between task ids (task and comm_task): task waited for dep", "task", NULL},
 };
 
@@ -403,7 +401,8 @@ static gboolean create_table(Hdf5Sink *s, Table t)
     return FALSE;
   out->capacity = spec->chunk_rows * BUFFER_CHUNKS;
   out->buf = g_malloc0(out->capacity * spec->row_size);
-  return write_str_attr(out->dset, s->types.str, "units", spec->units) &&
+  g_autofree char *units = paleo_trace_schema_units(spec->name); /* the one schema description */
+  return write_str_attr(out->dset, s->types.str, "units", units) &&
          write_str_attr(out->dset, s->types.str, "description", spec->description);
 }
 

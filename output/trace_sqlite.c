@@ -1,9 +1,11 @@
 /* SQLite trace sink and reader. The sink writes `path.partial` with prepared statements in
  * large transactions (journal off: the partial file is discarded on any failure), creates
  * the indices at close and renames the file onto `path`, so `path` is always a complete,
- * openable database. Schema in trace_sqlite_schema below (documented in output/README.md). */
+ * openable database. Tables from the one schema description (output/trace_schema.h), views
+ * below (both documented in output/README.md). */
 #include "output/trace_int.h"
 #include "output/trace_io.h"
+#include "output/trace_schema.h"
 
 #include <inttypes.h>
 #include <sqlite3.h>
@@ -14,17 +16,11 @@ typedef enum {
   T_COUNT
 } Table;
 
-static const char *const insert_sql[T_COUNT] = {
-  [T_ENTITY] = "INSERT INTO entity VALUES (?,?,?,?,?)",
-  [T_LINK] = "INSERT INTO link VALUES (?,?,?,?,?,?)",
-  [T_LAYER] = "INSERT INTO layer VALUES (?,?,?)",
-  [T_TASK] = "INSERT INTO task VALUES (?,?,?,?,?,?,?,?,?,?)",
-  [T_FLOW] = "INSERT INTO flow VALUES (?,?,?,?,?,?,?,?,?)",
-  [T_ITERATION] = "INSERT INTO iteration VALUES (?,?,?,?,?,?)",
-  [T_LINK_USAGE] = "INSERT INTO link_usage VALUES (?,?,?,?,?)",
-  [T_PS_UPDATE] = "INSERT INTO ps_update VALUES (?,?,?,?,?)",
-  [T_COMM_TASK] = "INSERT INTO comm_task VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-  [T_TASK_DEP] = "INSERT INTO task_dep VALUES (?,?)",
+/* Table names by Table: the schema description's (output/trace_schema.h) */
+static const char *const table_names[T_COUNT] = {
+  [T_ENTITY] = "entity", [T_LINK] = "link", [T_LAYER] = "layer", [T_TASK] = "task", [T_FLOW] = "flow",
+  [T_ITERATION] = "iteration", [T_LINK_USAGE] = "link_usage", [T_PS_UPDATE] = "ps_update",
+  [T_COMM_TASK] = "comm_task", [T_TASK_DEP] = "task_dep",
 };
 
 static const char trace_sqlite_pragmas[] =
@@ -34,40 +30,9 @@ static const char trace_sqlite_pragmas[] =
   "PRAGMA locking_mode = EXCLUSIVE;"
   "PRAGMA cache_size = -65536;";
 
-/* Tables and views, created at open; NULL stands for "none" (-1 / UINT32_MAX in records). */
-static const char trace_sqlite_schema[] =
-  "CREATE TABLE run (scenario_name TEXT, scenario_text TEXT, seed INTEGER, version TEXT,"
-  " start_unix_s INTEGER, status TEXT NOT NULL, schema_version INTEGER NOT NULL,"
-  " trace_level TEXT NOT NULL);"
-  "CREATE TABLE entity (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, host INTEGER,"
-  " worker INTEGER, name TEXT);"
-  "CREATE TABLE link (id INTEGER PRIMARY KEY, src INTEGER NOT NULL, dst INTEGER NOT NULL,"
-  " bw_bytes_per_s REAL NOT NULL, latency_ns INTEGER NOT NULL, name TEXT);"
-  "CREATE TABLE layer (id INTEGER PRIMARY KEY, name TEXT, type TEXT);"
-  "CREATE TABLE phase (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
-  "INSERT INTO phase VALUES (0,'fwd'),(1,'bwd'),(2,'update');"
-  "CREATE TABLE stream (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
-  "INSERT INTO stream VALUES (0,'compute'),(1,'comm'),(2,'p2p');"
-  "CREATE TABLE task_kind (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
-  "INSERT INTO task_kind VALUES (0,'compute'),(1,'transfer'),(2,'collective');"
-  "CREATE TABLE task (worker INTEGER NOT NULL, iteration INTEGER NOT NULL, layer INTEGER,"
-  " phase INTEGER NOT NULL, start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, id INTEGER,"
-  " stream INTEGER NOT NULL, micro_batch INTEGER NOT NULL, stage INTEGER NOT NULL);"
-  "CREATE TABLE comm_task (id INTEGER NOT NULL, worker INTEGER NOT NULL, iteration INTEGER NOT NULL,"
-  " kind INTEGER NOT NULL, stream INTEGER NOT NULL, collective TEXT, bucket INTEGER,"
-  " micro_batch INTEGER NOT NULL, stage INTEGER NOT NULL, phase INTEGER NOT NULL, peer INTEGER,"
-  " bytes INTEGER NOT NULL, instance INTEGER, start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL);"
-  "CREATE TABLE task_dep (task INTEGER NOT NULL, dep INTEGER NOT NULL);"
-  "CREATE TABLE flow (id INTEGER NOT NULL, src INTEGER NOT NULL, dst INTEGER NOT NULL,"
-  " bytes INTEGER NOT NULL, collective TEXT, bucket INTEGER, iteration INTEGER NOT NULL,"
-  " start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL);"
-  "CREATE TABLE iteration (worker INTEGER NOT NULL, iteration INTEGER NOT NULL,"
-  " start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, wait_ns INTEGER NOT NULL,"
-  " slowdown REAL NOT NULL);"
-  "CREATE TABLE link_usage (link INTEGER NOT NULL, start_ns INTEGER NOT NULL,"
-  " end_ns INTEGER NOT NULL, flows INTEGER NOT NULL, utilization REAL NOT NULL);"
-  "CREATE TABLE ps_update (server INTEGER NOT NULL, worker INTEGER NOT NULL,"
-  " iteration INTEGER NOT NULL, staleness INTEGER NOT NULL, time_ns INTEGER NOT NULL);"
+/* Views, created at open after the tables (output/trace_schema.c); NULL in a table stands for
+ * "none" (-1 / UINT32_MAX in records). */
+static const char trace_sqlite_views[] =
   "CREATE VIEW task_named AS SELECT t.worker, t.iteration, t.layer, l.name AS layer_name,"
   " p.name AS phase, t.start_ns, t.end_ns, t.end_ns - t.start_ns AS duration_ns"
   " FROM task t JOIN phase p ON p.id = t.phase LEFT JOIN layer l ON l.id = t.layer;"
@@ -451,16 +416,19 @@ static gboolean create_db(SqliteSink *s, GError **error)
 {
   if (sqlite3_open_v2(s->partial, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
     return sink_fail(s, "create", error);
+  g_autofree char *tables = paleo_trace_schema_sql();
   g_autofree char *setup = g_strdup_printf(
-    "%s PRAGMA user_version = %d; BEGIN; %s"
+    "%s PRAGMA user_version = %d; BEGIN; %s %s"
     " INSERT INTO run (status, schema_version, trace_level) VALUES ('running', %d, '%s');",
-    trace_sqlite_pragmas, PALEO_TRACE_SCHEMA_VERSION, trace_sqlite_schema,
+    trace_sqlite_pragmas, PALEO_TRACE_SCHEMA_VERSION, tables, trace_sqlite_views,
     PALEO_TRACE_SCHEMA_VERSION, paleo_trace_level_name(s->base.level));
   if (!exec_sql(s, setup, "create schema", error))
     return FALSE;
-  for (int t = 0; t < T_COUNT; t++)
-    if (sqlite3_prepare_v2(s->db, insert_sql[t], -1, &s->insert[t], NULL) != SQLITE_OK)
+  for (int t = 0; t < T_COUNT; t++) {
+    g_autofree char *insert = paleo_trace_schema_insert_sql(table_names[t]);
+    if (sqlite3_prepare_v2(s->db, insert, -1, &s->insert[t], NULL) != SQLITE_OK)
       return sink_fail(s, "prepare insert", error);
+  }
   return TRUE;
 }
 
@@ -724,39 +692,35 @@ static gboolean read_run(sqlite3 *db, const char *path, PaleoTraceSink *sink, ch
   return ok;
 }
 
-typedef struct {
-  const char *sql;
-  RowReader row;
-} TableReader;
-
-/* Version 1 has no iteration.slowdown: its iterations ran at nominal speed (1.0). */
-static const char *const iteration_sql[] = {
-  "SELECT worker, iteration, start_ns, end_ns, wait_ns, 1.0 FROM iteration"
-  " ORDER BY start_ns, rowid",
-  "SELECT worker, iteration, start_ns, end_ns, wait_ns, slowdown FROM iteration"
-  " ORDER BY start_ns, rowid",
-};
-
 static gboolean replay_tables(sqlite3 *db, const char *path, int version, PaleoTraceSink *sink,
                               GError **error)
 {
   const PaleoTraceSinkOps *ops = sink->ops;
-  const TableReader readers[] = {
-    {"SELECT * FROM entity ORDER BY id", ops->entity ? read_entity : NULL},
-    {"SELECT * FROM link ORDER BY id", ops->link ? read_link : NULL},
-    {"SELECT * FROM layer ORDER BY id", ops->layer ? read_layer : NULL},
-    {iteration_sql[version >= 2], ops->iteration ? read_iteration : NULL},
-    {version >= 3 ? "SELECT * FROM task ORDER BY start_ns, rowid"
-                  : "SELECT *, NULL, 0, 0, 0 FROM task ORDER BY start_ns, rowid", ops->task ? read_task : NULL},
-    {"SELECT * FROM flow ORDER BY start_ns, id, rowid", ops->flow ? read_flow : NULL},
-    {"SELECT * FROM link_usage ORDER BY start_ns, rowid", ops->link_usage ? read_link_usage : NULL},
-    {"SELECT * FROM ps_update ORDER BY time_ns, rowid", ops->ps_update ? read_ps_update : NULL},
-    {"SELECT * FROM comm_task ORDER BY start_ns, rowid", version >= 3 && ops->comm_task ? read_comm_task : NULL},
-    {"SELECT * FROM task_dep ORDER BY rowid", version >= 3 && ops->task_dep ? read_task_dep : NULL},
+  /* each table in its replay order; a file older than a column reads its default
+     (output/trace_schema.c), tables newer than the file are skipped */
+  const struct {
+    Table table;
+    const char *order;
+    RowReader row;
+  } readers[] = {
+    {T_ENTITY, "id", ops->entity ? read_entity : NULL},
+    {T_LINK, "id", ops->link ? read_link : NULL},
+    {T_LAYER, "id", ops->layer ? read_layer : NULL},
+    {T_ITERATION, "start_ns, rowid", ops->iteration ? read_iteration : NULL},
+    {T_TASK, "start_ns, rowid", ops->task ? read_task : NULL},
+    {T_FLOW, "start_ns, id, rowid", ops->flow ? read_flow : NULL},
+    {T_LINK_USAGE, "start_ns, rowid", ops->link_usage ? read_link_usage : NULL},
+    {T_PS_UPDATE, "time_ns, rowid", ops->ps_update ? read_ps_update : NULL},
+    {T_COMM_TASK, "start_ns, rowid", ops->comm_task ? read_comm_task : NULL},
+    {T_TASK_DEP, "rowid", ops->task_dep ? read_task_dep : NULL},
   };
-  for (size_t i = 0; i < G_N_ELEMENTS(readers); i++)
-    if (readers[i].row && !query_each(db, path, readers[i].sql, readers[i].row, sink, error))
+  for (size_t i = 0; i < G_N_ELEMENTS(readers); i++) {
+    if (!readers[i].row || paleo_trace_table(table_names[readers[i].table])->since > version)
+      continue;
+    g_autofree char *sql = paleo_trace_schema_select_sql(table_names[readers[i].table], version, readers[i].order);
+    if (!query_each(db, path, sql, readers[i].row, sink, error))
       return FALSE;
+  }
   return TRUE;
 }
 
