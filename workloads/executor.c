@@ -192,13 +192,9 @@ static void trace_run(Exec *x, Device *d, const Run *r, uint32_t iteration, Pale
     const PaleoTask *t = task_at(x, r, pos);
     guint tid = task_id_at(x, r, pos);
     PaleoTime a = start, b = end;
-    if (t->pass != PALEO_PHASE_UPDATE) {
-      a = paleo_trainer_compute_end(&x->base, d->rank, d->factor, start, cum);
-      if (a >= end && (t->cost_ns || a > end))
-        return;
-      cum += t->cost_ns;
-      b = MIN(paleo_trainer_compute_end(&x->base, d->rank, d->factor, start, cum), end);
-    }
+    if (t->pass != PALEO_PHASE_UPDATE &&
+        !paleo_trainer_task_span(&x->base, d->rank, d->factor, start, end, &cum, t->cost_ns, &a, &b))
+      return;
     PaleoTaskRecord rec = {d->rank, iteration, t->layer == PALEO_GRAPH_NONE ? UINT32_MAX : t->layer, t->pass, a, b,
                            instance_id(x, d->replica, iteration, tid), PALEO_STREAM_COMPUTE, t->micro_batch, t->stage};
     paleo_trainer_trace(&x->base, x->base.sink->ops->task(x->base.sink, &rec, &x->base.trace_error));

@@ -147,11 +147,9 @@ void paleo_trainer_trace_layers(PaleoTrainer *t, uint32_t worker, uint32_t itera
   uint64_t cum = 0;
   for (guint k = 0; k <= hi - lo && t->sink; k++) {
     guint layer = phase == PALEO_PHASE_FWD ? lo + k : hi - k;
-    PaleoTime a = paleo_trainer_compute_end(t, worker, factor, start, cum);
-    if (a >= until && (d[layer] || a > until))
+    PaleoTime a, b;
+    if (!paleo_trainer_task_span(t, worker, factor, start, until, &cum, d[layer], &a, &b))
       return;
-    cum += d[layer];
-    PaleoTime b = MIN(paleo_trainer_compute_end(t, worker, factor, start, cum), until);
     PaleoTaskRecord r = {worker, iteration, layer, phase, a, b, PALEO_TASK_ID_NONE, PALEO_STREAM_COMPUTE, 0, 0};
     paleo_trainer_trace(t, t->sink->ops->task(t->sink, &r, &t->trace_error));
   }

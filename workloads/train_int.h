@@ -107,6 +107,21 @@ void paleo_trainer_fail(PaleoTrainer *trainer, uint32_t worker);
 /* Records one flow of a collective or transfer (no-op below PALEO_TRACE_LEVEL_FLOWS). */
 void paleo_trainer_trace_flow(PaleoTrainer *trainer, const PaleoFlowInfo *flow, uint64_t bytes, const char *collective,
                               int32_t bucket, uint32_t iteration, PaleoTime start);
+/* The span of the next task of a compute run started at `start` with `factor`: `*cum` is
+ * the nominal work before it (advanced by `cost`); the span is clipped at `until` (a
+ * cancelled run records what it did). FALSE when the task never began before `until`. */
+static inline gboolean paleo_trainer_task_span(const PaleoTrainer *t, uint32_t worker, double factor, PaleoTime start,
+                                               PaleoTime until, uint64_t *cum, uint64_t cost, PaleoTime *a,
+                                               PaleoTime *b)
+{
+  *a = paleo_trainer_compute_end(t, worker, factor, start, *cum);
+  if (*a >= until && (cost || *a > until))
+    return FALSE;
+  *cum += cost;
+  *b = MIN(paleo_trainer_compute_end(t, worker, factor, start, *cum), until);
+  return TRUE;
+}
+
 /* Records the compute tasks of layers lo..hi (forward: ascending, backward: descending)
  * of one compute run that started at `start` with `factor`, clipped at `until` (a
  * cancelled run records what it did). No-op below PALEO_TRACE_LEVEL_TASKS. */
