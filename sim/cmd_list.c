@@ -1,4 +1,4 @@
-/* `paleosim list devices|links|nets|scenarios|models|strategies|collectives|topologies`:
+/* `paleosim list devices|links|nets|scenarios|models|strategies|collectives|topologies|planners|formats`:
  * what the catalogs, the shipped files and the registries hold. */
 #include "sim/commands.h"
 
@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hardware/catalog.h"
+#include "output/trace_io.h"
 #include "sim/cli_common.h"
 #include "sim/scenario.h"
 #include "sim/table.h"
@@ -13,6 +14,7 @@
 #include "workloads/collective.h"
 #include "workloads/cost.h"
 #include "workloads/net.h"
+#include "workloads/planner.h"
 #include "workloads/train.h"
 
 #define CMD "list"
@@ -183,6 +185,22 @@ static void list_topologies(PaleoTable *t, const PaleoCatalog *c)
     name_row(t, g->name, g->description);
 }
 
+static void list_planners(PaleoTable *t, const PaleoCatalog *c)
+{
+  (void)c;
+  for (const PaleoPlanner *p = paleo_planners; p->name; p++)
+    name_row(t, p->name, p->description);
+}
+
+static void list_formats(PaleoTable *t, const PaleoCatalog *c)
+{
+  (void)c;
+  static const char *const descriptions[] = {"SQLite database (.db, .sqlite, .sqlite3)",
+                                             "HDF5 file of compound datasets (.h5, .hdf5)"};
+  for (int i = 0; paleo_trace_format_name_at(i); i++)
+    name_row(t, paleo_trace_format_name_at(i), i < (int)G_N_ELEMENTS(descriptions) ? descriptions[i] : "");
+}
+
 typedef struct {
   const char *what;
   const PaleoColumn *columns;
@@ -199,6 +217,8 @@ static const Listing listings[] = {
   {"strategies", name_columns, G_N_ELEMENTS(name_columns), list_strategies},
   {"collectives", name_columns, G_N_ELEMENTS(name_columns), list_collectives},
   {"topologies", name_columns, G_N_ELEMENTS(name_columns), list_topologies},
+  {"planners", name_columns, G_N_ELEMENTS(name_columns), list_planners},
+  {"formats", name_columns, G_N_ELEMENTS(name_columns), list_formats},
 };
 
 static int print_listing(const Listing *l, const PaleoCatalog *c, PaleoFormat format)
@@ -231,7 +251,7 @@ int paleo_cmd_list(int argc, char **argv)
     {NULL, 0, 0, 0, NULL, NULL, NULL},
   };
   g_autoptr(GOptionContext) ctx =
-    g_option_context_new("[devices|links|nets|scenarios|models|strategies|collectives|topologies] - list what paleosim knows");
+    g_option_context_new("[devices|links|nets|scenarios|models|strategies|collectives|topologies|planners|formats] - list what paleosim knows");
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse(ctx, &argc, &argv, &error))
@@ -245,7 +265,7 @@ int paleo_cmd_list(int argc, char **argv)
   const Listing *only = argc == 2 ? find_listing(argv[1]) : NULL;
   if (argc == 2 && !only)
     return paleo_cli_failf(CMD, "unknown list '%s' (expected devices, links, nets, scenarios, models, strategies, "
-                           "collectives or topologies)", argv[1]);
+                           "collectives, topologies, planners or formats)", argv[1]);
   g_autoptr(PaleoCatalog) catalog = paleo_cli_catalog(hardware, &error);
   if (!catalog)
     return paleo_cli_fail(CMD, error);
