@@ -14,7 +14,7 @@
 #define PALEO_CHECK(x) ((void)0)
 #endif
 
-enum { EV_START, EV_RUN_DONE, EV_FAIL, EV_COLLECTIVE_DONE, EV_TRANSFER_DONE };
+enum { EV_START, EV_RUN_DONE, EV_FAIL, EV_COLLECTIVE_DONE, EV_TRANSFER_DONE, EV_MESSAGE_DONE };
 enum { SLOT_WAITING, SLOT_RUNNING, SLOT_DONE };
 
 typedef struct Exec Exec;
@@ -502,20 +502,14 @@ static void inst_free_if_done(Exec *x, Inst *in)
   inst_free(x, in);
 }
 
-static void flow_done(PaleoNetwork *net, const PaleoFlowInfo *flow, void *user_data)
+/* A message of a flow-fidelity collective has arrived (after its software cost). */
+static void message_done(Exec *x, FlowCtx *ctx)
 {
-  (void)net;
-  FlowCtx *ctx = user_data;
   Inst *in = ctx->inst;
-  Exec *x = in->x;
-  set_now(x, paleo_engine_now(x->base.engine), TRUE);
   guint mi = ctx->msg;
   ctx->next_free = x->ctx_pool;
   x->ctx_pool = ctx;
   const PaleoMessage *m = paleo_schedule_message(in->schedule, mi);
-  const PaleoGraphCollective *c = paleo_step_graph_collective(x->g, in->coll);
-  paleo_trainer_trace_flow(&x->base, flow, m->bytes, paleo_collective_names[c->kind], c->bucket, in->iteration,
-                           in->msg_start[mi]);
   if (m->src < in->n)
     paleo_account_comm_end(&x->devices[rank_of(x, in, m->src)].acct, now_ns(x));
   if (m->dst < in->n)
@@ -527,6 +521,26 @@ static void flow_done(PaleoNetwork *net, const PaleoFlowInfo *flow, void *user_d
     if (ends[e] < in->n && paleo_cursor_node_done(in->cursor, ends[e]))
       participant_done(x, in, ends[e]);
   inst_free_if_done(x, in);
+}
+
+/* The flow is delivered; a message to or from a parameter server then pays its software
+ * cost (paleo_collective_message_ns) before it counts as arrived. */
+static void flow_done(PaleoNetwork *net, const PaleoFlowInfo *flow, void *user_data)
+{
+  (void)net;
+  FlowCtx *ctx = user_data;
+  Inst *in = ctx->inst;
+  Exec *x = in->x;
+  set_now(x, paleo_engine_now(x->base.engine), TRUE);
+  const PaleoMessage *m = paleo_schedule_message(in->schedule, ctx->msg);
+  const PaleoGraphCollective *c = paleo_step_graph_collective(x->g, in->coll);
+  paleo_trainer_trace_flow(&x->base, flow, m->bytes, paleo_collective_names[c->kind], c->bucket, in->iteration,
+                           in->msg_start[ctx->msg]);
+  uint64_t software = paleo_collective_message_ns(c->kind, x->cfg.ps_message_ns);
+  if (software)
+    paleo_engine_schedule(x->base.engine, flow->end_ns + software, x->coordinator, EV_MESSAGE_DONE, 0, ctx);
+  else
+    message_done(x, ctx);
 }
 
 static void enter_flow(Exec *x, Inst *in, uint32_t p)
@@ -721,6 +735,8 @@ static void coordinator_handle(PaleoEngine *engine, uint32_t entity, void *state
   set_now(x, ev->time, TRUE);
   if (ev->kind == EV_COLLECTIVE_DONE)
     collective_done_analytical(x, ev->data);
+  else if (ev->kind == EV_MESSAGE_DONE)
+    message_done(x, ev->data);
   else
     transfer_complete(x, ev->data);
 }
@@ -920,7 +936,7 @@ static void setup_collectives(Exec *x, const PaleoTrainConfig *c)
     x->coll_ns = g_new0(uint64_t, MAX(n, 1));
     for (guint k = 0; k < n; k++) {
       PaleoCollectiveSpec spec = coll_spec(x, k, 0);
-      x->coll_ns[k] = paleo_collective_time_ns(&spec, &c->links);
+      x->coll_ns[k] = paleo_collective_time_ns(&spec, &c->links) + paleo_collective_overhead_ns(&spec, c->ps_message_ns);
     }
     return;
   }
