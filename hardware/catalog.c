@@ -44,6 +44,8 @@ static const PaleoNumberKey device_keys[] = {
   {"sm_count", G_STRUCT_OFFSET(PaleoDevice, sm_count), FALSE, FALSE},
   {"l2_mib", G_STRUCT_OFFSET(PaleoDevice, l2_mib), FALSE, FALSE},
   {"dies", G_STRUCT_OFFSET(PaleoDevice, dies), FALSE, FALSE},
+  {"base_mhz", G_STRUCT_OFFSET(PaleoDevice, base_mhz), FALSE, FALSE},
+  {"tdp_w", G_STRUCT_OFFSET(PaleoDevice, tdp_w), FALSE, FALSE},
   {"usd_per_hour", G_STRUCT_OFFSET(PaleoDevice, usd_per_hour), FALSE, FALSE},
   {NULL, 0, FALSE, FALSE},
 };
@@ -104,7 +106,7 @@ static gboolean key_is_known(const char *key, const PaleoNumberKey *numbers)
 {
   if (!strcmp(key, "description") || !strcmp(key, "source"))
     return TRUE;
-  if (numbers == device_keys && (!strcmp(key, "arch_source") || !strcmp(key, "aliases")))
+  if (numbers == device_keys && (!strcmp(key, "arch_source") || !strcmp(key, "aliases") || !strcmp(key, "arch")))
     return TRUE;
   for (const PaleoNumberKey *k = numbers; k->key; k++)
     if (!strcmp(key, k->key))
@@ -117,7 +119,7 @@ static char *expected_keys(const PaleoNumberKey *numbers)
   GString *s = g_string_new(NULL);
   for (const PaleoNumberKey *k = numbers; k->key; k++)
     g_string_append_printf(s, "%s, ", k->key);
-  g_string_append(s, numbers == device_keys ? "description, source, arch_source, aliases" : "description, source");
+  g_string_append(s, numbers == device_keys ? "description, source, arch, arch_source, aliases" : "description, source");
   return g_string_free(s, FALSE);
 }
 
@@ -198,13 +200,27 @@ static void put_entry(GPtrArray *array, gpointer record, GDestroyNotify destroy)
   array->pdata[i] = record;
 }
 
+/* The `arch` key: a generation of the registry, or absent. */
+static gboolean read_arch(GKeyFile *kf, const char *path, const char *group, const PaleoArch **out, GError **error)
+{
+  g_autofree char *name = read_string(kf, group, "arch");
+  *out = *g_strstrip(name) ? paleo_arch_find(name) : NULL;
+  if (*name && !*out) {
+    g_autofree char *known = paleo_arch_names_text();
+    g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_INVALID, "%s: [%s]: key 'arch' = '%s' is unknown (expected %s)",
+                path, group, name, known);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean load_device(GKeyFile *kf, const char *path, const char *group, const char *name,
                             PaleoCatalog *catalog, GError **error)
 {
   if (!check_keys(kf, path, group, device_keys, error))
     return FALSE;
   PaleoDevice *d = g_new0(PaleoDevice, 1);
-  if (!read_numbers(kf, path, group, device_keys, d, error)) {
+  if (!read_numbers(kf, path, group, device_keys, d, error) || !read_arch(kf, path, group, &d->arch, error)) {
     g_free(d);
     return FALSE;
   }
@@ -298,24 +314,51 @@ static gboolean load_profile(GKeyFile *kf, const char *path, const char *group, 
   return TRUE;
 }
 
-/* Each device's profile: the `[refined]` keys, then its own `[refined NAME]` keys, in the
- * order the groups were read. */
+static gboolean has_profile_group(const PaleoCatalog *catalog, const char *name)
+{
+  for (guint i = 0; i < catalog->profiles->len; i++)
+    if (!g_ascii_strcasecmp(((const ProfileEntry *)g_ptr_array_index(catalog->profiles, i))->name, name))
+      return TRUE;
+  return FALSE;
+}
+
+/* The generation whose `[refined ARCH]` group a device takes: its own, else the one it
+ * inherits from, and so on; NULL when no generation on the way has a group. */
+static const char *profile_arch(const PaleoCatalog *catalog, const PaleoArch *arch)
+{
+  for (guint hops = 0; arch && hops < paleo_arch_count(); hops++) {
+    if (has_profile_group(catalog, arch->name))
+      return arch->name;
+    arch = arch->inherits ? paleo_arch_find(arch->inherits) : NULL;
+  }
+  return NULL;
+}
+
+static void apply_profile_groups(const PaleoCatalog *catalog, const char *name, PaleoDevice *dev)
+{
+  for (guint i = 0; name && i < catalog->profiles->len; i++) {
+    const ProfileEntry *e = g_ptr_array_index(catalog->profiles, i);
+    if (g_ascii_strcasecmp(e->name, name))
+      continue;
+    guint index = 0;
+    for (const PaleoProfileKey *k = paleo_profile_keys; k->key; k++, index++)
+      if (e->set_mask & (1u << index))
+        *paleo_profile_field(&dev->profile, k) = paleo_profile_get(&e->values, k);
+    dev->has_profile = TRUE;
+  }
+}
+
+/* Each device's profile: the `[refined]` keys, then its generation's `[refined ARCH]`
+ * keys (profile_arch), then its own `[refined NAME]` keys, each in the order read. */
 static void resolve_profiles(PaleoCatalog *catalog)
 {
   for (guint d = 0; d < catalog->devices->len; d++) {
     PaleoDevice *dev = g_ptr_array_index(catalog->devices, d);
     paleo_profile_init(&dev->profile);
     dev->has_profile = FALSE;
-    for (int pass = 0; pass < 2; pass++)
-      for (guint i = 0; i < catalog->profiles->len; i++) {
-        const ProfileEntry *e = g_ptr_array_index(catalog->profiles, i);
-        gboolean applies = pass == 0 ? !*e->name : !g_ascii_strcasecmp(e->name, dev->name);
-        guint index = 0;
-        for (const PaleoProfileKey *k = paleo_profile_keys; applies && k->key; k++, index++)
-          if (e->set_mask & (1u << index))
-            *paleo_profile_field(&dev->profile, k) = paleo_profile_get(&e->values, k);
-        dev->has_profile |= applies;
-      }
+    apply_profile_groups(catalog, "", dev);
+    apply_profile_groups(catalog, profile_arch(catalog, dev->arch), dev);
+    apply_profile_groups(catalog, dev->name, dev);
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "hardware/arch.h"
 #include "hardware/profile.h"
 
 #define PALEO_CONFIG_ERROR (paleo_config_error_quark())
@@ -35,8 +36,12 @@ typedef struct {
   double sm_count;         /* streaming multiprocessors (AMD: compute units); 0 = unknown */
   double l2_mib;           /* last-level on-chip cache, MiB; 0 = unknown */
   double dies;             /* GPUs on the board (K80, MI250X: 2); 0 in the file: 1 */
-  PaleoProfile profile;    /* the refined model's constants for this device: its own
-                              `[refined NAME]` group, else the `[refined]` group */
+  double base_mhz;         /* base clock (the clock guaranteed at TDP), MHz; 0 = unknown */
+  double tdp_w;            /* board power (TDP), W; 0 = unknown */
+  const PaleoArch *arch;   /* architecture generation (static registry entry); NULL = unknown */
+  PaleoProfile profile;    /* the refined model's constants for this device: the `[refined]`
+                              group, then its generation's (or the nearest calibrated one's)
+                              `[refined ARCH]` group, then its own `[refined NAME]` group */
   gboolean has_profile;    /* FALSE when no profile was loaded at all */
   double usd_per_hour;     /* price of one device-hour (US dollars), 0 when unknown */
 } PaleoDevice;

@@ -68,6 +68,24 @@ static double precision_peak(const PaleoDevice *d, PaleoPrecision p)
   }
 }
 
+double paleo_device_sustained_mhz(const PaleoDevice *d)
+{
+  if (d->tdp_w > 0 && d->tdp_w <= PALEO_POWER_CAPPED_W && d->base_mhz > 0 && d->base_mhz < d->boost_mhz)
+    return sqrt(d->base_mhz * d->boost_mhz);
+  return d->boost_mhz;
+}
+
+/* Fraction of the FP32 lane peak an SM's warp schedulers can feed: four schedulers, each
+ * issuing one 32-thread instruction per cycle (every NVIDIA SM since Kepler), keep 128
+ * lanes busy. Kepler's SMX has 192 lanes and needs dual issue for the rest, which a GEMM's
+ * FFMA stream seldom gets ("limited issue throughput of the schedulers", Lai and Seznec,
+ * CGO 2013): 2/3. Lanes per SM = FP32 peak / (2 x boost clock x SMs). */
+static double simt_issue_fraction(const PaleoDevice *d)
+{
+  double lanes = d->boost_gflops * 1e3 / (2 * d->boost_mhz * d->sm_count);
+  return fmin(1.0, PALEO_ISSUE_LANES_PER_SM / lanes);
+}
+
 gboolean paleo_math_init(PaleoMath *m, const PaleoDevice *d, PaleoPrecision p, GError **error)
 {
   g_return_val_if_fail(m && d && p < PALEO_PRECISION_N, FALSE);
@@ -79,14 +97,16 @@ gboolean paleo_math_init(PaleoMath *m, const PaleoDevice *d, PaleoPrecision p, G
   }
   double dies = d->dies >= 1 ? d->dies : 1;
   double peak = precision_peak(d, p);
+  double clock = paleo_device_sustained_mhz(d) / d->boost_mhz;
+  gboolean tensor = peak >= 4 * d->boost_gflops;
   *m = (PaleoMath){
-    .peak_flops = peak * 1e9 / dies,
+    .peak_flops = peak * 1e9 / dies * clock * (tensor ? 1.0 : simt_issue_fraction(d)),
     .mem_bytes_per_s = d->mem_gbps * 1e9 / dies,
     .sms = fmax(1, floor(d->sm_count / dies)),
-    .clock_hz = d->boost_mhz * 1e6,
+    .clock_hz = d->boost_mhz * 1e6 * clock,
     .l2_bytes = d->l2_mib * 1048576.0 / dies,
     .bytes = precisions[p].bytes,
-    .tensor = peak >= 4 * d->boost_gflops,
+    .tensor = tensor,
   };
   m->eff = m->tensor ? d->profile.tensor_eff : d->profile.gemm_eff;
   m->k_align = m->tensor ? (int)(16 / m->bytes) : 1;
@@ -181,12 +201,28 @@ static double tile_time_s(const PaleoDevice *d, const PaleoMath *mt, const GemmS
   return fmax(compute_s, dram / bw) + reduce_s;
 }
 
+/* Volta's and Turing's libraries run a matrix-unit GEMM only when m, n and k are multiples
+ * of 8 (cuBLAS before CUDA 11; NVIDIA's Matrix Multiplication Background guide, "Tensor
+ * Core requirements"). Otherwise cuBLAS takes the SIMT half2 path: twice the FP32 rate on
+ * both (V100 31.4 vs 15.7 TFLOPS, T4 16.3 vs 8.1). */
+static gboolean tensor_misaligned(const PaleoDevice *d, const PaleoMath *mt, const GemmShape *g)
+{
+  return mt->tensor && d->arch && d->arch->tensor_align8 && g->family == GEMM_BLAS &&
+         (fmod(g->m, 8) != 0 || fmod(g->n, 8) != 0 || fmod(g->k, 8) != 0);
+}
+
 static PaleoGemmTime gemm_time(const PaleoDevice *d, const PaleoMath *mt, const GemmShape *g)
 {
   PaleoGemmTime best = {INFINITY, 0, 0, 1, 0};
   if (g->m <= 0 || g->n <= 0 || g->k <= 0 || g->batch <= 0) {
     best.ms = 0;
     return best;
+  }
+  PaleoMath half2;
+  if (tensor_misaligned(d, mt, g) && paleo_math_init(&half2, d, PALEO_PRECISION_FP32, NULL)) {
+    half2.peak_flops *= 2;
+    half2.bytes = mt->bytes;
+    mt = &half2;
   }
   for (gsize i = 0; i < G_N_ELEMENTS(tiles); i++) {
     const Tile *t = &tiles[i];
@@ -309,11 +345,6 @@ static double pass_eff(const PaleoProfile *pr, PaleoPass pass)
   return pass == PALEO_PASS_BWD_DATA ? pr->dgrad_eff : pass == PALEO_PASS_BWD_FILTER ? pr->wgrad_eff : 1.0;
 }
 
-static double align_up(double x, int a)
-{
-  return a > 1 ? ceil(x / a) * a : x;
-}
-
 /* The three tensors a pass reads and writes (input, filter, output), in bytes. */
 static double pass_bytes(const PaleoMath *mt, const PaleoConvGeom *g)
 {
@@ -336,7 +367,7 @@ static gboolean is_fc_conv(const PaleoConvGeom *g)
  * the pixels. An fc-as-conv layer is a plain GEMM (is_fc_conv). */
 static double implicit_ms(const PaleoDevice *d, const PaleoMath *mt, const PaleoConvGeom *g, PaleoPass pass)
 {
-  double c = align_up((double)g->c, mt->k_align), k = align_up((double)g->k, mt->k_align);
+  double c = (double)g->c, k = (double)g->k;
   double npq = (double)(g->n * g->p * g->q), rs = (double)(g->r * g->s);
   GemmShape s = {npq, (double)g->k, c * rs, 1, 1, d->profile.implicit_eff * pass_eff(&d->profile, pass),
                  pass_bytes(mt, g), GEMM_CONV};
@@ -363,11 +394,10 @@ static double implicit_ms(const PaleoDevice *d, const PaleoMath *mt, const Paleo
 /* Batched GEMMs in a transformed domain (Winograd or FFT): `points` products of
  * tiles x a x b; fwd (a, b) = (C, K) reduced over C; bwd-data (K, C) reduced over K;
  * bwd-filter C x K reduced over the tiles. */
-static GemmShape transformed_gemm(const PaleoDevice *d, const PaleoMath *mt, const PaleoConvGeom *g,
-                                  PaleoPass pass, double points, double n_tiles, double flop_scale,
-                                  double elem_bytes, double eff)
+static GemmShape transformed_gemm(const PaleoDevice *d, const PaleoConvGeom *g, PaleoPass pass, double points,
+                                  double n_tiles, double flop_scale, double elem_bytes, double eff)
 {
-  double c = align_up((double)g->c, mt->k_align), k = align_up((double)g->k, mt->k_align);
+  double c = (double)g->c, k = (double)g->k;
   GemmShape s = {n_tiles, (double)g->k, c, points, flop_scale, eff * pass_eff(&d->profile, pass), 0, GEMM_CONV};
   if (pass == PALEO_PASS_BWD_DATA) {
     s.n = (double)g->c;
@@ -408,7 +438,7 @@ static double winograd_ms(const PaleoDevice *d, const PaleoMath *mt, const Paleo
 {
   double n_tiles = (double)g->n * ceil_div((double)g->p, m) * ceil_div((double)g->q, m);
   double points = (m + 2.0) * (m + 2.0);
-  GemmShape s = transformed_gemm(d, mt, g, pass, points, n_tiles, 1, mt->bytes, d->profile.winograd_eff);
+  GemmShape s = transformed_gemm(d, g, pass, points, n_tiles, 1, mt->bytes, d->profile.winograd_eff);
   if (fused) {
     /* one kernel: each thread block transforms its tiles and multiplies all the points
      * itself, so the points add work per block, not blocks */
@@ -445,7 +475,7 @@ static double fft_ms(const PaleoDevice *d, const PaleoMath *mt, const PaleoConvG
     n_tiles = (double)g->n;
   }
   double bins = fh * (floor(fw / 2) + 1);
-  GemmShape s = transformed_gemm(d, mt, g, pass, bins, n_tiles, 4, 8, d->profile.fft_eff);
+  GemmShape s = transformed_gemm(d, g, pass, bins, n_tiles, 4, 8, d->profile.fft_eff);
   return gemm_time(d, mt, &s).ms + transforms_ms(d, mt, g, bins, n_tiles, 8);
 }
 
@@ -461,7 +491,7 @@ static gboolean fft_applies(const PaleoConvGeom *g)
 static double column_gemm_ms(const PaleoDevice *d, const PaleoMath *mt, const PaleoConvGeom *g, PaleoPass pass)
 {
   double crs = (double)(g->c * g->r * g->s), npq = (double)(g->n * g->p * g->q);
-  double c = align_up((double)g->c, mt->k_align), k = align_up((double)g->k, mt->k_align);
+  double c = (double)g->c, k = (double)g->k;
   double x = (double)(g->n * g->c * g->h * g->w) * mt->bytes, columns = crs * npq * mt->bytes;
   GemmShape s = {(double)g->k, npq, c * g->r * g->s, 1, 1, pass_eff(&d->profile, pass), -1, GEMM_BLAS};
   if (pass == PALEO_PASS_FWD) /* im2col: read the input, write the columns */
@@ -472,14 +502,35 @@ static double column_gemm_ms(const PaleoDevice *d, const PaleoMath *mt, const Pa
          paleo_kernel_memory_ms(d, mt, crs * npq * d->profile.atomic_bytes);
 }
 
-PaleoConvTime paleo_kernel_conv_algo(const PaleoDevice *d, const PaleoMath *mt, const PaleoConvGeom *g,
+static int64_t align_channels(int64_t x, int a)
+{
+  return a > 1 ? (x + a - 1) / a * a : x;
+}
+
+/* Tensor-core convolutions take NHWC tensors; cuDNN transposes NCHW ones on the way in and
+ * out (NVIDIA's Convolutional Layers guide: "Tensor Core operations ... NHWC; NCHW inputs
+ * are transposed"): each of the pass's three tensors read and written once more. */
+static double layout_ms(const PaleoDevice *d, const PaleoMath *mt, const PaleoConvGeom *g)
+{
+  double x = (double)(g->n * g->c * g->h * g->w), w = (double)(g->k * g->c * g->r * g->s);
+  double y = (double)(g->n * g->k * g->p * g->q);
+  return paleo_kernel_memory_ms(d, mt, 2 * x * mt->bytes) + paleo_kernel_memory_ms(d, mt, 2 * w * mt->bytes) +
+         paleo_kernel_memory_ms(d, mt, 2 * y * mt->bytes);
+}
+
+PaleoConvTime paleo_kernel_conv_algo(const PaleoDevice *d, const PaleoMath *mt, const PaleoConvGeom *given,
                                      PaleoPass pass, PaleoKernelAlgo algo)
 {
-  PaleoConvTime t = {INFINITY, algo, paleo_conv_useful_flops(g)};
+  PaleoConvTime t = {INFINITY, algo, paleo_conv_useful_flops(given)};
   if (t.flops <= 0) {
     t.ms = 0;
     return t;
   }
+  /* matrix units need channel counts in multiples of k_align: the tensors are padded */
+  PaleoConvGeom padded = *given;
+  padded.c = align_channels(given->c, mt->k_align);
+  padded.k = align_channels(given->k, mt->k_align);
+  const PaleoConvGeom *g = &padded;
   switch (algo) {
   case PALEO_ALGO_IMPLICIT_GEMM: t.ms = implicit_ms(d, mt, g, pass); break;
   case PALEO_ALGO_WINOGRAD:
@@ -504,6 +555,8 @@ PaleoConvTime paleo_kernel_conv_algo(const PaleoDevice *d, const PaleoMath *mt, 
     break;
   default: g_return_val_if_reached(t);
   }
+  if (mt->tensor && isfinite(t.ms))
+    t.ms += layout_ms(d, mt, g);
   return t;
 }
 

@@ -36,15 +36,29 @@ typedef struct {
   double peak_flops;     /* FLOP/s of the math path used */
   double mem_bytes_per_s;/* DRAM bandwidth of one die */
   double sms;            /* SMs of one die */
-  double clock_hz;       /* boost clock */
+  double clock_hz;       /* sustained clock (paleo_device_sustained_mhz) */
   double l2_bytes;       /* of one die; 0 unknown */
   double bytes;          /* per stored element */
   gboolean tensor;       /* matrix units: peak >= 4x the SIMT FP32 peak */
   double eff;            /* profile's gemm_eff or tensor_eff */
-  int k_align;           /* tensor: reduction channels padded to a multiple of 8; else 1 */
+  int k_align;           /* tensor: channels (C, K) padded to 16 bytes of elements (8 FP16); else 1 */
 } PaleoMath;
 
-/* Resolves the math path; FALSE with PALEO_CONFIG_ERROR_INVALID naming the device and the
+/* Boards of the slot-powered class (TDP at most this, W: T4, L4) are power capped. */
+#define PALEO_POWER_CAPPED_W 75.0
+/* FP32 lanes per SM that four warp schedulers issuing one 32-thread instruction a cycle feed. */
+#define PALEO_ISSUE_LANES_PER_SM 128.0
+
+/* The clock (MHz) a device holds under sustained dense math. A power-capped board (tdp_w at
+ * most PALEO_POWER_CAPPED_W, with a base clock) cannot hold its boost clock under sustained
+ * GEMM or tensor-core work: it settles between its base clock (what it guarantees at TDP for
+ * the worst-case load) and its boost clock; the model takes their geometric mean (T4: 964 of
+ * 1590 MHz). Every other board: its boost clock (the datasheet peaks' clock). */
+double paleo_device_sustained_mhz(const PaleoDevice *device);
+
+/* Resolves the math path: the precision's peak at the sustained clock (and, on the SIMT
+ * path, within what the SM's schedulers can issue: Kepler's 192-lane SMX reaches 2/3);
+ * FALSE with PALEO_CONFIG_ERROR_INVALID naming the device and the
  * missing figure (sm_count) when the device lacks what the refined model needs. */
 gboolean paleo_math_init(PaleoMath *math, const PaleoDevice *device, PaleoPrecision precision,
                          GError **error);
