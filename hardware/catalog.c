@@ -387,6 +387,17 @@ static gboolean load_group(GKeyFile *kf, const char *path, const char *group,
   return FALSE;
 }
 
+static gboolean add_groups(PaleoCatalog *catalog, GKeyFile *kf, const char *path, GError **error)
+{
+  gsize n = 0;
+  g_auto(GStrv) groups = g_key_file_get_groups(kf, &n);
+  gboolean ok = TRUE;
+  for (gsize i = 0; ok && i < n; i++)
+    ok = load_group(kf, path, groups[i], catalog, error);
+  resolve_profiles(catalog);
+  return ok;
+}
+
 gboolean paleo_catalog_add_file(PaleoCatalog *catalog, const char *path, GError **error)
 {
   g_return_val_if_fail(catalog && path, FALSE);
@@ -397,15 +408,19 @@ gboolean paleo_catalog_add_file(PaleoCatalog *catalog, const char *path, GError 
                 "%s: cannot read hardware catalog: %s", path, local->message);
     return FALSE;
   }
-  gsize n = 0;
-  g_auto(GStrv) groups = g_key_file_get_groups(kf, &n);
-  for (gsize i = 0; i < n; i++)
-    if (!load_group(kf, path, groups[i], catalog, error)) {
-      resolve_profiles(catalog);
-      return FALSE;
-    }
-  resolve_profiles(catalog);
-  return TRUE;
+  return add_groups(catalog, kf, path, error);
+}
+
+gboolean paleo_catalog_add_data(PaleoCatalog *catalog, const char *text, const char *origin, GError **error)
+{
+  g_return_val_if_fail(catalog && text && origin, FALSE);
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  g_autoptr(GError) local = NULL;
+  if (!g_key_file_load_from_data(kf, text, (gsize)-1, G_KEY_FILE_NONE, &local)) {
+    g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_PARSE, "%s: cannot read: %s", origin, local->message);
+    return FALSE;
+  }
+  return add_groups(catalog, kf, origin, error);
 }
 
 PaleoCatalog *paleo_catalog_new(void)

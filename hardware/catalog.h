@@ -63,11 +63,14 @@ PaleoCatalog *paleo_catalog_load_default(GError **error);
 /* Adds or replaces entries from a user file of the same format: groups `[device NAME]`
  * (clock_mhz, peak_gflops, mem_gbps required and > 0; peak_gflops_fp16, mem_gib, usd_per_hour >= 0) and
  * `[link NAME]` (gbps > 0; latency_us >= 0); description and source strings; and refined
- * model profiles `[refined]` (every device) or `[refined NAME]` (one device), whose keys
- * (hardware/profile.h) override the profile in force. Names are matched
+ * model profiles `[refined]` (every device), `[refined ARCH]` (a generation's devices, and
+ * those of generations that inherit from it: hardware/arch.h) or `[refined NAME]` (one
+ * device), whose keys (hardware/profile.h) override the profile in force. Names are matched
  * case-insensitively; a known name is replaced in place. Errors name the file, group and
  * key. */
 gboolean paleo_catalog_add_file(PaleoCatalog *catalog, const char *path, GError **error);
+/* The same from text in memory; `origin` names it in messages. */
+gboolean paleo_catalog_add_data(PaleoCatalog *catalog, const char *text, const char *origin, GError **error);
 void paleo_catalog_free(PaleoCatalog *catalog);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoCatalog, paleo_catalog_free)
 

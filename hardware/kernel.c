@@ -86,6 +86,11 @@ static double simt_issue_fraction(const PaleoDevice *d)
   return fmin(1.0, PALEO_ISSUE_LANES_PER_SM / lanes);
 }
 
+gboolean paleo_device_has_matrix_units(const PaleoDevice *d)
+{
+  return d->peak_gflops_fp16 >= 4 * d->boost_gflops;
+}
+
 gboolean paleo_math_init(PaleoMath *m, const PaleoDevice *d, PaleoPrecision p, GError **error)
 {
   g_return_val_if_fail(m && d && p < PALEO_PRECISION_N, FALSE);
@@ -163,6 +168,7 @@ typedef struct {
   double flop_scale, eff_scale;
   double dram_bytes;     /* < 0: a plain GEMM's (gemm_dram_bytes) */
   GemmFamily family;
+  gboolean transposed_a; /* cuBLAS op(A) = A^T (profile gemm_ta_eff) */
 } GemmShape;
 
 static double ceil_div(double a, double b)
@@ -177,7 +183,7 @@ static double wave_cycles(const PaleoProfile *pr, const PaleoMath *mt, const Gem
 {
   double kstep = mt->tensor ? 32 : 8;
   double flops_per_cycle_sm = mt->peak_flops / mt->sms / mt->clock_hz;
-  double eff = mt->eff * tile_eff(pr, t) * g->eff_scale;
+  double eff = mt->eff * tile_eff(pr, t) * g->eff_scale * (g->transposed_a ? pr->gemm_ta_eff : 1);
   double step = j * 2.0 * t->tm * t->tn * kstep * g->flop_scale / (flops_per_cycle_sm * eff);
   return ceil_div(kc, kstep) * fmax(step, pr->kstep_cycles) + pr->tile_cycles;
 }
@@ -233,7 +239,8 @@ static PaleoGemmTime gemm_time(const PaleoDevice *d, const PaleoMath *mt, const 
     double mn_tiles = ceil_div(g->m, t->tm) * ceil_div(g->n, t->tn) * g->batch;
     for (double split = 1; split <= 256; split *= 2) {
       /* split-K only for a reduction much deeper than the output, under one wave */
-      if (split > 1 && (g->family == GEMM_CONV || g->k < 4 * fmax(g->m, g->n) || mn_tiles * split / 2 >= slots ||
+      double depth = g->family == GEMM_BLAS ? d->profile.splitk_depth : 4;
+      if (split > 1 && (g->family == GEMM_CONV || g->k < depth * fmax(g->m, g->n) || mn_tiles * split / 2 >= slots ||
                         ceil_div(g->k, split) < 128))
         break;
       double waves = 0;
@@ -249,7 +256,14 @@ static PaleoGemmTime gemm_time(const PaleoDevice *d, const PaleoMath *mt, const 
 PaleoGemmTime paleo_kernel_gemm(const PaleoDevice *d, const PaleoMath *mt, double m, double n, double k,
                                 double batch, double flop_scale, double eff_scale)
 {
-  GemmShape g = {m, n, k, batch, flop_scale, eff_scale, -1, GEMM_BLAS};
+  GemmShape g = {m, n, k, batch, flop_scale, eff_scale, -1, GEMM_BLAS, FALSE};
+  return gemm_time(d, mt, &g);
+}
+
+PaleoGemmTime paleo_kernel_gemm_op(const PaleoDevice *d, const PaleoMath *mt, double m, double n, double k,
+                                   gboolean transposed_a)
+{
+  GemmShape g = {m, n, k, 1, 1, 1, -1, GEMM_BLAS, transposed_a};
   return gemm_time(d, mt, &g);
 }
 
@@ -370,10 +384,10 @@ static double implicit_ms(const PaleoDevice *d, const PaleoMath *mt, const Paleo
   double c = (double)g->c, k = (double)g->k;
   double npq = (double)(g->n * g->p * g->q), rs = (double)(g->r * g->s);
   GemmShape s = {npq, (double)g->k, c * rs, 1, 1, d->profile.implicit_eff * pass_eff(&d->profile, pass),
-                 pass_bytes(mt, g), GEMM_CONV};
+                 pass_bytes(mt, g), GEMM_CONV, FALSE};
   if (is_fc_conv(g)) {
     double kdim = c * rs;
-    s = (GemmShape){npq, (double)g->k, kdim, 1, 1, pass_eff(&d->profile, pass), -1, GEMM_BLAS};
+    s = (GemmShape){npq, (double)g->k, kdim, 1, 1, pass_eff(&d->profile, pass), -1, GEMM_BLAS, FALSE};
     if (pass == PALEO_PASS_BWD_DATA)
       s.n = kdim, s.k = k;
     else if (pass == PALEO_PASS_BWD_FILTER)
@@ -398,7 +412,7 @@ static GemmShape transformed_gemm(const PaleoDevice *d, const PaleoConvGeom *g, 
                                   double n_tiles, double flop_scale, double elem_bytes, double eff)
 {
   double c = (double)g->c, k = (double)g->k;
-  GemmShape s = {n_tiles, (double)g->k, c, points, flop_scale, eff * pass_eff(&d->profile, pass), 0, GEMM_CONV};
+  GemmShape s = {n_tiles, (double)g->k, c, points, flop_scale, eff * pass_eff(&d->profile, pass), 0, GEMM_CONV, FALSE};
   if (pass == PALEO_PASS_BWD_DATA) {
     s.n = (double)g->c;
     s.k = k;
@@ -493,11 +507,11 @@ static double column_gemm_ms(const PaleoDevice *d, const PaleoMath *mt, const Pa
   double crs = (double)(g->c * g->r * g->s), npq = (double)(g->n * g->p * g->q);
   double c = (double)g->c, k = (double)g->k;
   double x = (double)(g->n * g->c * g->h * g->w) * mt->bytes, columns = crs * npq * mt->bytes;
-  GemmShape s = {(double)g->k, npq, c * g->r * g->s, 1, 1, pass_eff(&d->profile, pass), -1, GEMM_BLAS};
+  GemmShape s = {(double)g->k, npq, c * g->r * g->s, 1, 1, pass_eff(&d->profile, pass), -1, GEMM_BLAS, FALSE};
   if (pass == PALEO_PASS_FWD) /* im2col: read the input, write the columns */
     return gemm_time(d, mt, &s).ms + paleo_kernel_memory_ms(d, mt, columns + x);
   /* zero dX, then the product adds each column element into it atomically */
-  s = (GemmShape){crs, npq, k, 1, 1, pass_eff(&d->profile, pass), -1, GEMM_BLAS};
+  s = (GemmShape){crs, npq, k, 1, 1, pass_eff(&d->profile, pass), -1, GEMM_BLAS, FALSE};
   return gemm_time(d, mt, &s).ms + paleo_kernel_memory_ms(d, mt, x) +
          paleo_kernel_memory_ms(d, mt, crs * npq * d->profile.atomic_bytes);
 }

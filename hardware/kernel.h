@@ -56,6 +56,9 @@ typedef struct {
  * 1590 MHz). Every other board: its boost clock (the datasheet peaks' clock). */
 double paleo_device_sustained_mhz(const PaleoDevice *device);
 
+/* TRUE when the device has matrix units (tensor cores): an FP16 peak of at least 4x FP32. */
+gboolean paleo_device_has_matrix_units(const PaleoDevice *device);
+
 /* Resolves the math path: the precision's peak at the sustained clock (and, on the SIMT
  * path, within what the SM's schedulers can issue: Kepler's 192-lane SMX reaches 2/3);
  * FALSE with PALEO_CONFIG_ERROR_INVALID naming the device and the
@@ -77,6 +80,10 @@ typedef struct {
  * the arithmetic (4 for complex products); `eff_scale` the efficiency (an algorithm's). */
 PaleoGemmTime paleo_kernel_gemm(const PaleoDevice *device, const PaleoMath *math, double m, double n,
                                 double k, double batch, double flop_scale, double eff_scale);
+/* One cuBLAS GEMM with its operand layout: op(A) = A^T when `transposed_a` (the profile's
+ * gemm_ta_eff applies). */
+PaleoGemmTime paleo_kernel_gemm_op(const PaleoDevice *device, const PaleoMath *math, double m, double n, double k,
+                                   gboolean transposed_a);
 /* Shorthand: plain GEMM time in ms at `precision` (no error: see paleo_math_init). */
 double paleo_kernel_gemm_ms(const PaleoDevice *device, PaleoPrecision precision, double m, double n,
                             double k);

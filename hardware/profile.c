@@ -23,6 +23,12 @@ const PaleoProfileKey paleo_profile_keys[] = {
       "fraction of the DRAM bandwidth a streaming (elementwise) kernel reaches; default 0.8 (STREAM-"
       "style copy kernels on NVIDIA GPUs reach 75-90 % of the datasheet bandwidth)"),
   KEY(gemm_mem_eff, 0, 1, TRUE, TRUE, "fraction of the DRAM bandwidth a GEMM's operand streaming reaches"),
+  KEY(gemm_ta_eff, 0, 2, TRUE, TRUE,
+      "efficiency of a cuBLAS GEMM whose A is transposed (op(A) = A^T, each tile's A read along k) relative "
+      "to the plain layout (library kernels differ per layout)"),
+  KEY(splitk_depth, 0, 1e4, TRUE, TRUE,
+      "cuBLAS splits the reduction (split-K) of a GEMM whose tiles fill less than one wave only when k >= "
+      "splitk_depth x max(m, n): small for libraries that split narrow GEMMs, large for those that do not"),
   KEY(atomic_bytes, 4, 1e3, FALSE, TRUE,
       "memory time of one 4-byte atomic add, as bytes streamed (a read-modify-write in the L2 and "
       "its queueing; reductions through atomics, such as backward-data's column algorithm, pay it)"),
@@ -45,7 +51,7 @@ void paleo_profile_init(PaleoProfile *p)
 {
   *p = (PaleoProfile){
     .gemm_eff = 0.8, .tensor_eff = 0.7, .tile_intensity = 16, .tile_cycles = 2000, .kstep_cycles = 800,
-    .launch_us = 5, .mem_eff = 0.8, .gemm_mem_eff = 0.5, .atomic_bytes = 16, .implicit_eff = 0.9, .winograd_eff = 0.8, .fft_eff = 0.8,
+    .launch_us = 5, .mem_eff = 0.8, .gemm_mem_eff = 0.5, .gemm_ta_eff = 1, .splitk_depth = 4, .atomic_bytes = 16, .implicit_eff = 0.9, .winograd_eff = 0.8, .fft_eff = 0.8,
     .dgrad_eff = 1, .wgrad_eff = 1, .collective_eff = 0.8, .ps_message_us = 50,
   };
 }

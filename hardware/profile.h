@@ -19,6 +19,9 @@ typedef struct {
   double launch_us;      /* fixed cost per kernel: launch and tail, microseconds */
   double mem_eff;        /* fraction of the DRAM bandwidth a streaming kernel reaches */
   double gemm_mem_eff;   /* fraction of it a GEMM's operand streaming reaches (narrow GEMMs) */
+  double gemm_ta_eff;    /* a GEMM whose A is transposed (cuBLAS op(A) = A^T) relative to op N */
+  double splitk_depth;   /* cuBLAS splits the reduction of a GEMM whose tiles fill less than a
+                            wave only when k >= splitk_depth x max(m, n) */
   double atomic_bytes;   /* DRAM time of one 4-byte atomic add, in streamed bytes */
   double implicit_eff;   /* implicit-GEMM convolution relative to a plain GEMM */
   double winograd_eff;   /* Winograd convolution's GEMM relative to a plain GEMM */

@@ -14,6 +14,7 @@
 typedef struct {
   char *device, *output;
   char **hardware, **map;
+  gboolean by_arch;
 } CalibrateArgs;
 
 /* Applies --map TAG=DEVICE: rows whose device column is TAG (case-insensitive) are
@@ -56,6 +57,12 @@ static char *comment_text(int argc, char **argv, char **map, const PaleoCalibrat
   return g_string_free(s, FALSE);
 }
 
+static char *arch_comment(const char *arch, const PaleoCalibrateResult *r)
+{
+  return g_strdup_printf("Fitted on the %u measured times of %s devices: mean |ln(predicted / measured)| %.4f "
+                         "with the [refined] group, %.4f fitted", r->values, arch, r->objective_start, r->objective);
+}
+
 static void print_errors(GArray *rows)
 {
   printf("%-16s %-22s %-11s %5s  %12s %9s  %14s %11s\n", "device", "kind", "pass", "n", "paleo_median",
@@ -71,6 +78,39 @@ static void print_errors(GArray *rows)
 static gboolean write_profile(const char *path, const char *text, GError **error)
 {
   return g_file_set_contents(path, text, -1, error);
+}
+
+/* With --by-arch: one `[refined ARCH]` group per generation among the rows, each fitted on
+ * that generation's rows starting from the all-rows fit. Appends the groups to `text`. */
+static gboolean fit_archs(const CalibrateArgs *a, GPtrArray *sets, const PaleoCatalog *catalog,
+                          const PaleoProfile *all, GString *text, GError **error)
+{
+  g_autoptr(GPtrArray) archs = paleo_calibrate_archs(sets, catalog, a->device, error);
+  if (!archs)
+    return FALSE;
+  for (guint i = 0; i < archs->len; i++) {
+    const char *arch = g_ptr_array_index(archs, i);
+    PaleoProfile profile = *all;
+    PaleoCalibrateResult result;
+    if (!paleo_calibrate_fit(sets, catalog, a->device, arch, &profile, &result, error))
+      return FALSE;
+    g_autofree char *comment = arch_comment(arch, &result);
+    g_autofree char *group = paleo_calibrate_profile_text(&profile, arch, comment);
+    g_string_append_printf(text, "\n%s", group);
+    printf("%s: %u values, mean |ln(pred/measured)| %.4f -> %.4f\n", arch, result.values, result.objective_start,
+           result.objective);
+  }
+  return TRUE;
+}
+
+/* The error table with each device's profile as the written file resolves it. */
+static GArray *fitted_errors(GPtrArray *sets, const PaleoCatalog *catalog, const char *device, const char *text,
+                             GError **error)
+{
+  g_autoptr(PaleoCatalog) fitted = paleo_catalog_copy(catalog);
+  if (!paleo_catalog_add_data(fitted, text, "fitted profile", error))
+    return NULL;
+  return paleo_calibrate_errors(sets, fitted, device, NULL, error);
 }
 
 static int run(const CalibrateArgs *a, int argc, char **argv)
@@ -96,14 +136,17 @@ static int run(const CalibrateArgs *a, int argc, char **argv)
   if (device)
     profile = device->profile;
   PaleoCalibrateResult result;
-  if (!paleo_calibrate_fit(sets, catalog, a->device, &profile, &result, &error))
-    return paleo_cli_fail(CMD, error);
-  GArray *rows = paleo_calibrate_errors(sets, catalog, a->device, &profile, &error);
-  if (!rows)
+  if (!paleo_calibrate_fit(sets, catalog, a->device, NULL, &profile, &result, &error))
     return paleo_cli_fail(CMD, error);
   g_autofree char *comment = comment_text(argc, argv, a->map, &result);
-  g_autofree char *text = paleo_calibrate_profile_text(&profile, device ? device->name : NULL, comment);
-  if (!write_profile(a->output, text, &error)) {
+  g_autofree char *first = paleo_calibrate_profile_text(&profile, device ? device->name : NULL, comment);
+  g_autoptr(GString) text = g_string_new(first);
+  if (a->by_arch && !fit_archs(a, sets, catalog, &profile, text, &error))
+    return paleo_cli_fail(CMD, error);
+  GArray *rows = fitted_errors(sets, catalog, a->device, text->str, &error);
+  if (!rows)
+    return paleo_cli_fail(CMD, error);
+  if (!write_profile(a->output, text->str, &error)) {
     paleo_error_rows_free(rows);
     fprintf(stderr, "paleosim %s: %s\n", CMD, error->message);
     return PALEO_EXIT_FAILURE;
@@ -123,6 +166,9 @@ int paleo_cmd_calibrate(int argc, char **argv)
      "Device of every row; writes [refined D] (default: each row's device column, writes [refined])", "D"},
     {"output", 'o', 0, G_OPTION_ARG_FILENAME, &a.output, "Profile to write (required)", "FILE"},
     {"hardware", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &a.hardware, "Extra catalog or profile file (repeatable)", "FILE"},
+    {"by-arch", 0, 0, G_OPTION_ARG_NONE, &a.by_arch,
+     "Also fit one [refined ARCH] group per device generation among the rows (on its rows alone, from the "
+     "all-rows fit); devices of other generations inherit the nearest one's (paleosim list archs)", NULL},
     {"map", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.map,
      "Rows whose device column is TAG are predicted on catalog DEVICE (repeatable; e.g. p100=P100_PCIE)",
      "TAG=DEVICE"},
@@ -141,6 +187,8 @@ int paleo_cmd_calibrate(int argc, char **argv)
     rc = paleo_cli_failf(CMD, "expected at least one MEASURED.csv (see --help)");
   else if (!a.output)
     rc = paleo_cli_failf(CMD, "-o FILE is required (the profile to write)");
+  else if (a.by_arch && a.device)
+    rc = paleo_cli_failf(CMD, "--by-arch and --device D exclude each other (--device fits one device's group)");
   else
     rc = run(&a, argc, argv);
   g_free(a.device);

@@ -57,7 +57,14 @@ static gboolean resolve_device(const PaleoCatalog *catalog, const PaleoMeasureSe
   return TRUE;
 }
 
-static gboolean fit_init(Fit *f, GPtrArray *sets, const PaleoCatalog *catalog, const char *device, GError **error)
+static gboolean of_arch(const PaleoDevice *d, const char *arch)
+{
+  return !arch || (d->arch && !g_ascii_strcasecmp(d->arch->name, arch));
+}
+
+/* Every row of `sets` (only those of generation `arch`'s devices when not NULL). */
+static gboolean fit_init(Fit *f, GPtrArray *sets, const PaleoCatalog *catalog, const char *device, const char *arch,
+                         GError **error)
 {
   f->items = g_array_new(FALSE, FALSE, sizeof(Item));
   f->devices = g_ptr_array_new_with_free_func(g_free);
@@ -71,11 +78,31 @@ static gboolean fit_init(Fit *f, GPtrArray *sets, const PaleoCatalog *catalog, c
       if (!resolve_device(catalog, set, row, device, &d, error) ||
           !paleo_measure_precision(set, row, NULL, &it.precision, error))
         return FALSE;
+      if (!of_arch(d, arch))
+        continue;
       it.device = device_slot(f, d);
       g_array_append_val(f->items, it);
     }
   }
   return TRUE;
+}
+
+GPtrArray *paleo_calibrate_archs(GPtrArray *sets, const PaleoCatalog *catalog, const char *device, GError **error)
+{
+  Fit f = {0};
+  GPtrArray *archs = g_ptr_array_new();
+  gboolean ok = fit_init(&f, sets, catalog, device, NULL, error);
+  for (guint i = 0; ok && i < f.devices->len; i++) {
+    const PaleoArch *a = ((const PaleoDevice *)g_ptr_array_index(f.devices, i))->arch;
+    if (a && !g_ptr_array_find(archs, a->name, NULL))
+      g_ptr_array_add(archs, (gpointer)a->name);
+  }
+  fit_clear(&f);
+  if (!ok) {
+    g_ptr_array_unref(archs);
+    return NULL;
+  }
+  return archs;
 }
 
 /* Mean |ln(pred / measured)| over every measured value; NAN on a prediction error. */
@@ -113,65 +140,81 @@ static double round_sig(double v, int digits)
   return g_ascii_strtod(buf, NULL);
 }
 
-/* Tries p[k] scaled by e^(+-step), kept inside its range; TRUE and the new optimum when
- * one is better. */
-static gboolean try_key(Fit *f, PaleoProfile *p, const PaleoProfileKey *k, double step, double *best, GError **error)
+/* p[k] scaled by e^(dir step), kept inside its range; FALSE when that changes nothing. */
+static gboolean step_key(PaleoProfile *p, const PaleoProfileKey *k, double dir, double step)
 {
-  for (int dir = 1; dir >= -1; dir -= 2) {
-    PaleoProfile trial = *p;
-    double *v = paleo_profile_field(&trial, k);
-    double x = round_sig(*v * exp(dir * step), 4);
-    double lo = k->lo_open ? k->lo + 1e-9 : k->lo;
-    x = fmin(fmax(x, lo), k->hi);
-    if (x == *v)
-      continue;
-    *v = x;
-    double o = objective(f, &trial, NULL, error);
-    if (isnan(o))
-      return FALSE;
-    if (o < *best - 1e-12) {
-      *best = o;
-      *p = trial;
-      return TRUE;
-    }
+  double *v = paleo_profile_field(p, k);
+  double lo = k->lo_open ? k->lo + 1e-9 : k->lo;
+  double x = fmin(fmax(round_sig(*v * exp(dir * step), 4), lo), k->hi);
+  if (x == *v)
+    return FALSE;
+  *v = x;
+  return TRUE;
+}
+
+/* Keeps `trial` when it beats *best; FALSE on a prediction error. */
+static gboolean try_profile(Fit *f, PaleoProfile *p, const PaleoProfile *trial, double *best, gboolean *improved,
+                            GError **error)
+{
+  double o = objective(f, trial, NULL, error);
+  if (isnan(o))
+    return FALSE;
+  if (o < *best - 1e-12) {
+    *best = o;
+    *p = *trial;
+    *improved = TRUE;
   }
   return TRUE;
 }
 
-/* Coordinate search in log space: each fitted key steps up or down by e^step while that
- * helps; the step halves when no key improves, down to 0.2 %. */
+/* One sweep: each fitted key stepped up, else down, by e^step while that helps. */
+static gboolean sweep_keys(Fit *f, PaleoProfile *p, double step, double *best, gboolean *improved, GError **error)
+{
+  for (const PaleoProfileKey *k = paleo_profile_keys; k->key; k++) {
+    if (!k->fitted)
+      continue;
+    if (*paleo_profile_field(p, k) == 0)
+      *paleo_profile_field(p, k) = 1e-3;
+    gboolean moved = FALSE;
+    for (int dir = 1; dir >= -1 && !moved; dir -= 2) {
+      PaleoProfile trial = *p;
+      if (step_key(&trial, k, dir, step) && !try_profile(f, p, &trial, best, &moved, error))
+        return FALSE;
+    }
+    *improved |= moved;
+  }
+  return TRUE;
+}
+
+/* Coordinate search in log space: sweeps of the fitted keys while one helps; the step
+ * halves when none does, from e^0.4 down to 0.2 %. */
 static gboolean search(Fit *f, PaleoProfile *p, double *best, GError **error)
 {
   for (double step = 0.4; step > 0.002;) {
-    double before = *best;
-    for (const PaleoProfileKey *k = paleo_profile_keys; k->key; k++) {
-      if (!k->fitted)
-        continue;
-      if (*paleo_profile_field(p, k) == 0)
-        *paleo_profile_field(p, k) = 1e-3;
-      if (!try_key(f, p, k, step, best, error))
-        return FALSE;
-    }
-    if (*best >= before - 1e-12)
+    gboolean improved = FALSE;
+    if (!sweep_keys(f, p, step, best, &improved, error))
+      return FALSE;
+    if (!improved)
       step /= 2;
   }
   return TRUE;
 }
 
-gboolean paleo_calibrate_fit(GPtrArray *sets, const PaleoCatalog *catalog, const char *device, PaleoProfile *profile,
-                             PaleoCalibrateResult *result, GError **error)
+gboolean paleo_calibrate_fit(GPtrArray *sets, const PaleoCatalog *catalog, const char *device, const char *arch,
+                             PaleoProfile *profile, PaleoCalibrateResult *result, GError **error)
 {
   g_return_val_if_fail(sets && catalog && profile && result, FALSE);
   Fit f = {0};
   memset(result, 0, sizeof *result);
-  gboolean ok = fit_init(&f, sets, catalog, device, error);
+  gboolean ok = fit_init(&f, sets, catalog, device, arch, error);
   for (const PaleoProfileKey *k = paleo_profile_keys; ok && k->key; k++)
     if (k->fitted)
       *paleo_profile_field(profile, k) = round_sig(paleo_profile_get(profile, k), 4);
   double best = ok ? objective(&f, profile, &result->values, error) : NAN;
   ok = ok && !isnan(best);
   if (ok && !result->values) {
-    g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_INVALID, "no measured time to fit (every row is empty)");
+    g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_INVALID, "no measured time to fit (%s)",
+                arch ? "no row of that generation" : "every row is empty");
     ok = FALSE;
   }
   result->objective_start = best;
@@ -182,16 +225,16 @@ gboolean paleo_calibrate_fit(GPtrArray *sets, const PaleoCatalog *catalog, const
   return ok;
 }
 
-char *paleo_calibrate_profile_text(const PaleoProfile *p, const char *device, const char *comment)
+char *paleo_calibrate_profile_text(const PaleoProfile *p, const char *group, const char *comment)
 {
   GString *s = g_string_new(NULL);
   g_auto(GStrv) lines = g_strsplit(comment ? comment : "", "\n", -1);
   for (char **l = lines; *l; l++)
     if (**l)
       g_string_append_printf(s, "# %s\n", *l);
-  g_string_append_printf(s, device ? "[refined %s]\n" : "[refined]\n", device);
+  g_string_append_printf(s, group ? "[refined %s]\n" : "[refined]\n", group);
   for (const PaleoProfileKey *k = paleo_profile_keys; k->key; k++) {
-    if (device && !k->fitted)
+    if (group && !k->fitted)
       continue;
     char buf[G_ASCII_DTOSTR_BUF_SIZE];
     g_ascii_formatd(buf, sizeof buf, "%.4g", paleo_profile_get(p, k));
@@ -290,7 +333,7 @@ GArray *paleo_calibrate_errors(GPtrArray *sets, const PaleoCatalog *catalog, con
   Fit f = {0};
   GArray *rows = g_array_new(FALSE, FALSE, sizeof(PaleoErrorRow));
   g_autoptr(GPtrArray) lists = g_ptr_array_new_with_free_func(error_lists_free);
-  gboolean ok = fit_init(&f, sets, catalog, device, error);
+  gboolean ok = fit_init(&f, sets, catalog, device, NULL, error);
   for (guint i = 0; ok && profile && i < f.devices->len; i++)
     ((PaleoDevice *)g_ptr_array_index(f.devices, i))->profile = *profile;
   for (guint i = 0; ok && i < f.items->len; i++) {

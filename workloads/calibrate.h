@@ -18,14 +18,19 @@ typedef struct {
 } PaleoCalibrateResult;
 
 /* Fits `profile` (in: the starting point, out: the fit, each constant rounded to 4
- * significant digits) on every row of `sets` (PaleoMeasureSet*). `device` names the
- * device of every row; NULL: each row's `device` column (catalog names or aliases). */
-gboolean paleo_calibrate_fit(GPtrArray *sets, const PaleoCatalog *catalog, const char *device, PaleoProfile *profile,
-                             PaleoCalibrateResult *result, GError **error);
+ * significant digits) on every row of `sets` (PaleoMeasureSet*), or, with `arch`, on the
+ * rows whose device is of that generation. `device` names the device of every row; NULL:
+ * each row's `device` column (catalog names or aliases). */
+gboolean paleo_calibrate_fit(GPtrArray *sets, const PaleoCatalog *catalog, const char *device, const char *arch,
+                             PaleoProfile *profile, PaleoCalibrateResult *result, GError **error);
 
-/* The profile as an INI group: `[refined]` (device NULL: every key) or `[refined DEVICE]`
- * (the fitted keys only), after `comment` lines (each prefixed "# "). */
-char *paleo_calibrate_profile_text(const PaleoProfile *profile, const char *device, const char *comment);
+/* The generations (PaleoArch names, static strings) of the rows' devices, in the order
+ * they first appear; devices without one are left out. NULL with an error on bad rows. */
+GPtrArray *paleo_calibrate_archs(GPtrArray *sets, const PaleoCatalog *catalog, const char *device, GError **error);
+
+/* The profile as an INI group: `[refined]` (group NULL: every key) or `[refined GROUP]` (a
+ * device or a generation: the fitted keys only), after `comment` lines (each "# "). */
+char *paleo_calibrate_profile_text(const PaleoProfile *profile, const char *group, const char *comment);
 
 /* Error summary rows: device, kind ("gemm", "conv", layer passes), pass, count, and the
  * median and 90th percentile of |pred / measured - 1| for paleo and refined. */

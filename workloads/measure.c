@@ -63,7 +63,7 @@ static gboolean has_all(GPtrArray *header, const char *const *cols)
 typedef struct {
   PaleoMeasureKind kind;
   int col[16];
-  int device, precision, fwd_algorithm;
+  int device, precision, fwd_algorithm, a_transpose;
 } Layout;
 
 static gboolean detect(GPtrArray *header, const char *path, Layout *out, GError **error)
@@ -87,6 +87,7 @@ static gboolean detect(GPtrArray *header, const char *path, Layout *out, GError 
   out->device = column(header, "device");
   out->precision = column(header, "precision");
   out->fwd_algorithm = column(header, "fwd_algorithm");
+  out->a_transpose = column(header, "a_transpose");
   return TRUE;
 }
 
@@ -145,6 +146,10 @@ static gboolean read_gemm(const Cursor *c, const Layout *l, PaleoMeasurement *r,
       !read_int(c, l->col[2], 1, &k, error) || !read_ms(c, l->col[3], FALSE, &r->ms[0], error))
     return FALSE;
   r->m = (double)m, r->n = (double)n, r->k = (double)k;
+  const char *ta = cell(c, l->a_transpose);
+  if (*ta && g_ascii_strcasecmp(ta, "N") && g_ascii_strcasecmp(ta, "T"))
+    return bad_cell(c, l->a_transpose, "N or T (or an empty cell: N)", error);
+  r->transposed_a = !g_ascii_strcasecmp(ta, "T");
   return TRUE;
 }
 
@@ -407,12 +412,15 @@ static gboolean predict_layer(const PaleoMeasureSet *set, const PaleoMeasurement
   return FALSE;
 }
 
-/* The algorithms a pass of a conv row may use (see PaleoMeasureAlgo). */
-static guint row_algorithms(const PaleoMeasurement *row, PaleoMeasureAlgo algos, PaleoPass pass)
+/* The algorithms a pass of a conv row may use (see PaleoMeasureAlgo). On a device with
+ * matrix units, a row run with implicit GEMM ran its backward passes as implicit GEMM too:
+ * DeepBench's cuDNN-7 harness (conv_bench.cu since commit 30c5115) pins BWD_DATA_ALGO_1 and
+ * BWD_FILTER_ALGO_1, "the only ones tensor-op math supports", in FP32 and FP16 alike. */
+static guint row_algorithms(const PaleoMeasurement *row, const PaleoDevice *d, PaleoMeasureAlgo algos, PaleoPass pass)
 {
   if (algos == PALEO_MEASURE_ALGO_FASTEST || row->fwd_algo < 0)
     return paleo_conv_algos_fastest(pass);
-  if (pass == PALEO_PASS_FWD)
+  if (pass == PALEO_PASS_FWD || (row->fwd_algo == PALEO_ALGO_IMPLICIT_GEMM && paleo_device_has_matrix_units(d)))
     return 1u << row->fwd_algo;
   return paleo_conv_algo_family((PaleoKernelAlgo)row->fwd_algo);
 }
@@ -445,11 +453,11 @@ gboolean paleo_measure_predict(const PaleoMeasureSet *set, const PaleoMeasuremen
   if (!paleo_math_init(&mt, d, precision, error))
     return FALSE;
   if (set->kind == PALEO_MEASURE_GEMM) {
-    out[0] = paleo_kernel_gemm(d, &mt, row->m, row->n, row->k, 1, 1, 1).ms;
+    out[0] = paleo_kernel_gemm_op(d, &mt, row->m, row->n, row->k, row->transposed_a).ms;
     return TRUE;
   }
   for (int p = 0; p < PALEO_PASS_N; p++) {
-    PaleoConvTime t = paleo_kernel_conv_among(d, &mt, &row->conv, (PaleoPass)p, row_algorithms(row, algos, p));
+    PaleoConvTime t = paleo_kernel_conv_among(d, &mt, &row->conv, (PaleoPass)p, row_algorithms(row, d, algos, p));
     out[p] = t.ms;
     algo[p] = (int)t.algo;
   }

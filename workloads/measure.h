@@ -23,6 +23,7 @@ typedef struct {
   char *device;          /* the row's `device` column; "" when none */
   char *precision;       /* the row's `precision` column; "" when none */
   double m, n, k;        /* GEMM */
+  gboolean transposed_a; /* GEMM: the `a_transpose` column says T (cuBLAS op(A) = A^T) */
   PaleoConvGeom conv;    /* convolution */
   int fwd_algo;          /* the row's `fwd_algorithm` (PaleoKernelAlgo), -1 none or unknown */
   char *net, *layer;     /* layer rows */
