@@ -159,9 +159,11 @@ static double gemm_dram_bytes(const PaleoMath *mt, const Tile *t, double m, doub
 }
 
 /* Which kernels run a product: cuBLAS (every tile, split-K for deep reductions), cuDNN's
- * convolution kernels (128-row tiles, no split-K), or its filter-gradient kernels (128-row
- * tiles, split-K over the pixels). */
-typedef enum { GEMM_BLAS, GEMM_CONV, GEMM_WGRAD } GemmFamily;
+ * convolution kernels (128-row tiles, no split-K), its
+ * filter-gradient kernels (128-row tiles, split-K over the pixels), or the batched GEMMs
+ * between the transforms of FFT and non-fused Winograd (every tile, no split-K, operands
+ * streamed like any kernel's). */
+typedef enum { GEMM_BLAS, GEMM_CONV, GEMM_WGRAD, GEMM_BATCHED } GemmFamily;
 
 typedef struct {
   double m, n, k, batch;
@@ -217,6 +219,20 @@ static gboolean tensor_misaligned(const PaleoDevice *d, const PaleoMath *mt, con
          (fmod(g->m, 8) != 0 || fmod(g->n, 8) != 0 || fmod(g->k, 8) != 0);
 }
 
+/* Split-K: cuBLAS splits a reduction much deeper than the output (profile splitk_depth)
+ * while the tiles stay under one wave; cuDNN's filter-gradient kernels split the pixel
+ * reduction into chunks of at least WGRAD_CHUNK, over as many waves as that gives;
+ * convolution kernels do not split. */
+#define WGRAD_CHUNK 512
+static gboolean split_allowed(const PaleoProfile *pr, const GemmShape *g, double mn_tiles, double slots, double split)
+{
+  if (g->family == GEMM_CONV || g->family == GEMM_BATCHED)
+    return FALSE;
+  if (g->family == GEMM_WGRAD)
+    return ceil_div(g->k, split) >= WGRAD_CHUNK;
+  return g->k >= pr->splitk_depth * fmax(g->m, g->n) && mn_tiles * split / 2 < slots && ceil_div(g->k, split) >= 128;
+}
+
 static PaleoGemmTime gemm_time(const PaleoDevice *d, const PaleoMath *mt, const GemmShape *g)
 {
   PaleoGemmTime best = {INFINITY, 0, 0, 1, 0};
@@ -238,10 +254,7 @@ static PaleoGemmTime gemm_time(const PaleoDevice *d, const PaleoMath *mt, const 
     double slots = mt->sms * resident_tiles(t);
     double mn_tiles = ceil_div(g->m, t->tm) * ceil_div(g->n, t->tn) * g->batch;
     for (double split = 1; split <= 256; split *= 2) {
-      /* split-K only for a reduction much deeper than the output, under one wave */
-      double depth = g->family == GEMM_BLAS ? d->profile.splitk_depth : 4;
-      if (split > 1 && (g->family == GEMM_CONV || g->k < depth * fmax(g->m, g->n) || mn_tiles * split / 2 >= slots ||
-                        ceil_div(g->k, split) < 128))
+      if (split > 1 && !split_allowed(&d->profile, g, mn_tiles, slots, split))
         break;
       double waves = 0;
       double s = tile_time_s(d, mt, g, t, split, &waves);
@@ -412,7 +425,8 @@ static GemmShape transformed_gemm(const PaleoDevice *d, const PaleoConvGeom *g, 
                                   double n_tiles, double flop_scale, double elem_bytes, double eff)
 {
   double c = (double)g->c, k = (double)g->k;
-  GemmShape s = {n_tiles, (double)g->k, c, points, flop_scale, eff * pass_eff(&d->profile, pass), 0, GEMM_CONV, FALSE};
+  GemmShape s = {n_tiles, (double)g->k, c, points, flop_scale, eff * pass_eff(&d->profile, pass), 0, GEMM_BATCHED,
+                 FALSE};
   if (pass == PALEO_PASS_BWD_DATA) {
     s.n = (double)g->c;
     s.k = k;
@@ -458,6 +472,7 @@ static double winograd_ms(const PaleoDevice *d, const PaleoMath *mt, const Paleo
      * itself, so the points add work per block, not blocks */
     s.flop_scale = s.batch;
     s.batch = 1;
+    s.family = GEMM_CONV;
     s.dram_bytes = pass_bytes(mt, g);
     return gemm_time(d, mt, &s).ms;
   }
