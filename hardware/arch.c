@@ -4,7 +4,9 @@
 static const PaleoArch archs[] = {
   {"kepler", "NVIDIA Kepler (GK110/GK210: K20, K40, K80), 192 FP32 lanes per SM", "maxwell", FALSE},
   {"maxwell", "NVIDIA Maxwell (GM200: TITAN X, M40), 128 FP32 lanes per SM", NULL, FALSE},
-  {"pascal", "NVIDIA Pascal (GP100: P100, 64 lanes per SM; GP102/GP104: GTX 10x0, TITAN X/Xp, 128)", NULL, FALSE},
+  {"pascal", "NVIDIA Pascal GP100 (P100): 64 FP32 lanes per SM, twice the registers per lane", NULL, FALSE},
+  {"gp10x", "NVIDIA Pascal GP102/GP104 (GTX 10x0, TITAN X Pascal, TITAN Xp): Maxwell's SM (128 lanes, the "
+            "same cuBLAS/cuDNN kernel families)", "maxwell", FALSE},
   {"volta", "NVIDIA Volta (GV100: V100), first tensor cores", "pascal", TRUE},
   {"turing", "NVIDIA Turing (TU104: T4)", "volta", TRUE},
   {"ampere", "NVIDIA Ampere (GA100: A100)", "turing", FALSE},
