@@ -322,9 +322,7 @@ static gboolean has_profile_group(const PaleoCatalog *catalog, const char *name)
   return FALSE;
 }
 
-/* The generation whose `[refined ARCH]` group a device takes: its own, else the one it
- * inherits from, and so on; NULL when no generation on the way has a group. */
-static const char *profile_arch(const PaleoCatalog *catalog, const PaleoArch *arch)
+const char *paleo_catalog_arch_profile(const PaleoCatalog *catalog, const PaleoArch *arch)
 {
   for (guint hops = 0; arch && hops < paleo_arch_count(); hops++) {
     if (has_profile_group(catalog, arch->name))
@@ -357,7 +355,7 @@ static void resolve_profiles(PaleoCatalog *catalog)
     paleo_profile_init(&dev->profile);
     dev->has_profile = FALSE;
     apply_profile_groups(catalog, "", dev);
-    apply_profile_groups(catalog, profile_arch(catalog, dev->arch), dev);
+    apply_profile_groups(catalog, paleo_catalog_arch_profile(catalog, dev->arch), dev);
     apply_profile_groups(catalog, dev->name, dev);
   }
 }

@@ -74,6 +74,11 @@ gboolean paleo_catalog_add_data(PaleoCatalog *catalog, const char *text, const c
 void paleo_catalog_free(PaleoCatalog *catalog);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoCatalog, paleo_catalog_free)
 
+/* The generation whose `[refined ARCH]` group devices of `arch` take: `arch` itself when the
+ * catalog has that group, else the generation it inherits from, and so on; NULL when none
+ * on the way has one (they take the `[refined]` group alone). */
+const char *paleo_catalog_arch_profile(const PaleoCatalog *catalog, const PaleoArch *arch);
+
 /* NULL when unknown; on NULL with `error`, sets PALEO_CONFIG_ERROR_UNKNOWN listing names.
  * A device also answers to each name of its `aliases` key. */
 const PaleoDevice *paleo_catalog_device(const PaleoCatalog *catalog, const char *name, GError **error);

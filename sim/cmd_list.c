@@ -1,4 +1,4 @@
-/* `paleosim list devices|links|nets|scenarios|models|strategies|collectives|topologies|planners|formats`:
+/* `paleosim list devices|links|nets|scenarios|models|strategies|collectives|topologies|planners|formats|archs`:
  * what the catalogs, the shipped files and the registries hold. */
 #include "sim/commands.h"
 
@@ -192,6 +192,29 @@ static void list_planners(PaleoTable *t, const PaleoCatalog *c)
     name_row(t, p->name, p->description);
 }
 
+static const PaleoColumn arch_columns[] = {
+  {"name", "arch", -1},
+  {"inherits", "inherits", -1},
+  {"profile", "profile used", -1},
+  {"description", "description", -1},
+};
+
+/* Each generation, whose constants it inherits, and which `[refined ...]` group the loaded
+ * catalog actually gives its devices (paleo_catalog_arch_profile). */
+static void list_archs(PaleoTable *t, const PaleoCatalog *c)
+{
+  for (guint i = 0; i < paleo_arch_count(); i++) {
+    const PaleoArch *a = paleo_arch_at(i);
+    const char *group = paleo_catalog_arch_profile(c, a);
+    g_autofree char *used = group ? g_strdup_printf("[refined %s]", group) : g_strdup("[refined]");
+    paleo_table_row(t, FALSE);
+    paleo_table_text(t, a->name);
+    paleo_table_text(t, a->inherits ? a->inherits : "");
+    paleo_table_text(t, used);
+    paleo_table_text(t, a->description);
+  }
+}
+
 static void list_formats(PaleoTable *t, const PaleoCatalog *c)
 {
   (void)c;
@@ -219,6 +242,7 @@ static const Listing listings[] = {
   {"topologies", name_columns, G_N_ELEMENTS(name_columns), list_topologies},
   {"planners", name_columns, G_N_ELEMENTS(name_columns), list_planners},
   {"formats", name_columns, G_N_ELEMENTS(name_columns), list_formats},
+  {"archs", arch_columns, G_N_ELEMENTS(arch_columns), list_archs},
 };
 
 static int print_listing(const Listing *l, const PaleoCatalog *c, PaleoFormat format)
@@ -251,7 +275,7 @@ int paleo_cmd_list(int argc, char **argv)
     {NULL, 0, 0, 0, NULL, NULL, NULL},
   };
   g_autoptr(GOptionContext) ctx =
-    g_option_context_new("[devices|links|nets|scenarios|models|strategies|collectives|topologies|planners|formats] - list what paleosim knows");
+    g_option_context_new("[devices|links|nets|scenarios|models|strategies|collectives|topologies|planners|formats|archs] - list what paleosim knows");
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse(ctx, &argc, &argv, &error))

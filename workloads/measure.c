@@ -66,9 +66,31 @@ typedef struct {
   int device, precision, fwd_algorithm, a_transpose;
 } Layout;
 
+/* DeepBench files of kinds that are not single-device kernels or layers: their own message. */
+static gboolean unsupported_kind(GPtrArray *header, const char *path, GError **error)
+{
+  if (column(header, "hidden_units") >= 0 && column(header, "timesteps") >= 0) {
+    g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_INVALID,
+                "%s:1: DeepBench recurrent-layer (RNN) rows are not supported: the kernel model costs GEMM and "
+                "convolution rows (and per-layer rows); a recurrent layer's time depends on cuDNN's persistent "
+                "kernels, which it does not model", path);
+    return TRUE;
+  }
+  if (column(header, "num_gpus") >= 0 && column(header, "size_floats") >= 0) {
+    g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_INVALID,
+                "%s:1: DeepBench all-reduce rows are not a single-device kernel: simulate them with `paleosim run` "
+                "(a one-layer net whose gradient is the buffer, collective = ring; docs/accuracy.md does it for "
+                "the calibration GPUs)", path);
+    return TRUE;
+  }
+  return FALSE;
+}
+
 static gboolean detect(GPtrArray *header, const char *path, Layout *out, GError **error)
 {
   const char *const *cols = NULL;
+  if (unsupported_kind(header, path, error))
+    return FALSE;
   if (has_all(header, conv_cols))
     out->kind = PALEO_MEASURE_CONV, cols = conv_cols;
   else if (has_all(header, gemm_cols))
