@@ -409,6 +409,12 @@ gboolean paleo_catalog_add_file(PaleoCatalog *catalog, const char *path, GError 
   return add_groups(catalog, kf, path, error);
 }
 
+void paleo_catalog_drop_profiles(PaleoCatalog *catalog)
+{
+  g_ptr_array_set_size(catalog->profiles, 0);
+  resolve_profiles(catalog);
+}
+
 gboolean paleo_catalog_add_data(PaleoCatalog *catalog, const char *text, const char *origin, GError **error)
 {
   g_return_val_if_fail(catalog && text && origin, FALSE);

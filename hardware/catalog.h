@@ -69,6 +69,8 @@ PaleoCatalog *paleo_catalog_load_default(GError **error);
  * case-insensitively; a known name is replaced in place. Errors name the file, group and
  * key. */
 gboolean paleo_catalog_add_file(PaleoCatalog *catalog, const char *path, GError **error);
+/* Forgets every `[refined ...]` group read so far (devices fall back to the neutral profile). */
+void paleo_catalog_drop_profiles(PaleoCatalog *catalog);
 /* The same from text in memory; `origin` names it in messages. */
 gboolean paleo_catalog_add_data(PaleoCatalog *catalog, const char *text, const char *origin, GError **error);
 void paleo_catalog_free(PaleoCatalog *catalog);

@@ -79,10 +79,10 @@ double paleo_device_sustained_mhz(const PaleoDevice *d)
  * issuing one 32-thread instruction per cycle (every NVIDIA SM since Kepler), keep 128
  * lanes busy. Kepler's SMX has 192 lanes and needs dual issue for the rest, which a GEMM's
  * FFMA stream seldom gets ("limited issue throughput of the schedulers", Lai and Seznec,
- * CGO 2013): 2/3. Lanes per SM = FP32 peak / (2 x boost clock x SMs). */
+ * CGO 2013): 2/3. Lanes per SM = FP32 peak / (2 x boost clock x SMs), rounded. */
 static double simt_issue_fraction(const PaleoDevice *d)
 {
-  double lanes = d->boost_gflops * 1e3 / (2 * d->boost_mhz * d->sm_count);
+  double lanes = round(d->boost_gflops * 1e3 / (2 * d->boost_mhz * d->sm_count));
   return fmin(1.0, PALEO_ISSUE_LANES_PER_SM / lanes);
 }
 

@@ -103,11 +103,14 @@ static gboolean fit_archs(const CalibrateArgs *a, GPtrArray *sets, const PaleoCa
   return TRUE;
 }
 
-/* The error table with each device's profile as the written file resolves it. */
+/* The error table with each device's profile as the written file resolves it (a file of
+ * `[refined]` groups replaces the profiles loaded so far; a `[refined D]` one adds to them). */
 static GArray *fitted_errors(GPtrArray *sets, const PaleoCatalog *catalog, const char *device, const char *text,
                              GError **error)
 {
   g_autoptr(PaleoCatalog) fitted = paleo_catalog_copy(catalog);
+  if (!device)
+    paleo_catalog_drop_profiles(fitted);
   if (!paleo_catalog_add_data(fitted, text, "fitted profile", error))
     return NULL;
   return paleo_calibrate_errors(sets, fitted, device, NULL, error);

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "hardware/config_dir.h"
 #include "hardware/kernel.h"
 
 /* One SM at 1000 MHz doing 1 GFLOP/s = 1 FLOP per cycle; no fixed costs, no efficiency
@@ -219,24 +220,41 @@ static char *write_temp(const char *name, const char *text)
   return path;
 }
 
+/* Profile groups: [refined] for every device, [refined ARCH] for a generation and those that
+ * inherit from it (nearest fitted one first), [refined NAME] for one device. */
 static void test_profile_groups(void **state)
 {
   (void)state;
   g_autoptr(PaleoCatalog) c = paleo_catalog_load_default(NULL);
   assert_non_null(c);
-  double shipped = paleo_catalog_device(c, "K40", NULL)->profile.gemm_eff;
-  assert_true(paleo_catalog_device(c, "K40", NULL)->has_profile);
-  g_autofree char *path = write_temp("profile.ini", "[refined k40]\ngemm_eff=0.5\n");
+  const PaleoDevice *k40 = paleo_catalog_device(c, "K40", NULL);
+  double maxwell = paleo_catalog_device(c, "TITAN_X", NULL)->profile.gemm_eff;
+  /* Kepler has no group of its own: it inherits Maxwell's, GP102 too */
+  assert_true(k40->has_profile);
+  assert_float_equal(k40->profile.gemm_eff, maxwell, 0);
+  assert_float_equal(paleo_catalog_device(c, "GTX_1080_TI", NULL)->profile.gemm_eff, maxwell, 0);
+  assert_string_equal(paleo_catalog_arch_profile(c, k40->arch), "maxwell");
+  g_autofree char *path = write_temp("profile.ini", "[refined k40]\ngemm_eff=0.5\n[refined volta]\ngemm_eff=0.42\n");
   assert_true(paleo_catalog_add_file(c, path, NULL));
   assert_float_equal(paleo_catalog_device(c, "K40", NULL)->profile.gemm_eff, 0.5, 0);
-  assert_float_equal(paleo_catalog_device(c, "K20", NULL)->profile.gemm_eff, shipped, 0);
-  /* a device added later takes the [refined] constants */
+  assert_float_equal(paleo_catalog_device(c, "K20", NULL)->profile.gemm_eff, maxwell, 0);
+  /* Turing inherits Volta's new group; GP100 keeps its own */
+  assert_float_equal(paleo_catalog_device(c, "V100", NULL)->profile.gemm_eff, 0.42, 0);
+  assert_float_equal(paleo_catalog_device(c, "T4", NULL)->profile.gemm_eff, 0.42, 0);
+  assert_true(paleo_catalog_device(c, "P100", NULL)->profile.gemm_eff != 0.42);
+  /* a device added later without a generation takes the [refined] constants */
   g_autofree char *dev = write_temp("dev.ini", "[device NEW]\nclock_mhz=1000\npeak_gflops=1\nmem_gbps=1\n");
   assert_true(paleo_catalog_add_file(c, dev, NULL));
-  assert_float_equal(paleo_catalog_device(c, "NEW", NULL)->profile.gemm_eff, shipped, 0);
+  g_autoptr(PaleoCatalog) plain = paleo_catalog_new();
+  g_autofree char *refined = g_build_filename(paleo_config_dir(), "refined.ini", NULL);
+  assert_true(paleo_catalog_add_file(plain, dev, NULL) && paleo_catalog_add_file(plain, refined, NULL));
+  assert_float_equal(paleo_catalog_device(c, "NEW", NULL)->profile.gemm_eff,
+                     paleo_catalog_device(plain, "NEW", NULL)->profile.gemm_eff, 0);
+  assert_true(paleo_catalog_device(c, "NEW", NULL)->profile.gemm_eff != maxwell);
   const char *bad[][2] = {{"[refined]\ngemm_effx=1\n", "unknown key 'gemm_effx'"},
                           {"[refined]\ngemm_eff=2\n", "gemm_eff"},
-                          {"[refined]\nlaunch_us=abc\n", "not a number"}};
+                          {"[refined]\nlaunch_us=abc\n", "not a number"},
+                          {"[device X]\nclock_mhz=1\npeak_gflops=1\nmem_gbps=1\narch=fermi\n", "'arch' = 'fermi'"}};
   for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
     g_autofree char *p = write_temp("bad_profile.ini", bad[i][0]);
     g_autoptr(GError) error = NULL;
@@ -244,6 +262,88 @@ static void test_profile_groups(void **state)
     assert_non_null(strstr(error->message, "bad_profile.ini"));
     assert_non_null(strstr(error->message, bad[i][1]));
   }
+}
+
+/* A power-capped board (TDP <= 75 W) holds the geometric mean of its base and boost clocks
+ * under dense math: the T4's 585 and 1590 MHz give 964.5 MHz, and its peaks scale with it;
+ * a 250 W board holds its boost clock. */
+static void test_sustained_clock(void **state)
+{
+  (void)state;
+  g_autoptr(PaleoCatalog) c = paleo_catalog_load_default(NULL);
+  const PaleoDevice *t4 = paleo_catalog_device(c, "t4", NULL);
+  assert_float_equal(paleo_device_sustained_mhz(t4), sqrt(585.0 * 1590.0), 1e-9);
+  PaleoMath mt;
+  assert_true(paleo_math_init(&mt, t4, PALEO_PRECISION_FP16, NULL));
+  assert_float_equal(mt.peak_flops, 65000e9 * sqrt(585.0 * 1590.0) / 1590, 1);
+  assert_float_equal(mt.clock_hz, sqrt(585.0 * 1590.0) * 1e6, 1e-3);
+  const PaleoDevice *m40 = paleo_catalog_device(c, "M40", NULL);
+  assert_float_equal(paleo_device_sustained_mhz(m40), 1114, 0);
+  PaleoDevice d = toy();
+  d.tdp_w = 70, d.base_mhz = 250; /* sqrt(250 x 1000) = 500 MHz: half the peak */
+  assert_true(paleo_math_init(&mt, &d, PALEO_PRECISION_FP32, NULL));
+  assert_float_equal(mt.peak_flops, 0.5e9, 1e-3);
+  d.tdp_w = 76;
+  assert_float_equal(paleo_device_sustained_mhz(&d), 1000, 0);
+}
+
+/* Kepler's 192-lane SMX: four schedulers issue 128 lanes a cycle, 2/3 of its SIMT peak; a
+ * K80 die (13 SMs at 562 MHz) reaches 13 x 128 x 2 x 562e6 = 1870.3 GFLOP/s of its 2805.5;
+ * Maxwell's 128-lane SM is not bound. */
+static void test_issue_bound(void **state)
+{
+  (void)state;
+  g_autoptr(PaleoCatalog) c = paleo_catalog_load_default(NULL);
+  PaleoMath mt;
+  assert_true(paleo_math_init(&mt, paleo_catalog_device(c, "K80", NULL), PALEO_PRECISION_FP32, NULL));
+  assert_float_equal(mt.peak_flops, 13 * 128 * 2 * 562e6, 1e7);
+  assert_true(paleo_math_init(&mt, paleo_catalog_device(c, "TITAN_X", NULL), PALEO_PRECISION_FP32, NULL));
+  assert_float_equal(mt.peak_flops, 6605e9, 1e3);
+}
+
+/* Volta/Turing: a tensor GEMM needs m, n, k multiples of 8, else half2 at 2x FP32. Toy: one
+ * SM at 1 FP32 FLOP per cycle, 8 on tensor cores. 128 x 128 x 40 on tensor cores: two
+ * 32-deep steps of 2 x 128 x 128 x 32 / 8 = 131072 cycles = 0.262144 ms; k = 41 on half2:
+ * six 8-deep steps of 2 x 128 x 128 x 8 / 2 = 131072 cycles = 0.786432 ms; on Ampere
+ * (no such rule) k = 41 stays on tensor cores (two steps again). */
+static void test_tensor_alignment(void **state)
+{
+  (void)state;
+  PaleoDevice d = toy();
+  d.peak_gflops_fp16 = 8, d.profile.tensor_eff = 1, d.arch = paleo_arch_find("volta");
+  PaleoMath mt;
+  assert_true(paleo_math_init(&mt, &d, PALEO_PRECISION_FP16, NULL));
+  assert_true(mt.tensor);
+  assert_float_equal(paleo_kernel_gemm(&d, &mt, 128, 128, 40, 1, 1, 1).ms, 0.262144, 1e-12);
+  assert_float_equal(paleo_kernel_gemm(&d, &mt, 128, 128, 41, 1, 1, 1).ms, 0.786432, 1e-12);
+  d.arch = paleo_arch_find("ampere");
+  assert_float_equal(paleo_kernel_gemm(&d, &mt, 128, 128, 41, 1, 1, 1).ms, 0.262144, 1e-12);
+}
+
+/* Tensor-core convolutions run on channel-padded tensors (C = 1 costs what C = 8 does)
+ * plus the NCHW <-> NHWC transposes of the three tensors: on the toy device with 1 GB/s of
+ * memory and no launch cost those add 2 x 2 bytes x (x + w + y) = 4 x (4096 + 4608 + 32768)
+ * bytes = 0.165888 ms. */
+static void test_tensor_conv(void **state)
+{
+  (void)state;
+  PaleoDevice d = toy();
+  d.peak_gflops_fp16 = 8, d.profile.tensor_eff = 1, d.mem_gbps = 1e9;
+  PaleoMath mt;
+  assert_true(paleo_math_init(&mt, &d, PALEO_PRECISION_FP16, NULL));
+  PaleoConvGeom one, eight;
+  paleo_conv_geom_init(&one, 2, 1, 16, 16, 64, 3, 3, 1, 1, 1, 1);
+  paleo_conv_geom_init(&eight, 2, 8, 16, 16, 64, 3, 3, 1, 1, 1, 1);
+  for (int p = 0; p < PALEO_PASS_N; p++)
+    assert_float_equal(paleo_kernel_conv_algo(&d, &mt, &one, (PaleoPass)p, PALEO_ALGO_IMPLICIT_GEMM).ms,
+                       paleo_kernel_conv_algo(&d, &mt, &eight, (PaleoPass)p, PALEO_ALGO_IMPLICIT_GEMM).ms, 1e-12);
+  double tensor = paleo_kernel_conv_algo(&d, &mt, &eight, PALEO_PASS_FWD, PALEO_ALGO_IMPLICIT_GEMM).ms;
+  d.mem_gbps = 1;
+  assert_true(paleo_math_init(&mt, &d, PALEO_PRECISION_FP16, NULL));
+  double slow = paleo_kernel_conv_algo(&d, &mt, &eight, PALEO_PASS_FWD, PALEO_ALGO_IMPLICIT_GEMM).ms;
+  /* the GEMM itself is compute bound at both bandwidths (its 83 KB take 0.08 ms, its
+   * 4.7 MFLOP at 8 per cycle 0.59 ms) */
+  assert_float_equal(slow - tensor, 4 * (4096 + 4608 + 32768) / 1e6, 1e-9);
 }
 
 static void test_shipped_architecture(void **state)
@@ -276,6 +376,8 @@ int main(void)
     cmocka_unit_test(test_conv_algorithms),  cmocka_unit_test(test_profile_groups),
     cmocka_unit_test(test_shipped_architecture), cmocka_unit_test(test_winograd_fused),
     cmocka_unit_test(test_column_dgrad),     cmocka_unit_test(test_algo_names),
+    cmocka_unit_test(test_sustained_clock),  cmocka_unit_test(test_issue_bound),
+    cmocka_unit_test(test_tensor_alignment), cmocka_unit_test(test_tensor_conv),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

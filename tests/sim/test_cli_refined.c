@@ -117,9 +117,10 @@ static void test_kernel_csv(void **state)
   result_clear(&r);
 }
 
-/* `paleosim calibrate` on the shipped CSVs rewrites configs/refined.ini byte for byte (the
- * command configs/calibration/README.md gives: every FP32 row and the P100 FP16-storage
- * GEMM rows, DeepBench's P100 taken as the PCIe board it was). */
+/* `paleosim calibrate --by-arch` on the shipped CSVs rewrites configs/refined.ini byte for
+ * byte (the command configs/calibration/README.md gives: every FP32 row and the P100
+ * FP16-storage GEMM rows, DeepBench's P100 taken as the PCIe board it was; a [refined]
+ * group on every row, then [refined pascal] and [refined maxwell] on their GPU's rows). */
 static void test_calibrate_reproduces_shipped(void **state)
 {
   (void)state;
@@ -129,13 +130,14 @@ static void test_calibrate_reproduces_shipped(void **state)
   char *paths[G_N_ELEMENTS(names)];
   for (guint i = 0; i < G_N_ELEMENTS(names); i++)
     paths[i] = config_path("calibration", names[i]);
-  Result r = run_cli("calibrate", "--map", "p100=P100_PCIE", paths[0], paths[1], paths[2], paths[3], paths[4], "-o",
-                     out, NULL);
+  Result r = run_cli("calibrate", "--by-arch", "--map", "p100=P100_PCIE", paths[0], paths[1], paths[2], paths[3],
+                     paths[4], "-o", out, NULL);
   for (guint i = 0; i < G_N_ELEMENTS(names); i++)
     g_free(paths[i]);
   assert_int_equal(r.status, 0);
   assert_non_null(strstr(r.out, "refined_median"));
   assert_non_null(strstr(r.out, "P100_PCIE"));
+  assert_non_null(strstr(r.out, "maxwell: 432 values"));
   g_autofree char *shipped_path = config_path("refined.ini", NULL);
   g_autofree char *shipped = NULL, *fitted = NULL;
   assert_true(g_file_get_contents(shipped_path, &shipped, NULL, NULL));
