@@ -89,7 +89,8 @@ FIT_FILES = ["p100_conv_fp32.csv", "p100_gemm_fp32.csv", "titanx_maxwell_conv_fp
 def calibration():
     print("## Kernels: the DeepBench calibration rows\n")
     print("Absolute error |predicted / measured - 1|, median and 90th percentile, `paleo` (PPP 1) and")
-    print("`refined` (the shipped `configs/refined.ini`). DeepBench's P100 is predicted as `P100_PCIE`")
+    print("`refined` (the shipped `configs/refined.ini`: its `[refined pascal]` group for the P100,")
+    print("`[refined maxwell]` for the TITAN X). DeepBench's P100 is predicted as `P100_PCIE`")
     print("(`configs/calibration/README.md` says why). The refined constants were fitted on these")
     print("rows, except the P100 FP16-storage convolutions (not fitted: DeepBench's README lists them")
     print("as anomalous). Forward passes use the algorithm each row records (`kernel --algorithms row`).\n")
@@ -106,11 +107,25 @@ def calibration():
     print()
 
 
+def one_group_profile(path):
+    """The [refined] group `calibrate` wrote, also as every generation's group, so that it
+    replaces the shipped [refined ARCH] groups for every device."""
+    with open(path) as f:
+        text = f.read()
+    body = text[text.index("[refined]") + len("[refined]"):]
+    archs = [r["arch"] for r in csv.DictReader(io.StringIO(run(["list", "archs", "--format", "csv"])))]
+    groups = "".join("[refined %s]%s" % (a, body) for a in archs)
+    with open(path, "w") as f:
+        f.write(text + "\n" + groups)
+
+
 def cross_validation():
     print("## Kernels: cross-validation between the two calibration GPUs\n")
-    print("The constants fitted on one GPU's rows alone (`paleosim calibrate`, same procedure), then")
-    print("used to predict the other GPU's rows: how far the model carries to a GPU it has not seen.")
-    print("TITAN X Maxwell ran CUDA 7.5 / cuDNN 5.1, the P100 CUDA 8 / cuDNN 6 (DeepBench's Specs sheets).\n")
+    print("The constants fitted on one GPU's rows alone (`paleosim calibrate`, same procedure, one")
+    print("group for every device), then used to predict the other GPU's rows: how far the model")
+    print("carries to a GPU of another generation that it has not seen (the shipped file gives each")
+    print("generation its own GPU's fit instead: the table above). TITAN X Maxwell ran CUDA 7.5 /")
+    print("cuDNN 5.1, the P100 CUDA 8 / cuDNN 6 (DeepBench's Specs sheets).\n")
     print("| fitted on | predicted | kind / pass | n | median | p90 | median ln(pred/meas) |")
     print("|---|---|---|---|---|---|---|")
     sets = {"titanx_maxwell": ("TITAN_X", ["titanx_maxwell_gemm_fp32.csv", "titanx_maxwell_conv_fp32.csv"]),
@@ -118,6 +133,7 @@ def cross_validation():
     for train, test in (("titanx_maxwell", "p100"), ("p100", "titanx_maxwell")):
         profile = os.path.join(TMP, "cv_%s.ini" % train)
         run(["calibrate", "--map", "p100=P100_PCIE", "-o", profile] + [os.path.join(CAL, f) for f in sets[train][1]])
+        one_group_profile(profile)
         for f in sets[test][1][:2]:
             rows = kernel_rows(os.path.join(CAL, f), sets[test][0], ["--hardware", profile])
             err = kernel_errors(rows)

@@ -224,6 +224,23 @@ static void write_text(const PaleoTable *t, FILE *out)
   }
 }
 
+/* One CSV field (RFC 4180): quoted, with quotes doubled, when it holds a comma, a quote or
+ * a line break. */
+static void put_csv_field(const char *s, FILE *out)
+{
+  if (!strpbrk(s, ",\"\r\n")) {
+    fputs(s, out);
+    return;
+  }
+  fputc('"', out);
+  for (const char *c = s; *c; c++) {
+    if (*c == '"')
+      fputc('"', out);
+    fputc(*c, out);
+  }
+  fputc('"', out);
+}
+
 static void write_csv(const PaleoTable *t, FILE *out)
 {
   for (guint c = 0; c < t->n_columns; c++)
@@ -232,7 +249,9 @@ static void write_csv(const PaleoTable *t, FILE *out)
   for (guint r = 0; r < t->rows->len; r++) {
     for (guint c = 0; c < t->n_columns; c++) {
       g_autofree char *s = machine(cell_at(t, r, c));
-      fprintf(out, "%s%s", c ? "," : "", s);
+      if (c)
+        fputc(',', out);
+      put_csv_field(s, out);
     }
     fputc('\n', out);
   }
