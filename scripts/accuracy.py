@@ -113,7 +113,7 @@ def one_group_profile(path):
     with open(path) as f:
         text = f.read()
     body = text[text.index("[refined]") + len("[refined]"):]
-    archs = [r["arch"] for r in csv.DictReader(io.StringIO(run(["list", "archs", "--format", "csv"])))]
+    archs = [r["name"] for r in csv.DictReader(io.StringIO(run(["list", "archs", "--format", "csv"])))]
     groups = "".join("[refined %s]%s" % (a, body) for a in archs)
     with open(path, "w") as f:
         f.write(text + "\n" + groups)
@@ -154,6 +154,27 @@ def log_errors(rows, kind):
             if "conv " + name == kind and r[meas].strip():
                 out.append(math.log(float(r[pred]) / float(r[meas])))
     return out
+
+
+HIDDEN = ["M40", "TITAN_X_PASCAL", "TITAN_XP", "GTX_1080_TI", "V100", "T4"]
+
+
+def generations():
+    print("## How the constants reach GPUs never fitted\n")
+    print("Each device's generation (`arch` in `configs/hardware.ini`) picks its constants: its own")
+    print("`[refined ARCH]` group when one was fitted, else the nearest fitted generation's")
+    print("(`paleosim list archs`). The clock is the boost clock, except on power-capped boards")
+    print("(TDP <= 75 W: the geometric mean of base and boost clocks); Kepler's SIMT math is bound")
+    print("to 128 of its 192 lanes per SM. DeepBench's other GPUs:\n")
+    archs = {r["name"]: r for r in csv.DictReader(io.StringIO(run(["list", "archs", "--format", "csv"])))}
+    devices = {r["name"]: r for r in csv.DictReader(io.StringIO(run(["list", "devices", "--format", "csv"])))}
+    print("| device | arch | constants | clock MHz (sustained) | FP32 GFLOP/s | FP16 GFLOP/s | GB/s |")
+    print("|---|---|---|---|---|---|---|")
+    for name in HIDDEN:
+        d = devices[name]
+        print("| %s | %s | `%s` | %.0f | %s | %s | %s |" % (name, d["arch"], archs[d["arch"]]["profile"], float(d["sustained_mhz"]),
+                                                      d["peak_gflops"], d["peak_gflops_fp16"], d["mem_gbps"]))
+    print()
 
 
 # The training-kernel rows DeepBench's README prints for GPUs other than the calibration ones
@@ -232,8 +253,9 @@ def tensor_cores():
         pred = 2.0 * m * n * k / (ms * 1e-3) / 1e12
         print("| %s | %dx%dx%d | %.0f | %.1f | %s | %s | %s |" % (dev, m, n, k, tf, pred, pct(tf / pred - 1), what, src))
     print("\nThe error is of the time (measured TFLOPS / predicted - 1). The T4's 70 W cap holds its")
-    print("clock far below the 1590 MHz boost under sustained tensor-core work, which datasheet")
-    print("peaks do not show; no catalog figure models power capping.\n")
+    print("clock far below the 1590 MHz boost under sustained tensor-core work: the model's rule for")
+    print("power-capped boards (TDP <= 75 W) takes the geometric mean of base and boost clocks (964")
+    print("MHz), set from the datasheet alone, not from this row.\n")
 
 
 # ---------------------------------------------------------------- single GPU
@@ -449,6 +471,7 @@ def main():
     print("row (DeepBench's calibration rows are in `configs/calibration/`).\n")
     calibration()
     cross_validation()
+    generations()
     heldout()
     tensor_cores()
     single_gpu()

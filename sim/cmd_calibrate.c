@@ -180,7 +180,7 @@ int paleo_cmd_calibrate(int argc, char **argv)
   g_autoptr(GOptionContext) ctx = g_option_context_new("MEASURED.csv... - fit the refined model's constants");
   g_option_context_set_summary(ctx, "MEASURED.csv: DeepBench GEMM or convolution rows, or per-layer rows "
                                     "net,layer,pass,batch,ms. Starts from the device's profile (or the "
-                                    "neutral one) and fits the constants `paleosim list profile` marks fitted.");
+                                    "neutral one) and fits the constants hardware/profile.c marks fitted.");
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_autoptr(GError) error = NULL;
   int rc;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hardware/catalog.h"
+#include "hardware/kernel.h"
 #include "output/trace_io.h"
 #include "sim/cli_common.h"
 #include "sim/scenario.h"
@@ -27,6 +28,8 @@ static const PaleoColumn device_columns[] = {
   {"mem_gbps", "mem GB/s", 1},
   {"mem_gib", "mem GiB", 0},
   {"usd_per_hour", "USD/hour", 2},
+  {"arch", "arch", -1},
+  {"sustained_mhz", "sustained MHz", 0},
   {"description", "description", -1},
   {"source", "source", -1},
 };
@@ -46,6 +49,8 @@ static void list_devices(PaleoTable *t, const PaleoCatalog *c)
       paleo_table_num(t, d->usd_per_hour);
     else
       paleo_table_empty(t);
+    paleo_table_text(t, d->arch ? d->arch->name : "");
+    paleo_table_num(t, paleo_device_sustained_mhz(d));
     paleo_table_text(t, d->description);
     paleo_table_text(t, d->source);
   }
