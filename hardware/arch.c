@@ -2,19 +2,19 @@
 #include "hardware/arch.h"
 
 static const PaleoArch archs[] = {
-  {"kepler", "NVIDIA Kepler (GK110/GK210: K20, K40, K80), 192 FP32 lanes per SM", "maxwell", FALSE},
-  {"maxwell", "NVIDIA Maxwell (GM200: TITAN X, M40), 128 FP32 lanes per SM", NULL, FALSE},
-  {"pascal", "NVIDIA Pascal GP100 (P100): 64 FP32 lanes per SM, twice the registers per lane", NULL, FALSE},
-  {"gp10x", "NVIDIA Pascal GP102/GP104 (GTX 10x0, TITAN X Pascal, TITAN Xp): Maxwell's SM (128 lanes, the "
-            "same cuBLAS/cuDNN kernel families)", "maxwell", FALSE},
-  {"volta", "NVIDIA Volta (GV100: V100), first tensor cores", "pascal", TRUE},
-  {"turing", "NVIDIA Turing (TU104: T4)", "volta", TRUE},
-  {"ampere", "NVIDIA Ampere (GA100: A100)", "turing", FALSE},
-  {"ada", "NVIDIA Ada Lovelace (AD10x: L4, L40S)", "ampere", FALSE},
-  {"hopper", "NVIDIA Hopper (GH100: H100, H200)", "ada", FALSE},
-  {"cdna2", "AMD CDNA 2 (MI250X)", NULL, FALSE},
-  {"cdna3", "AMD CDNA 3 (MI300X)", NULL, FALSE},
-  {"cpu", "a CPU (PALEO's CPU_I7; the refined GPU kernel model is not meant for it)", NULL, FALSE},
+  {"kepler", "NVIDIA Kepler (GK110/GK210: K20, K40, K80), 192 FP32 lanes per SM", "maxwell", NULL, FALSE},
+  {"maxwell", "NVIDIA Maxwell (GM200: TITAN X, M40), 128 FP32 lanes per SM", NULL, NULL, FALSE},
+  {"pascal", "NVIDIA Pascal GP100 (P100): 64 FP32 lanes per SM, twice the registers per lane", NULL, NULL, FALSE},
+  {"gp10x", "NVIDIA Pascal GP102/GP104 (GTX 10x0, TITAN X Pascal, TITAN Xp): Maxwell's 128-lane SM for its "
+            "cuDNN kernels, GP100's CUDA 8 cuBLAS for its GEMMs", "maxwell", "pascal", FALSE},
+  {"volta", "NVIDIA Volta (GV100: V100), first tensor cores", "pascal", NULL, TRUE},
+  {"turing", "NVIDIA Turing (TU104: T4)", "volta", NULL, TRUE},
+  {"ampere", "NVIDIA Ampere (GA100: A100)", "turing", NULL, FALSE},
+  {"ada", "NVIDIA Ada Lovelace (AD10x: L4, L40S)", "ampere", NULL, FALSE},
+  {"hopper", "NVIDIA Hopper (GH100: H100, H200)", "ada", NULL, FALSE},
+  {"cdna2", "AMD CDNA 2 (MI250X)", NULL, NULL, FALSE},
+  {"cdna3", "AMD CDNA 3 (MI300X)", NULL, NULL, FALSE},
+  {"cpu", "a CPU (PALEO's CPU_I7; the refined GPU kernel model is not meant for it)", NULL, NULL, FALSE},
 };
 
 const PaleoArch *paleo_arch_find(const char *name)

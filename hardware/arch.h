@@ -12,6 +12,8 @@ typedef struct {
   const char *description;
   const char *inherits;       /* generation whose `[refined NAME]` group applies when this one has
                                  none (followed in turn); NULL: only the `[refined]` group */
+  const char *blas_from;      /* generation whose group its cuBLAS GEMMs take instead (a library
+                                 era shared with another SM design); NULL: as its other kernels */
   gboolean tensor_align8;     /* matrix-unit GEMMs need m, n and k multiples of 8 (cuBLAS before
                                  CUDA 11, the libraries of Volta and Turing); others run the SIMT
                                  half2 path at twice the FP32 rate */

@@ -332,8 +332,15 @@ const char *paleo_catalog_arch_profile(const PaleoCatalog *catalog, const PaleoA
   return NULL;
 }
 
-static void apply_profile_groups(const PaleoCatalog *catalog, const char *name, PaleoDevice *dev)
+const char *paleo_catalog_arch_blas_profile(const PaleoCatalog *catalog, const PaleoArch *arch)
 {
+  return paleo_catalog_arch_profile(catalog, arch && arch->blas_from ? paleo_arch_find(arch->blas_from) : arch);
+}
+
+/* The keys of every group called `name` (NULL: none), in the order read; TRUE if any. */
+static gboolean apply_profile_groups(const PaleoCatalog *catalog, const char *name, PaleoProfile *profile)
+{
+  gboolean any = FALSE;
   for (guint i = 0; name && i < catalog->profiles->len; i++) {
     const ProfileEntry *e = g_ptr_array_index(catalog->profiles, i);
     if (g_ascii_strcasecmp(e->name, name))
@@ -341,22 +348,30 @@ static void apply_profile_groups(const PaleoCatalog *catalog, const char *name, 
     guint index = 0;
     for (const PaleoProfileKey *k = paleo_profile_keys; k->key; k++, index++)
       if (e->set_mask & (1u << index))
-        *paleo_profile_field(&dev->profile, k) = paleo_profile_get(&e->values, k);
-    dev->has_profile = TRUE;
+        *paleo_profile_field(profile, k) = paleo_profile_get(&e->values, k);
+    any = TRUE;
   }
+  return any;
 }
 
-/* Each device's profile: the `[refined]` keys, then its generation's `[refined ARCH]`
- * keys (profile_arch), then its own `[refined NAME]` keys, each in the order read. */
+/* The `[refined]` keys, then the generation group's, then the device's own. */
+static gboolean resolve_one(const PaleoCatalog *catalog, const char *arch_group, const char *device,
+                            PaleoProfile *profile)
+{
+  paleo_profile_init(profile);
+  gboolean any = apply_profile_groups(catalog, "", profile);
+  any |= apply_profile_groups(catalog, arch_group, profile);
+  return apply_profile_groups(catalog, device, profile) || any;
+}
+
+/* Each device's profiles: its kernels' (the generation group from paleo_catalog_arch_profile)
+ * and its cuBLAS GEMMs' (paleo_catalog_arch_blas_profile). */
 static void resolve_profiles(PaleoCatalog *catalog)
 {
   for (guint d = 0; d < catalog->devices->len; d++) {
     PaleoDevice *dev = g_ptr_array_index(catalog->devices, d);
-    paleo_profile_init(&dev->profile);
-    dev->has_profile = FALSE;
-    apply_profile_groups(catalog, "", dev);
-    apply_profile_groups(catalog, paleo_catalog_arch_profile(catalog, dev->arch), dev);
-    apply_profile_groups(catalog, dev->name, dev);
+    dev->has_profile = resolve_one(catalog, paleo_catalog_arch_profile(catalog, dev->arch), dev->name, &dev->profile);
+    resolve_one(catalog, paleo_catalog_arch_blas_profile(catalog, dev->arch), dev->name, &dev->blas_profile);
   }
 }
 

@@ -42,6 +42,8 @@ typedef struct {
   PaleoProfile profile;    /* the refined model's constants for this device: the `[refined]`
                               group, then its generation's (or the nearest calibrated one's)
                               `[refined ARCH]` group, then its own `[refined NAME]` group */
+  PaleoProfile blas_profile; /* the constants of its cuBLAS GEMMs: `profile`, except that the
+                              generation group comes from its arch's blas_from when it has one */
   gboolean has_profile;    /* FALSE when no profile was loaded at all */
   double usd_per_hour;     /* price of one device-hour (US dollars), 0 when unknown */
 } PaleoDevice;
@@ -80,6 +82,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoCatalog, paleo_catalog_free)
  * catalog has that group, else the generation it inherits from, and so on; NULL when none
  * on the way has one (they take the `[refined]` group alone). */
 const char *paleo_catalog_arch_profile(const PaleoCatalog *catalog, const PaleoArch *arch);
+/* The same for its cuBLAS GEMMs (from the arch's blas_from generation when it has one). */
+const char *paleo_catalog_arch_blas_profile(const PaleoCatalog *catalog, const PaleoArch *arch);
 
 /* NULL when unknown; on NULL with `error`, sets PALEO_CONFIG_ERROR_UNKNOWN listing names.
  * A device also answers to each name of its `aliases` key. */

@@ -266,18 +266,30 @@ static PaleoGemmTime gemm_time(const PaleoDevice *d, const PaleoMath *mt, const 
   return best;
 }
 
+/* A cuBLAS GEMM, timed with the device's cuBLAS constants (blas_profile). */
+static PaleoGemmTime blas_gemm(const PaleoDevice *d, const PaleoMath *mt, const GemmShape *g)
+{
+  if (!memcmp(&d->blas_profile, &d->profile, sizeof d->profile))
+    return gemm_time(d, mt, g);
+  PaleoDevice blas = *d;
+  blas.profile = d->blas_profile;
+  PaleoMath m = *mt;
+  m.eff = m.tensor ? blas.profile.tensor_eff : blas.profile.gemm_eff;
+  return gemm_time(&blas, &m, g);
+}
+
 PaleoGemmTime paleo_kernel_gemm(const PaleoDevice *d, const PaleoMath *mt, double m, double n, double k,
                                 double batch, double flop_scale, double eff_scale)
 {
   GemmShape g = {m, n, k, batch, flop_scale, eff_scale, -1, GEMM_BLAS, FALSE};
-  return gemm_time(d, mt, &g);
+  return blas_gemm(d, mt, &g);
 }
 
 PaleoGemmTime paleo_kernel_gemm_op(const PaleoDevice *d, const PaleoMath *mt, double m, double n, double k,
                                    gboolean transposed_a)
 {
   GemmShape g = {m, n, k, 1, 1, 1, -1, GEMM_BLAS, transposed_a};
-  return gemm_time(d, mt, &g);
+  return blas_gemm(d, mt, &g);
 }
 
 double paleo_kernel_gemm_ms(const PaleoDevice *d, PaleoPrecision precision, double m, double n, double k)

@@ -74,7 +74,7 @@ typedef struct {
   double waves;
 } PaleoGemmTime;
 
-/* Cheapest tile and split-K: waves of ceil(tiles / (SMs x resident tiles)), each
+/* A cuBLAS GEMM (with the device's blas_profile). Cheapest tile and split-K: waves of ceil(tiles / (SMs x resident tiles)), each
  * resident x 2 tm tn kc / (peak per SM x eff(tile)) + tile_cycles; at least the DRAM time
  * of the operands; plus launch (and a reduction pass when split). `flop_scale` multiplies
  * the arithmetic (4 for complex products); `eff_scale` the efficiency (an algorithm's). */

@@ -210,8 +210,11 @@ static void list_archs(PaleoTable *t, const PaleoCatalog *c)
 {
   for (guint i = 0; i < paleo_arch_count(); i++) {
     const PaleoArch *a = paleo_arch_at(i);
-    const char *group = paleo_catalog_arch_profile(c, a);
-    g_autofree char *used = group ? g_strdup_printf("[refined %s]", group) : g_strdup("[refined]");
+    const char *group = paleo_catalog_arch_profile(c, a), *blas = paleo_catalog_arch_blas_profile(c, a);
+    g_autofree char *used = g_strdup_printf("[refined%s%s]%s%s%s", group ? " " : "", group ? group : "",
+                                            g_strcmp0(group, blas) ? " (cuBLAS GEMMs: [refined " : "",
+                                            g_strcmp0(group, blas) && blas ? blas : "",
+                                            g_strcmp0(group, blas) ? "])" : "");
     paleo_table_row(t, FALSE);
     paleo_table_text(t, a->name);
     paleo_table_text(t, a->inherits ? a->inherits : "");

@@ -109,7 +109,8 @@ GPtrArray *paleo_calibrate_archs(GPtrArray *sets, const PaleoCatalog *catalog, c
 static double objective(Fit *f, const PaleoProfile *p, guint *values, GError **error)
 {
   for (guint i = 0; i < f->devices->len; i++)
-    ((PaleoDevice *)g_ptr_array_index(f->devices, i))->profile = *p;
+    ((PaleoDevice *)g_ptr_array_index(f->devices, i))->profile = *p,
+    ((PaleoDevice *)g_ptr_array_index(f->devices, i))->blas_profile = *p;
   double sum = 0;
   guint n = 0;
   for (guint i = 0; i < f->items->len; i++) {
@@ -335,7 +336,8 @@ GArray *paleo_calibrate_errors(GPtrArray *sets, const PaleoCatalog *catalog, con
   g_autoptr(GPtrArray) lists = g_ptr_array_new_with_free_func(error_lists_free);
   gboolean ok = fit_init(&f, sets, catalog, device, NULL, error);
   for (guint i = 0; ok && profile && i < f.devices->len; i++)
-    ((PaleoDevice *)g_ptr_array_index(f.devices, i))->profile = *profile;
+    ((PaleoDevice *)g_ptr_array_index(f.devices, i))->profile = *profile,
+    ((PaleoDevice *)g_ptr_array_index(f.devices, i))->blas_profile = *profile;
   for (guint i = 0; ok && i < f.items->len; i++) {
     const Item *it = &g_array_index(f.items, Item, i);
     ok = add_item_errors(it, g_ptr_array_index(f.devices, it->device), f.cache, rows, lists, error);

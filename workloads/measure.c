@@ -342,7 +342,7 @@ typedef struct {
   char *key;               /* net@batch */
   PaleoNet *net;
   PaleoNetCost *cost;
-  PaleoProfile profile;    /* the profile the cost was computed with */
+  PaleoProfile profile, blas_profile; /* the profiles the cost was computed with */
   const PaleoDevice *device;
   char *model;
   PaleoPrecision precision;
@@ -397,7 +397,8 @@ static CacheEntry *cache_net(PaleoMeasureCache *c, const char *net, int64_t batc
 static gboolean cost_current(const CacheEntry *e, const PaleoDevice *d, const char *model, PaleoPrecision p)
 {
   return e->cost && e->device == d && !strcmp(e->model, model) && e->precision == p &&
-         !memcmp(&e->profile, &d->profile, sizeof e->profile);
+         !memcmp(&e->profile, &d->profile, sizeof e->profile) &&
+         !memcmp(&e->blas_profile, &d->blas_profile, sizeof e->blas_profile);
 }
 
 static gboolean predict_layer(const PaleoMeasureSet *set, const PaleoMeasurement *row, const PaleoDevice *d,
@@ -416,7 +417,7 @@ static gboolean predict_layer(const PaleoMeasureSet *set, const PaleoMeasurement
     e->cost = model ? model->cost_net(e->net, d, &o, error) : NULL;
     if (!e->cost)
       return FALSE;
-    e->device = d, e->profile = d->profile, e->precision = precision;
+    e->device = d, e->profile = d->profile, e->blas_profile = d->blas_profile, e->precision = precision;
     g_free(e->model);
     e->model = g_strdup(model_name);
   }

@@ -232,7 +232,19 @@ static void test_profile_groups(void **state)
   /* Kepler has no group of its own: it inherits Maxwell's, GP102 too */
   assert_true(k40->has_profile);
   assert_float_equal(k40->profile.gemm_eff, maxwell, 0);
-  assert_float_equal(paleo_catalog_device(c, "GTX_1080_TI", NULL)->profile.gemm_eff, maxwell, 0);
+  const PaleoDevice *ti = paleo_catalog_device(c, "GTX_1080_TI", NULL);
+  assert_float_equal(ti->profile.gemm_eff, maxwell, 0);
+  /* ... but its cuBLAS GEMMs take GP100's (the CUDA 8 library era); others take one */
+  double pascal = paleo_catalog_device(c, "P100", NULL)->profile.gemm_eff;
+  assert_true(pascal != maxwell);
+  assert_float_equal(ti->blas_profile.gemm_eff, pascal, 0);
+  assert_float_equal(k40->blas_profile.gemm_eff, maxwell, 0);
+  PaleoMath mt;
+  assert_true(paleo_math_init(&mt, ti, PALEO_PRECISION_FP32, NULL));
+  PaleoDevice as_maxwell = *ti;
+  as_maxwell.blas_profile = ti->profile;
+  assert_true(paleo_kernel_gemm(ti, &mt, 4096, 4096, 4096, 1, 1, 1).ms <
+              paleo_kernel_gemm(&as_maxwell, &mt, 4096, 4096, 4096, 1, 1, 1).ms);
   assert_string_equal(paleo_catalog_arch_profile(c, k40->arch), "maxwell");
   g_autofree char *path = write_temp("profile.ini", "[refined k40]\ngemm_eff=0.5\n[refined volta]\ngemm_eff=0.42\n");
   assert_true(paleo_catalog_add_file(c, path, NULL));
