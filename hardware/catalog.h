@@ -43,7 +43,8 @@ typedef struct {
                               group, then its generation's (or the nearest calibrated one's)
                               `[refined ARCH]` group, then its own `[refined NAME]` group */
   PaleoProfile blas_profile; /* the constants of its cuBLAS GEMMs: `profile`, except that the
-                              generation group comes from its arch's blas_from when it has one */
+                              generation group comes from its arch's blas_from when it has one;
+                              all zero (a device built by hand): `profile` */
   gboolean has_profile;    /* FALSE when no profile was loaded at all */
   double usd_per_hour;     /* price of one device-hour (US dollars), 0 when unknown */
 } PaleoDevice;

@@ -266,10 +266,11 @@ static PaleoGemmTime gemm_time(const PaleoDevice *d, const PaleoMath *mt, const 
   return best;
 }
 
-/* A cuBLAS GEMM, timed with the device's cuBLAS constants (blas_profile). */
+/* A cuBLAS GEMM, timed with the device's cuBLAS constants (blas_profile; a device built by
+ * hand leaves it zero: then its profile). */
 static PaleoGemmTime blas_gemm(const PaleoDevice *d, const PaleoMath *mt, const GemmShape *g)
 {
-  if (!memcmp(&d->blas_profile, &d->profile, sizeof d->profile))
+  if (!(d->blas_profile.gemm_eff > 0) || !memcmp(&d->blas_profile, &d->profile, sizeof d->profile))
     return gemm_time(d, mt, g);
   PaleoDevice blas = *d;
   blas.profile = d->blas_profile;
