@@ -293,8 +293,7 @@ double paleo_cost_params_bytes(const PaleoNet *net)
   double bytes = 0;
   for (guint i = 0; i < net->layers->len; i++) {
     const PaleoLayer *l = paleo_net_layer(net, i);
-    if (l->type == PALEO_LAYER_CONV || l->type == PALEO_LAYER_DECONV ||
-        l->type == PALEO_LAYER_INNER_PRODUCT)
+    if (paleo_net_layer_weighted(l))
       bytes += (double)l->params * BYTES_FLOAT;
   }
   return bytes;

@@ -212,8 +212,7 @@ static PaleoCompComm update_cost(const PaleoNet *net, const PaleoDevice *d, cons
   double per_param = 5 * 4.0 + (mt->bytes < 4 ? mt->bytes : 0);
   for (guint i = 0; i < net->layers->len; i++) {
     const PaleoLayer *l = paleo_net_layer(net, i);
-    if (l->params > 0 && (l->type == PALEO_LAYER_CONV || l->type == PALEO_LAYER_DECONV ||
-                          l->type == PALEO_LAYER_INNER_PRODUCT))
+    if (paleo_net_layer_weighted(l))
       t.comm_ms += paleo_kernel_memory_ms(d, mt, (double)l->params * per_param) * scale;
   }
   return t;

@@ -27,6 +27,7 @@ void paleo_net_flat_init(PaleoNetFlat *flat, const char *path)
   flat->index = g_hash_table_new(g_str_hash, g_str_equal);
   flat->endpoints = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   flat->splits = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  flat->tied_names = g_ptr_array_new_with_free_func(g_free);
 }
 
 void paleo_net_flat_clear(PaleoNetFlat *flat)
@@ -38,6 +39,7 @@ void paleo_net_flat_clear(PaleoNetFlat *flat)
   g_hash_table_destroy(flat->index);
   g_hash_table_destroy(flat->endpoints);
   g_hash_table_destroy(flat->splits);
+  g_ptr_array_unref(flat->tied_names);
 }
 
 void paleo_net_free(PaleoNet *net)
@@ -54,24 +56,18 @@ void paleo_net_free(PaleoNet *net)
   g_free(net);
 }
 
-/* Parses the file; the root must be an object with a "layers" object. */
-static JsonParser *parse_file(const char *path, JsonObject **root, GError **error)
+/* Parses JSON text; the root must be an object with a "layers" object. `origin` names the
+ * text in messages. */
+static JsonParser *parse_text(const char *text, gssize len, const char *origin, JsonObject **root, GError **error)
 {
   g_autoptr(GError) local = NULL;
-  g_autofree char *text = NULL;
-  gsize len = 0;
-  if (!g_file_get_contents(path, &text, &len, &local)) {
-    g_set_error(error, PALEO_NET_ERROR, PALEO_NET_ERROR_NOT_FOUND, "%s: cannot read: %s", path,
-                local->message);
-    return NULL;
-  }
   g_autoptr(JsonParser) parser = json_parser_new();
-  if (!json_parser_load_from_data(parser, text, (gssize)len, &local)) {
+  if (!json_parser_load_from_data(parser, text, len, &local)) {
     /* json-glib's message starts with "<data>:LINE:COL: Parse error: ..." */
     const char *msg = local->message;
     if (g_str_has_prefix(msg, "<data>:"))
       msg += strlen("<data>:");
-    g_set_error(error, PALEO_NET_ERROR, PALEO_NET_ERROR_PARSE, "%s:%s (malformed JSON)", path,
+    g_set_error(error, PALEO_NET_ERROR, PALEO_NET_ERROR_PARSE, "%s:%s (malformed JSON)", origin,
                 msg);
     return NULL;
   }
@@ -82,7 +78,7 @@ static JsonParser *parse_file(const char *path, JsonObject **root, GError **erro
   if (!layers || !JSON_NODE_HOLDS_OBJECT(layers)) {
     g_set_error(error, PALEO_NET_ERROR, PALEO_NET_ERROR_PARSE,
                 "%s: missing \"layers\" (expected {\"name\": ..., \"layers\": {name: {...}}})",
-                path);
+                origin);
     return NULL;
   }
   *root = json_node_get_object(node);
@@ -102,17 +98,17 @@ static char *net_name(JsonObject *root, const char *path)
   return base;
 }
 
-PaleoNet *paleo_net_load(const char *path, int64_t batch, GError **error)
+PaleoNet *paleo_net_load_data(const char *text, gssize length, const char *origin, int64_t batch, GError **error)
 {
-  g_return_val_if_fail(path != NULL, NULL);
+  g_return_val_if_fail(text != NULL && origin != NULL, NULL);
   g_return_val_if_fail(batch >= 0, NULL);
   JsonObject *root = NULL;
-  g_autoptr(JsonParser) parser = parse_file(path, &root, error);
+  g_autoptr(JsonParser) parser = parse_text(text, length, origin, &root, error);
   if (!parser)
     return NULL;
   g_autoptr(PaleoNet) net = g_new0(PaleoNet, 1);
-  net->path = g_strdup(path);
-  net->name = net_name(root, path);
+  net->path = g_strdup(origin);
+  net->name = net_name(root, origin);
   net->layers = g_array_new(FALSE, TRUE, sizeof(PaleoLayer));
   PaleoNetFlat flat;
   paleo_net_flat_init(&flat, net->path);
@@ -126,6 +122,20 @@ PaleoNet *paleo_net_load(const char *path, int64_t batch, GError **error)
   if (batch > 0)
     return paleo_net_set_batch(net, batch, error) ? g_steal_pointer(&net) : NULL;
   return paleo_net_infer(net, error) ? g_steal_pointer(&net) : NULL;
+}
+
+PaleoNet *paleo_net_load(const char *path, int64_t batch, GError **error)
+{
+  g_return_val_if_fail(path != NULL, NULL);
+  g_autoptr(GError) local = NULL;
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  if (!g_file_get_contents(path, &text, &len, &local)) {
+    g_set_error(error, PALEO_NET_ERROR, PALEO_NET_ERROR_NOT_FOUND, "%s: cannot read: %s", path,
+                local->message);
+    return NULL;
+  }
+  return paleo_net_load_data(text, (gssize)len, path, batch, error);
 }
 
 PaleoNet *paleo_net_copy(const PaleoNet *net)
@@ -222,6 +232,35 @@ const char *paleo_net_layer_kind(PaleoLayerType type)
     return "softmax";
   case PALEO_LAYER_OTHER:
     return "generic";
+  case PALEO_LAYER_EMBEDDING:
+    return "embedding";
+  case PALEO_LAYER_MATMUL:
+    return "matmul";
+  case PALEO_LAYER_ATTENTION:
+    return "attention";
+  case PALEO_LAYER_NORM:
+    return "norm";
+  case PALEO_LAYER_ACTIVATION:
+    return "activation";
+  case PALEO_LAYER_RESIDUAL:
+    return "residual";
+  case PALEO_LAYER_CROSS_ENTROPY:
+    return "crossentropy";
   }
   g_assert_not_reached();
+}
+
+gboolean paleo_net_layer_weighted(const PaleoLayer *l)
+{
+  switch (l->type) {
+  case PALEO_LAYER_CONV:
+  case PALEO_LAYER_DECONV:
+  case PALEO_LAYER_INNER_PRODUCT:
+  case PALEO_LAYER_MATMUL:
+  case PALEO_LAYER_EMBEDDING:
+  case PALEO_LAYER_NORM:
+    return l->params > 0;
+  default:
+    return FALSE;
+  }
 }

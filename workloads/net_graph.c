@@ -195,11 +195,29 @@ static gboolean find_data(const PaleoNetFlat *flat, guint *data, GError **error)
   return TRUE;
 }
 
+/* A MatMul's "tied" Embedding, as a file index in l->tied. */
+static gboolean resolve_tied(PaleoNetFlat *flat, GError **error)
+{
+  for (guint i = 0; i < flat->layers->len; i++) {
+    PaleoLayer *l = &g_array_index(flat->layers, PaleoLayer, i);
+    const char *name = g_ptr_array_index(flat->tied_names, i);
+    if (!name)
+      continue;
+    guint idx = GPOINTER_TO_UINT(g_hash_table_lookup(flat->index, name));
+    if (idx == 0) {
+      g_autofree char *msg = g_strdup_printf("tied = '%s' is not a layer of the net", name);
+      return fail_layer(error, flat, l->name, msg);
+    }
+    l->tied = (int)idx - 1;
+  }
+  return TRUE;
+}
+
 gboolean paleo_net_order(PaleoNetFlat *flat, GArray *out, GError **error)
 {
   guint n = flat->layers->len;
   guint data = 0;
-  if (!find_data(flat, &data, error) || !resolve_indices(flat, error))
+  if (!find_data(flat, &data, error) || !resolve_indices(flat, error) || !resolve_tied(flat, error))
     return FALSE;
   g_autofree guint *order = g_new(guint, n);
   if (!sort_layers(flat, data, order, error))
@@ -213,6 +231,8 @@ gboolean paleo_net_order(PaleoNetFlat *flat, GArray *out, GError **error)
     *dst = g_array_index(flat->layers, PaleoLayer, order[p]);
     for (guint j = 0; j < dst->n_parents; j++)
       dst->parents[j] = position[dst->parents[j]];
+    if (dst->tied >= 0 && dst->type == PALEO_LAYER_MATMUL)
+      dst->tied = (int)position[dst->tied];
   }
   g_array_set_size(flat->layers, 0); /* ownership moved to out */
   return TRUE;

@@ -16,6 +16,7 @@ typedef struct {
   GHashTable *index;        /* layer name (borrowed from layers) -> index + 1 */
   GHashTable *endpoints;    /* block full name -> endpoint full name, or "" (no endpoint) */
   GHashTable *splits;       /* ModelParallel sub-layer "mp/sub" -> GINT_TO_POINTER(K) */
+  GPtrArray *tied_names;    /* per layer: the Embedding a MatMul's "tied" names (owned), or NULL */
 } PaleoNetFlat;
 
 void paleo_net_flat_init(PaleoNetFlat *flat, const char *path);
@@ -24,6 +25,29 @@ void paleo_net_layer_clear(PaleoLayer *layer);
 
 /* net_parse.c: walks the "layers" object of the root into `flat`. */
 gboolean paleo_net_parse_layers(PaleoNetFlat *flat, JsonObject *layers, GError **error);
+
+/* net_parse.c: "PATH: layer 'NAME': MESSAGE" with PALEO_NET_ERROR `code`; always FALSE. */
+gboolean paleo_net_parse_fail(GError **error, int code, const PaleoNetFlat *flat, const char *layer,
+                              const char *fmt, ...) G_GNUC_PRINTF(5, 6);
+/* A short rendering of a JSON value for messages (owned). */
+char *paleo_net_node_text(JsonNode *node);
+gboolean paleo_net_node_is_int(JsonNode *node);
+gboolean paleo_net_node_is_number(JsonNode *node);
+/* obj[key] as an integer within +-2^31 (required). */
+gboolean paleo_net_get_int(const PaleoNetFlat *flat, const char *layer, JsonObject *obj, const char *key,
+                           int64_t *out, GError **error);
+
+/* net_tfm.c: the keys of the transformer layer types (Embedding, MatMul, Attention,
+ * LayerNorm/RMSNorm, GELU/SwiGLU, Residual, CrossEntropy). */
+gboolean paleo_net_parse_transformer(const PaleoNetFlat *flat, PaleoLayer *layer, JsonObject *obj, GError **error);
+/* A MatMul's "tied" (the Embedding it shares weights with), owned; NULL when absent. */
+char *paleo_net_tied_name(JsonObject *obj);
+/* Shapes, parameters and tensor-parallel role of a transformer layer whose input is set. */
+gboolean paleo_net_infer_transformer(const PaleoNet *net, PaleoLayer *layer, GError **error);
+
+/* net_tfm.c: the layer's tensor-parallel role from its type and its first parent's (a
+ * MatMul keeps the role its file gives it). */
+void paleo_net_derive_tp(const PaleoNet *net, PaleoLayer *layer);
 
 /* net_graph.c: resolves parent names to indices and moves the layers into `out` (of
  * PaleoLayer) in a stable topological order with "data" first. Empties flat->layers. */

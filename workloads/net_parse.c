@@ -32,6 +32,15 @@ static const struct {
   {"Concatenate", PALEO_LAYER_CONCAT},
   {"Elementwise", PALEO_LAYER_ELEMENTWISE},
   {"Softmax", PALEO_LAYER_SOFTMAX},
+  {"Embedding", PALEO_LAYER_EMBEDDING},
+  {"MatMul", PALEO_LAYER_MATMUL},
+  {"Attention", PALEO_LAYER_ATTENTION},
+  {"LayerNorm", PALEO_LAYER_NORM},
+  {"RMSNorm", PALEO_LAYER_NORM},
+  {"GELU", PALEO_LAYER_ACTIVATION},
+  {"SwiGLU", PALEO_LAYER_ACTIVATION},
+  {"Residual", PALEO_LAYER_RESIDUAL},
+  {"CrossEntropy", PALEO_LAYER_CROSS_ENTROPY},
 };
 
 static PaleoLayerType layer_type_from_name(const char *name)
@@ -47,9 +56,8 @@ static gboolean is_block_type(const char *type)
   return strcmp(type, "Block") == 0 || strcmp(type, "ModelParallel") == 0;
 }
 
-G_GNUC_PRINTF(5, 6)
-static gboolean fail(GError **error, int code, const PaleoNetFlat *flat, const char *layer,
-                     const char *fmt, ...)
+gboolean paleo_net_parse_fail(GError **error, int code, const PaleoNetFlat *flat, const char *layer,
+                              const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
@@ -59,8 +67,10 @@ static gboolean fail(GError **error, int code, const PaleoNetFlat *flat, const c
   return FALSE;
 }
 
+#define fail paleo_net_parse_fail
+
 /* A short rendering of a JSON value for messages. */
-static char *node_text(JsonNode *node)
+char *paleo_net_node_text(JsonNode *node)
 {
   char *text = json_to_string(node, FALSE);
   if (strlen(text) > 60)
@@ -68,12 +78,12 @@ static char *node_text(JsonNode *node)
   return text;
 }
 
-static gboolean node_is_int(JsonNode *node)
+gboolean paleo_net_node_is_int(JsonNode *node)
 {
   return JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_INT64;
 }
 
-static gboolean node_is_number(JsonNode *node)
+gboolean paleo_net_node_is_number(JsonNode *node)
 {
   if (!JSON_NODE_HOLDS_VALUE(node))
     return FALSE;
@@ -87,18 +97,20 @@ static gboolean get_int_array(const PaleoNetFlat *flat, const char *layer, JsonO
                               guint *len, GError **error)
 {
   JsonNode *node = json_object_get_member(obj, key);
-  const char *expect = min_len == max_len ? "" : "2 or ";
+  g_autofree char *expect = min_len == max_len       ? g_strdup("")
+                            : max_len == min_len + 1 ? g_strdup_printf("%u or ", min_len)
+                                                     : g_strdup_printf("%u to ", min_len);
   if (!node)
     return fail(error, PALEO_NET_ERROR_PARSE, flat, layer,
                 "missing key '%s' (an array of %s%u integers)", key, expect, max_len);
   gboolean ok = JSON_NODE_HOLDS_ARRAY(node);
   JsonArray *arr = ok ? json_node_get_array(node) : NULL;
   guint n = arr ? json_array_get_length(arr) : 0;
-  ok = ok && (n == min_len || n == max_len);
+  ok = ok && n >= min_len && n <= max_len;
   for (guint i = 0; ok && i < n; i++)
-    ok = node_is_int(json_array_get_element(arr, i));
+    ok = paleo_net_node_is_int(json_array_get_element(arr, i));
   if (!ok) {
-    g_autofree char *text = node_text(node);
+    g_autofree char *text = paleo_net_node_text(node);
     return fail(error, PALEO_NET_ERROR_PARSE, flat, layer,
                 "key '%s' must be an array of %s%u integers, got %s", key, expect, max_len,
                 text);
@@ -136,18 +148,20 @@ static PaleoShape shape_from_dims(const int64_t *d, guint n)
 {
   if (n == 2)
     return (PaleoShape){d[0], 1, 1, d[1]};
+  if (n == 3) /* a sequence [N, S, C] */
+    return (PaleoShape){d[0], d[1], 1, d[2]};
   return (PaleoShape){d[0], d[1], d[2], d[3]};
 }
 
-static gboolean get_int(const PaleoNetFlat *flat, const char *layer, JsonObject *obj,
-                        const char *key, int64_t *out, GError **error)
+gboolean paleo_net_get_int(const PaleoNetFlat *flat, const char *layer, JsonObject *obj,
+                           const char *key, int64_t *out, GError **error)
 {
   JsonNode *node = json_object_get_member(obj, key);
   if (!node)
     return fail(error, PALEO_NET_ERROR_PARSE, flat, layer, "missing key '%s' (an integer)",
                 key);
-  if (!node_is_int(node)) {
-    g_autofree char *text = node_text(node);
+  if (!paleo_net_node_is_int(node)) {
+    g_autofree char *text = paleo_net_node_text(node);
     return fail(error, PALEO_NET_ERROR_PARSE, flat, layer,
                 "key '%s' must be an integer, got %s", key, text);
   }
@@ -206,7 +220,7 @@ static gboolean parse_padding(const PaleoNetFlat *flat, PaleoLayer *l, JsonObjec
     l->pad_w = p[1];
     return TRUE;
   }
-  g_autofree char *text = node ? node_text(node) : g_strdup("nothing");
+  g_autofree char *text = node ? paleo_net_node_text(node) : g_strdup("nothing");
   return fail(error, PALEO_NET_ERROR_PARSE, flat, l->name,
               "key 'padding' must be \"SAME\", \"VALID\" or [ph, pw], got %s", text);
 }
@@ -254,8 +268,8 @@ static gboolean parse_dropout(const PaleoNetFlat *flat, PaleoLayer *l, JsonObjec
                               GError **error)
 {
   JsonNode *node = json_object_get_member(obj, "dropout_keep_prob");
-  if (!node || !node_is_number(node)) {
-    g_autofree char *text = node ? node_text(node) : g_strdup("nothing");
+  if (!node || !paleo_net_node_is_number(node)) {
+    g_autofree char *text = node ? paleo_net_node_text(node) : g_strdup("nothing");
     return fail(error, PALEO_NET_ERROR_PARSE, flat, l->name,
                 "key 'dropout_keep_prob' must be a number, got %s", text);
   }
@@ -272,7 +286,7 @@ static gboolean parse_softmax(const PaleoNetFlat *flat, PaleoLayer *l, JsonObjec
   JsonNode *node = json_object_get_member(obj, "num_classes");
   if (!node || JSON_NODE_HOLDS_NULL(node))
     return TRUE;
-  if (!get_int(flat, l->name, obj, "num_classes", &l->num_classes, error))
+  if (!paleo_net_get_int(flat, l->name, obj, "num_classes", &l->num_classes, error))
     return FALSE;
   if (l->num_classes <= 0)
     return fail(error, PALEO_NET_ERROR_INVALID, flat, l->name,
@@ -318,7 +332,7 @@ static gboolean parse_layer_spec(const PaleoNetFlat *flat, PaleoLayer *l, JsonOb
     return parse_ksize(flat, l, obj, error) && parse_strides(flat, l, obj, error) &&
            parse_padding(flat, l, obj, error);
   case PALEO_LAYER_INNER_PRODUCT:
-    if (!get_int(flat, l->name, obj, "num_outputs", &l->num_outputs, error))
+    if (!paleo_net_get_int(flat, l->name, obj, "num_outputs", &l->num_outputs, error))
       return FALSE;
     if (l->num_outputs <= 0)
       return fail(error, PALEO_NET_ERROR_INVALID, flat, l->name,
@@ -328,7 +342,7 @@ static gboolean parse_layer_spec(const PaleoNetFlat *flat, PaleoLayer *l, JsonOb
     return parse_dropout(flat, l, obj, error);
   case PALEO_LAYER_CONCAT: {
     int64_t dim = 0;
-    if (!get_int(flat, l->name, obj, "dim", &dim, error))
+    if (!paleo_net_get_int(flat, l->name, obj, "dim", &dim, error))
       return FALSE;
     if (dim < -4 || dim > 3)
       return fail(error, PALEO_NET_ERROR_INVALID, flat, l->name,
@@ -342,8 +356,9 @@ static gboolean parse_layer_spec(const PaleoNetFlat *flat, PaleoLayer *l, JsonOb
     return TRUE;
   case PALEO_LAYER_OTHER:
     return parse_other(flat, l, obj, error);
+  default:
+    return paleo_net_parse_transformer(flat, l, obj, error);
   }
-  g_assert_not_reached();
 }
 
 /* Optional "normalizer_fn" (null, "none" or "batch_norm") and "activation_fn" (null,
@@ -359,7 +374,7 @@ static gboolean parse_fused_ops(const PaleoNetFlat *flat, PaleoLayer *l, JsonObj
     const char *v = NULL;
     if (!JSON_NODE_HOLDS_NULL(node)) {
       if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING || !*json_node_get_string(node)) {
-        g_autofree char *text = node_text(node);
+        g_autofree char *text = paleo_net_node_text(node);
         return fail(error, PALEO_NET_ERROR_PARSE, flat, l->name, "key '%s' must be a string or null, got %s",
                     keys[i], text);
       }
@@ -383,12 +398,12 @@ static gboolean get_type(const PaleoNetFlat *flat, const char *name, JsonNode *n
                          const char **type, GError **error)
 {
   if (!JSON_NODE_HOLDS_OBJECT(node)) {
-    g_autofree char *text = node_text(node);
+    g_autofree char *text = paleo_net_node_text(node);
     return fail(error, PALEO_NET_ERROR_PARSE, flat, name, "must be an object, got %s", text);
   }
   JsonNode *t = json_object_get_member(json_node_get_object(node), "type");
   if (!t || !JSON_NODE_HOLDS_VALUE(t) || json_node_get_value_type(t) != G_TYPE_STRING) {
-    g_autofree char *text = t ? node_text(t) : g_strdup("nothing");
+    g_autofree char *text = t ? paleo_net_node_text(t) : g_strdup("nothing");
     return fail(error, PALEO_NET_ERROR_PARSE, flat, name, "key 'type' must be a string, got %s",
                 text);
   }
@@ -408,7 +423,7 @@ static gboolean get_parents(const PaleoNetFlat *flat, const char *name, JsonObje
     ok = JSON_NODE_HOLDS_VALUE(e) && json_node_get_value_type(e) == G_TYPE_STRING;
   }
   if (!ok) {
-    g_autofree char *text = node ? node_text(node) : g_strdup("nothing");
+    g_autofree char *text = node ? paleo_net_node_text(node) : g_strdup("nothing");
     return fail(error, PALEO_NET_ERROR_PARSE, flat, name,
                 "key 'parents' must be an array of layer names, got %s", text);
   }
@@ -500,6 +515,8 @@ static gboolean emit_layer(const Scope *scope, char *name, const char *type, Jso
   l.split = scope->split;
   l.splits = scope->splits;
   l.input_rank = l.output_rank = 4;
+  l.tied = -1;
+  l.density = 1.0;
   gboolean ok = parse_layer_spec(flat, &l, obj, scope->splits, error) && parse_fused_ops(flat, &l, obj, error);
   if (ok && g_hash_table_contains(flat->index, name))
     ok = fail(error, PALEO_NET_ERROR_INVALID, flat, name, "duplicate layer name");
@@ -510,6 +527,7 @@ static gboolean emit_layer(const Scope *scope, char *name, const char *type, Jso
   }
   g_array_append_val(flat->layers, l);
   g_ptr_array_add(flat->parent_names, parents);
+  g_ptr_array_add(flat->tied_names, l.type == PALEO_LAYER_MATMUL ? paleo_net_tied_name(obj) : NULL);
   g_hash_table_insert(flat->index, name, GUINT_TO_POINTER(flat->layers->len));
   return TRUE;
 }
@@ -632,7 +650,7 @@ static gboolean scan_model_parallel(PaleoNetFlat *flat, const char *full, JsonOb
                                     JsonObject *layers, GError **error)
 {
   int64_t k = 1;
-  if (json_object_has_member(obj, "splits") && !get_int(flat, full, obj, "splits", &k, error))
+  if (json_object_has_member(obj, "splits") && !paleo_net_get_int(flat, full, obj, "splits", &k, error))
     return FALSE;
   if (k < 1 || k > 65536)
     return fail(error, PALEO_NET_ERROR_INVALID, flat, full,

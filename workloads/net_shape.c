@@ -174,6 +174,8 @@ static gboolean infer_inner_product(const char *path, PaleoLayer *l, GError **er
 static int64_t *shape_dim(PaleoShape *s, int rank, int d)
 {
   int64_t *dims[4] = {&s->n, &s->h, &s->w, &s->c};
+  if (rank == 3) /* [N, S, C] */
+    return d == 0 ? &s->n : d == 1 ? &s->h : &s->c;
   return rank == 2 ? (d == 0 ? &s->n : &s->c) : dims[d];
 }
 
@@ -297,6 +299,8 @@ static gboolean infer_layer(const char *path, const PaleoNet *net, PaleoLayer *l
     return infer_other(path, l, error);
   case PALEO_LAYER_INPUT:
     break;
+  default:
+    return paleo_net_infer_transformer(net, l, error);
   }
   g_assert_not_reached();
 }
@@ -316,6 +320,7 @@ gboolean paleo_net_infer(PaleoNet *net, GError **error)
     PaleoLayer *l = &g_array_index(net->layers, PaleoLayer, i);
     if (!infer_layer(net->path, net, l, error) || !check_sizes(net->path, l, error))
       return FALSE;
+    paleo_net_derive_tp(net, l);
     net->params += l->params;
   }
   return TRUE;
@@ -325,6 +330,8 @@ char *paleo_net_format_shape(PaleoShape s, int rank, char *buf, gsize buf_len)
 {
   if (rank == 2)
     g_snprintf(buf, buf_len, "%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT, s.n, s.c);
+  else if (rank == 3)
+    g_snprintf(buf, buf_len, "%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT, s.n, s.h, s.c);
   else
     g_snprintf(buf, buf_len,
                "%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT,

@@ -44,7 +44,7 @@ PaleoTrainCosts *paleo_train_costs_new_at(const PaleoNet *net, const PaleoDevice
     PaleoShape out = l->output;
     out.n = batch;
     c->out_bytes[i] = (uint64_t)((double)paleo_shape_elems(out) * nc->bytes_per_element);
-    if (l->type == PALEO_LAYER_CONV || l->type == PALEO_LAYER_DECONV || l->type == PALEO_LAYER_INNER_PRODUCT)
+    if (paleo_net_layer_weighted(l))
       c->grad_bytes[i] = (uint64_t)((double)l->params * nc->bytes_per_element);
     c->total_grad_bytes += c->grad_bytes[i];
   }
