@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hardware/config_dir.h"
+#include "workloads/net_gen.h"
 #include "workloads/net_int.h"
 
 G_DEFINE_QUARK(paleo-net-error-quark, paleo_net_error)
@@ -192,6 +193,8 @@ char **paleo_net_shipped_names(void)
 PaleoNet *paleo_net_load_named(const char *name_or_path, int64_t batch, GError **error)
 {
   g_return_val_if_fail(name_or_path != NULL, NULL);
+  if (paleo_transformer_spec_is(name_or_path))
+    return paleo_transformer_load(name_or_path, batch, error);
   if (strchr(name_or_path, '/') || g_str_has_suffix(name_or_path, ".json"))
     return paleo_net_load(name_or_path, batch, error);
   g_autofree char *file = g_strconcat(name_or_path, ".json", NULL);

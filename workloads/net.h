@@ -131,7 +131,8 @@ typedef struct {
 /* Loads a PALEO JSON net. `batch` > 0 overrides the data layer's batch and re-derives all
  * shapes; 0 keeps the file's. Errors name the file, the layer and the problem. */
 PaleoNet *paleo_net_load(const char *path, int64_t batch, GError **error);
-/* Resolves a shipped net name ("alex_v2") or a path, then loads it. */
+/* Resolves a shipped net name ("alex_v2"), a generator spec ("transformer:layers=24:...",
+ * workloads/net_gen.h) or a path, then loads it. */
 PaleoNet *paleo_net_load_named(const char *name_or_path, int64_t batch, GError **error);
 void paleo_net_free(PaleoNet *net);
 /* A deep copy (e.g. to predict several batches concurrently from one loaded file). Loading
