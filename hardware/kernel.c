@@ -160,9 +160,10 @@ static double gemm_dram_bytes(const PaleoMath *mt, const Tile *t, double m, doub
 
 /* Which kernels run a product: cuBLAS (every tile, split-K for deep reductions), cuDNN's
  * convolution kernels (128-row tiles, no split-K), its
- * filter-gradient kernels (128-row tiles, split-K over the pixels), or the batched GEMMs
- * between the transforms of FFT and non-fused Winograd (every tile, no split-K, operands
- * streamed like any kernel's). */
+ * filter-gradient kernels (128-row tiles, split-K over the pixels), or batched GEMMs with
+ * their operands streamed like any kernel's (every tile, no split-K, DRAM bytes given): the
+ * products between the transforms of FFT and non-fused Winograd, and fused attention
+ * (paleo_kernel_gemm_fused). */
 typedef enum { GEMM_BLAS, GEMM_CONV, GEMM_WGRAD, GEMM_BATCHED } GemmFamily;
 
 typedef struct {
@@ -291,6 +292,13 @@ PaleoGemmTime paleo_kernel_gemm_op(const PaleoDevice *d, const PaleoMath *mt, do
 {
   GemmShape g = {m, n, k, 1, 1, 1, -1, GEMM_BLAS, transposed_a};
   return blas_gemm(d, mt, &g);
+}
+
+PaleoGemmTime paleo_kernel_gemm_fused(const PaleoDevice *d, const PaleoMath *mt, double m, double n, double k,
+                                      double batch, double flop_scale, double eff_scale, double dram_bytes)
+{
+  GemmShape g = {m, n, k, batch, flop_scale, eff_scale, MAX(dram_bytes, 0), GEMM_BATCHED, FALSE};
+  return gemm_time(d, mt, &g);
 }
 
 double paleo_kernel_gemm_ms(const PaleoDevice *d, PaleoPrecision precision, double m, double n, double k)

@@ -84,6 +84,12 @@ PaleoGemmTime paleo_kernel_gemm(const PaleoDevice *device, const PaleoMath *math
  * gemm_ta_eff applies). */
 PaleoGemmTime paleo_kernel_gemm_op(const PaleoDevice *device, const PaleoMath *math, double m, double n, double k,
                                    gboolean transposed_a);
+/* The same with the kernel's DRAM traffic given (bytes over all `batch` products): a fused
+ * kernel that keeps intermediate products on chip (FlashAttention) streams its inputs and
+ * outputs only. */
+PaleoGemmTime paleo_kernel_gemm_fused(const PaleoDevice *device, const PaleoMath *math, double m, double n,
+                                      double k, double batch, double flop_scale, double eff_scale,
+                                      double dram_bytes);
 /* Shorthand: plain GEMM time in ms at `precision` (no error: see paleo_math_init). */
 double paleo_kernel_gemm_ms(const PaleoDevice *device, PaleoPrecision precision, double m, double n,
                             double k);

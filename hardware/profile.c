@@ -44,6 +44,13 @@ const PaleoProfileKey paleo_profile_keys[] = {
   KEY(ps_message_us, 0, 1e6, FALSE, FALSE,
       "software cost per parameter-server message (us), every strategy that uses servers; "
       "default 50 (RPC stacks of the TensorFlow/MXNet parameter-server era)"),
+  KEY(flash_eff, 0, 2, TRUE, FALSE,
+      "fused (FlashAttention) attention forward relative to a plain GEMM of its products; default 0.85 "
+      "(FlashAttention-2 forward reaches about 70 % of the A100's peak where cuBLAS GEMMs reach about "
+      "80 %: Dao 2023, Fig. 5)"),
+  KEY(flash_bwd_eff, 0, 2, TRUE, FALSE,
+      "its backward (five products, the scores recomputed) relative to a plain GEMM; default 0.7 "
+      "(FlashAttention-2 backward reaches about 55-60 % of the A100's peak: Dao 2023, Fig. 6)"),
   {NULL, 0, 0, 0, FALSE, FALSE, NULL},
 };
 
@@ -52,6 +59,7 @@ void paleo_profile_init(PaleoProfile *p)
   *p = (PaleoProfile){
     .gemm_eff = 0.8, .tensor_eff = 0.7, .tile_intensity = 16, .tile_cycles = 2000, .kstep_cycles = 800,
     .launch_us = 5, .mem_eff = 0.8, .gemm_mem_eff = 0.5, .gemm_ta_eff = 1, .splitk_depth = 4, .atomic_bytes = 16, .implicit_eff = 0.9, .winograd_eff = 0.8, .fft_eff = 0.8,
-    .dgrad_eff = 1, .wgrad_eff = 1, .collective_eff = 0.8, .ps_message_us = 50,
+    .dgrad_eff = 1, .wgrad_eff = 1, .collective_eff = 0.8, .ps_message_us = 50, .flash_eff = 0.85,
+    .flash_bwd_eff = 0.7,
   };
 }

@@ -30,6 +30,8 @@ typedef struct {
   double wgrad_eff;      /* backward-filter relative to forward */
   double collective_eff; /* achieved bus bandwidth of a collective / link bandwidth */
   double ps_message_us;  /* software cost per parameter-server message, microseconds */
+  double flash_eff;      /* fused (FlashAttention) attention forward relative to a plain GEMM */
+  double flash_bwd_eff;  /* its backward relative to a plain GEMM */
 } PaleoProfile;
 
 /* One key of a profile group: name, offset, range (lo exclusive when lo_open), meaning. */

@@ -5,7 +5,11 @@
 #include <math.h>
 #include <string.h>
 
+#include "workloads/cost_int.h"
+
 #define BYTES_FLOAT 4.0
+
+const char *const paleo_optimizer_names[] = {"sgd", "adam", NULL};
 
 void paleo_cost_options_init(PaleoCostOptions *options)
 {
@@ -274,7 +278,10 @@ void paleo_cost_layer(const PaleoNet *net, guint index, const PaleoDevice *devic
   case PALEO_LAYER_POOL:
   case PALEO_LAYER_AVGPOOL: cost_pool(&x, out); break;
   case PALEO_LAYER_DROPOUT: cost_dropout(&x, out); break;
-  default: break; /* Input, Softmax, Concat, Elementwise, others: PALEO costs nothing */
+  default:
+    if (paleo_cost_is_transformer(x.layer))
+      paleo_cost_tfm_paleo(net, index, device, options, x.batch, out);
+    break; /* Input, Softmax, Concat, Elementwise, others: PALEO costs nothing */
   }
   out->fetch = cost_fetch(&x, BYTES_FLOAT);
 }
@@ -295,6 +302,20 @@ double paleo_cost_params_bytes(const PaleoNet *net)
     const PaleoLayer *l = paleo_net_layer(net, i);
     if (paleo_net_layer_weighted(l))
       bytes += (double)l->params * BYTES_FLOAT;
+  }
+  return bytes;
+}
+
+/* The same for one device of a tensor-parallel group. */
+static double device_params_bytes(const PaleoNet *net, const PaleoCostOptions *o)
+{
+  if (o->tensor <= 1)
+    return paleo_cost_params_bytes(net);
+  double bytes = 0;
+  for (guint i = 0; i < net->layers->len; i++) {
+    const PaleoLayer *l = paleo_net_layer(net, i);
+    if (paleo_net_layer_weighted(l))
+      bytes += paleo_cost_layer_params_on_device(l, o) * BYTES_FLOAT;
   }
   return bytes;
 }
@@ -331,7 +352,7 @@ PaleoNetCost *paleo_cost_net(const PaleoNet *net, const PaleoDevice *device,
     fwd_lb += paleo_time_lowerbound_ms(f);
     bwd_lb += paleo_time_lowerbound_ms(b);
   }
-  c->params_bytes = paleo_cost_params_bytes(net);
+  c->params_bytes = device_params_bytes(net, options);
   c->bytes_per_element = BYTES_FLOAT;
   c->update = paleo_cost_update(device, c->params_bytes);
   c->serial = phase_times(paleo_time_total_ms(c->fwd), paleo_time_total_ms(c->bwd),

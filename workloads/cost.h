@@ -22,6 +22,14 @@ typedef enum {
   PALEO_CONV_ALGO_FFT_TILING, /* 32x32 tiles */
 } PaleoConvAlgo;
 
+/* The weight update: SGD with momentum (PALEO's, the default) or Adam. */
+typedef enum {
+  PALEO_OPTIMIZER_SGD = 0,
+  PALEO_OPTIMIZER_ADAM,
+} PaleoOptimizer;
+/* NULL-terminated, indexed by PaleoOptimizer: "sgd", "adam". */
+extern const char *const paleo_optimizer_names[];
+
 typedef struct {
   double ppp_comp;          /* platform percent of peak for compute and memory, (0, 1]+; 1 */
   double ppp_comm;          /* for network and cross-device transfers; 1 */
@@ -32,6 +40,10 @@ typedef struct {
                                        device's memory bandwidth (PALEO's data-parallel
                                        simulation passes none, so it falls back to it) */
   PaleoPrecision precision; /* refined only (paleo is FP32); FP32 */
+  uint32_t tensor;          /* tensor-parallel degree T: each layer costs one device's share
+                               (paleo_net_layer's tp role); 0 or 1 = none */
+  gboolean sequence_parallel; /* with T > 1, replicated layers split along the sequence */
+  PaleoOptimizer optimizer; /* refined: the update's memory traffic; SGD */
 } PaleoCostOptions;
 
 /* Defaults: ppp 1/1, no pipeline, GEMM, net batch, fetch over device memory bandwidth. */
@@ -108,8 +120,12 @@ PaleoCompComm paleo_cost_layer_fetch(const PaleoNet *net, guint index, const Pal
 gboolean paleo_cost_fed_by_data(const PaleoNet *net, guint index);
 /* Weight update of `params_bytes` (PALEO-MODEL.md §6): flops 2 P, 3 t_mem(bytes), ppp 1. */
 PaleoCompComm paleo_cost_update(const PaleoDevice *device, double params_bytes);
-/* 4 x parameters of the layers PALEO counts weights for (conv, deconv, inner product). */
+/* 4 x parameters of the layers PALEO counts weights for (conv, deconv, inner product, and
+ * the transformer layers with weights: paleo_net_layer_weighted). */
 double paleo_cost_params_bytes(const PaleoNet *net);
+/* The parameters of a layer one device holds under options->tensor: split layers 1/T of
+ * theirs (an Embedding its vocabulary rows, its position rows whole), replicated ones all. */
+double paleo_cost_layer_params_on_device(const PaleoLayer *layer, const PaleoCostOptions *options);
 
 /* Phase times of one iteration on one worker. */
 typedef struct {
@@ -121,7 +137,8 @@ typedef struct {
   guint n_layers;
   PaleoLayerCost *layers;  /* n_layers, in net->layers order */
   int64_t batch;           /* the batch costed */
-  double params_bytes;     /* parameters x bytes_per_element: the gradient of one iteration */
+  double params_bytes;     /* parameters x bytes_per_element: the gradient of one iteration
+                              (one device's share under tensor parallelism) */
   double bytes_per_element;/* of weights, gradients and activations: 4 (paleo), the precision's */
   PaleoCompComm fwd, bwd, update; /* sums of comp and comm parts */
   PaleoPhaseTimes serial;     /* Σ comp + comm per layer (PALEO's default) */

@@ -8,6 +8,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "workloads/cost_int.h"
+
 /* One layer being costed. */
 typedef struct {
   const PaleoNet *net;
@@ -17,6 +19,7 @@ typedef struct {
   const PaleoMath *math;
   int64_t batch;
   double scale;          /* 1 / ppp_comp */
+  double share;          /* of the layer's elements on this device (tensor / sequence parallelism) */
 } Ctx;
 
 static double elems(PaleoShape s, int64_t batch)
@@ -27,7 +30,7 @@ static double elems(PaleoShape s, int64_t batch)
 
 static double memory_ms(const Ctx *x, double tensors_elems)
 {
-  return paleo_kernel_memory_ms(x->device, x->math, tensors_elems * x->math->bytes) * x->scale;
+  return paleo_kernel_memory_ms(x->device, x->math, tensors_elems * x->share * x->math->bytes) * x->scale;
 }
 
 static double in_elems(const Ctx *x)
@@ -197,25 +200,45 @@ static void cost_layer(const Ctx *x, const PaleoCostOptions *options, PaleoLayer
   case PALEO_LAYER_CONV: cost_conv(x, out); break;
   case PALEO_LAYER_DECONV: cost_deconv(x, out); break;
   case PALEO_LAYER_INNER_PRODUCT: cost_inner_product(x, out); break;
-  default: cost_layer_streaming(x, out); break;
+  default:
+    if (paleo_cost_is_transformer(x->layer))
+      paleo_cost_tfm_refined(x->net, x->index, x->device, x->math, options, x->batch, x->scale, out);
+    else
+      cost_layer_streaming(x, out);
+    break;
   }
   add_epilogue(x, out);
   out->fetch = paleo_cost_layer_fetch(x->net, x->index, x->device, options, x->math->bytes);
 }
 
-/* SGD with momentum on FP32 master weights, one kernel per weighted layer: read weight,
- * gradient and momentum, write momentum and weight (5 x 4 bytes per parameter), plus the
- * low-precision copy of the weights when the precision stores fewer bytes. */
-static PaleoCompComm update_cost(const PaleoNet *net, const PaleoDevice *d, const PaleoMath *mt, double scale)
+/* The update on FP32 master weights, one kernel per weighted layer: SGD with momentum reads
+ * weight, gradient and momentum and writes momentum and weight (5 x 4 bytes per parameter);
+ * Adam reads weight, gradient and both moments and writes weight and moments (7 x 4 bytes);
+ * plus the low-precision copy of the weights when the precision stores fewer bytes. Under
+ * tensor parallelism, one device's share of each layer. */
+static PaleoCompComm update_cost(const PaleoNet *net, const PaleoDevice *d, const PaleoMath *mt,
+                                 const PaleoCostOptions *o)
 {
   PaleoCompComm t = {0, 0};
-  double per_param = 5 * 4.0 + (mt->bytes < 4 ? mt->bytes : 0);
+  double accesses = o->optimizer == PALEO_OPTIMIZER_ADAM ? 7 : 5;
+  double per_param = accesses * 4.0 + (mt->bytes < 4 ? mt->bytes : 0);
   for (guint i = 0; i < net->layers->len; i++) {
     const PaleoLayer *l = paleo_net_layer(net, i);
     if (paleo_net_layer_weighted(l))
-      t.comm_ms += paleo_kernel_memory_ms(d, mt, (double)l->params * per_param) * scale;
+      t.comm_ms += paleo_kernel_memory_ms(d, mt, paleo_cost_layer_params_on_device(l, o) * per_param) / o->ppp_comp;
   }
   return t;
+}
+
+static double device_params(const PaleoNet *net, const PaleoCostOptions *o)
+{
+  double params = 0;
+  for (guint i = 0; i < net->layers->len; i++) {
+    const PaleoLayer *l = paleo_net_layer(net, i);
+    if (paleo_net_layer_weighted(l))
+      params += paleo_cost_layer_params_on_device(l, o);
+  }
+  return params;
 }
 
 static gboolean check_options(const PaleoCostOptions *o, GError **error)
@@ -242,14 +265,15 @@ PaleoNetCost *paleo_cost_net_refined(const PaleoNet *net, const PaleoDevice *dev
   c->layers = g_new0(PaleoLayerCost, c->n_layers);
   c->batch = options->batch > 0 ? options->batch : net->batch;
   for (guint i = 0; i < c->n_layers; i++) {
-    Ctx x = {net, i, paleo_net_layer(net, i), device, &math, c->batch, 1.0 / options->ppp_comp};
+    Ctx x = {net, i, paleo_net_layer(net, i), device, &math, c->batch, 1.0 / options->ppp_comp,
+             paleo_cost_tp_share(paleo_net_layer(net, i), options)};
     cost_layer(&x, options, &c->layers[i]);
     c->fwd = paleo_time_add(c->fwd, paleo_layer_cost_fwd(&c->layers[i]));
     c->bwd = paleo_time_add(c->bwd, paleo_layer_cost_bwd(&c->layers[i]));
   }
   c->bytes_per_element = math.bytes;
-  c->params_bytes = paleo_cost_params_bytes(net) / 4.0 * math.bytes;
-  c->update = update_cost(net, device, &math, 1.0 / options->ppp_comp);
+  c->params_bytes = device_params(net, options) * math.bytes;
+  c->update = update_cost(net, device, &math, options);
   c->serial = (PaleoPhaseTimes){paleo_time_total_ms(c->fwd), paleo_time_total_ms(c->bwd),
                                 paleo_time_total_ms(c->update), 0};
   c->serial.iteration_ms = c->serial.fwd_ms + c->serial.bwd_ms + c->serial.update_ms;

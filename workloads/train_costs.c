@@ -1,6 +1,8 @@
 /* Per-layer training durations from a registered cost model (see train_costs.h). */
 #include "workloads/train_costs.h"
 
+#include <math.h>
+
 #include "hardware/timing.h"
 #include "workloads/cost.h"
 
@@ -16,17 +18,24 @@ PaleoTrainCosts *paleo_train_costs_new_at(const PaleoNet *net, const PaleoDevice
                                           const char *cost_model, double ppp_comp, double ppp_comm,
                                           int64_t batch, PaleoPrecision precision, GError **error)
 {
-  g_return_val_if_fail(net && device && cost_model && batch > 0, NULL);
-  const PaleoCostModel *model = paleo_cost_model_find(cost_model, error);
-  if (!model)
-    return NULL;
   PaleoCostOptions options;
   paleo_cost_options_init(&options);
   options.ppp_comp = ppp_comp;
   options.ppp_comm = ppp_comm;
   options.batch = batch;
   options.precision = precision;
-  g_autoptr(PaleoNetCost) nc = model->cost_net(net, device, &options, error);
+  return paleo_train_costs_new_with(net, device, cost_model, &options, error);
+}
+
+PaleoTrainCosts *paleo_train_costs_new_with(const PaleoNet *net, const PaleoDevice *device, const char *cost_model,
+                                            const PaleoCostOptions *options, GError **error)
+{
+  g_return_val_if_fail(net && device && cost_model && options && options->batch > 0, NULL);
+  const PaleoCostModel *model = paleo_cost_model_find(cost_model, error);
+  if (!model)
+    return NULL;
+  int64_t batch = options->batch;
+  g_autoptr(PaleoNetCost) nc = model->cost_net(net, device, options, error);
   if (!nc)
     return NULL;
   PaleoTrainCosts *c = g_new0(PaleoTrainCosts, 1);
@@ -36,19 +45,23 @@ PaleoTrainCosts *paleo_train_costs_new_at(const PaleoNet *net, const PaleoDevice
   c->grad_bytes = g_new0(uint64_t, c->n_layers);
   c->out_bytes = g_new0(uint64_t, c->n_layers);
   c->fetch_ns = g_new0(uint64_t, c->n_layers);
+  double total = 0;
   for (guint i = 0; i < c->n_layers; i++) {
     const PaleoLayer *l = paleo_net_layer(net, i);
-    c->fwd_ns[i] = paleo_timing_ms_to_ns(paleo_time_ms(paleo_layer_cost_fwd(&nc->layers[i]), options.use_pipeline));
-    c->bwd_ns[i] = paleo_timing_ms_to_ns(paleo_time_ms(paleo_layer_cost_bwd(&nc->layers[i]), options.use_pipeline));
-    c->fetch_ns[i] = paleo_timing_ms_to_ns(paleo_time_ms(nc->layers[i].fetch, options.use_pipeline));
+    c->fwd_ns[i] = paleo_timing_ms_to_ns(paleo_time_ms(paleo_layer_cost_fwd(&nc->layers[i]), options->use_pipeline));
+    c->bwd_ns[i] = paleo_timing_ms_to_ns(paleo_time_ms(paleo_layer_cost_bwd(&nc->layers[i]), options->use_pipeline));
+    c->fetch_ns[i] = paleo_timing_ms_to_ns(paleo_time_ms(nc->layers[i].fetch, options->use_pipeline));
     PaleoShape out = l->output;
     out.n = batch;
     c->out_bytes[i] = (uint64_t)((double)paleo_shape_elems(out) * nc->bytes_per_element);
-    if (paleo_net_layer_weighted(l))
-      c->grad_bytes[i] = (uint64_t)((double)l->params * nc->bytes_per_element);
+    if (paleo_net_layer_weighted(l)) {
+      double bytes = paleo_cost_layer_params_on_device(l, options) * nc->bytes_per_element;
+      c->grad_bytes[i] = (uint64_t)bytes;
+      total += bytes;
+    }
     c->total_grad_bytes += c->grad_bytes[i];
   }
-  g_assert((double)c->total_grad_bytes == nc->params_bytes);
+  g_assert(fabs(total - nc->params_bytes) <= 1e-9 * MAX(total, 1.0) + c->n_layers);
   c->update_ns = paleo_timing_ms_to_ns(nc->chosen.update_ms);
   c->batch = batch;
   c->fwd_ms = nc->chosen.fwd_ms;

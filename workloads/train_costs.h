@@ -9,6 +9,7 @@
 
 #include "hardware/catalog.h"
 #include "hardware/kernel.h"
+#include "workloads/cost.h"
 #include "workloads/net.h"
 
 typedef struct {
@@ -36,6 +37,10 @@ PaleoTrainCosts *paleo_train_costs_new(const PaleoNet *net, const PaleoDevice *d
 PaleoTrainCosts *paleo_train_costs_new_at(const PaleoNet *net, const PaleoDevice *device,
                                           const char *cost_model, double ppp_comp, double ppp_comm,
                                           int64_t batch, PaleoPrecision precision, GError **error);
+/* The same with every cost-model option (tensor parallelism: one device's share of each
+ * layer, grad_bytes and the update included; options->batch > 0). */
+PaleoTrainCosts *paleo_train_costs_new_with(const PaleoNet *net, const PaleoDevice *device, const char *cost_model,
+                                            const PaleoCostOptions *options, GError **error);
 void paleo_train_costs_free(PaleoTrainCosts *costs);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoTrainCosts, paleo_train_costs_free)
 
