@@ -385,7 +385,7 @@ static void summary_rows(PaleoTable *t, const PaleoNet *net, const PaleoNetCost 
   paleo_table_text(t, "(update)");
   paleo_table_text(t, "");
   paleo_table_text(t, "");
-  paleo_table_num(t, c->params_bytes / 4);
+  paleo_table_num(t, c->params_bytes / c->bytes_per_element);
   for (guint k = 0; k < 8; k++)
     paleo_table_empty(t);
   paleo_table_num(t, c->chosen.update_ms);

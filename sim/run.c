@@ -14,6 +14,7 @@
 #include "paleo_config.h"
 #include "topology/generators.h"
 #include "topology/network.h"
+#include "workloads/footprint.h"
 #include "workloads/train.h"
 #include "workloads/train_costs.h"
 
@@ -45,9 +46,13 @@ typedef struct {
   PaleoTrainer *trainer;
   uint32_t *worker_nodes, *server_nodes;
   PaleoStragglerModel *stragglers;
-  uint32_t splits;     /* K: the net's model-parallel width */
+  uint32_t splits;     /* the net's model-parallel width */
+  uint32_t per_stage;  /* K: devices per stage (the splits, or the tensor-parallel degree) */
   uint32_t replicas;   /* D = workers / (P x K) */
+  uint32_t micro_batches; /* M per step */
   int64_t micro_batch; /* samples per micro-batch (the batch the costs are for) */
+  PaleoCostOptions cost_options; /* what the costs were computed with */
+  PaleoPlan plan;      /* the step's parallelism (stage cuts borrowed from the scenario) */
   gint64 wall_start_us;
   gboolean progress_shown;
 } Run;
@@ -118,8 +123,75 @@ static gboolean resolve_hardware(Run *r, const PaleoCatalog *catalog, GError **e
                                &r->pcie_link, error));
 }
 
-/* The parallelism of a replica: K from the net, D = workers / (P x K), the micro-batch;
- * anything that does not divide is bad input naming the numbers. */
+/* The layers a tensor-parallel degree splits must divide by it: heads, key/value heads
+ * (or T a multiple of them: they are replicated), column outputs, row inputs. */
+static gboolean check_tensor(Run *r, uint32_t T, GError **error)
+{
+  const PaleoNet *net = r->net;
+  gboolean any = FALSE;
+  for (guint i = 0; T > 1 && i < net->layers->len; i++) {
+    const PaleoLayer *l = paleo_net_layer(net, i);
+    int64_t bad = 0;
+    const char *what = NULL;
+    if (l->type == PALEO_LAYER_ATTENTION && l->tp == PALEO_TP_SPLIT && l->heads % T)
+      bad = l->heads, what = "heads";
+    else if (l->type == PALEO_LAYER_ATTENTION && l->tp == PALEO_TP_SPLIT && l->kv_heads % T && T % l->kv_heads)
+      bad = l->kv_heads, what = "kv_heads (nor a divisor of it)";
+    else if (l->tp == PALEO_TP_COLUMN && l->output.c % T)
+      bad = l->output.c, what = "output features";
+    else if (l->tp == PALEO_TP_ROW && l->input.c % T)
+      bad = l->input.c, what = "input features";
+    any = any || l->tp == PALEO_TP_COLUMN || l->tp == PALEO_TP_ROW;
+    if (what) {
+      paleo_scenario_set_error(r->sc, error, PALEO_SCENARIO_ERROR_RANGE, "parallelism", "tensor",
+                               "layer '%s' has %" G_GINT64_FORMAT " %s, not a multiple of %u", l->name, bad, what, T);
+      return FALSE;
+    }
+  }
+  if (T > 1 && !any) {
+    paleo_scenario_set_error(r->sc, error, PALEO_SCENARIO_ERROR_RANGE, "parallelism", "tensor",
+                             "the net %s has no tensor-parallel layers (MatMul with \"tensor_parallel\": column or row)",
+                             net->name);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* M and b from micro_batches and micro_batch: both given must agree. */
+static gboolean size_micro_batches(Run *r, int64_t bpw, GError **error)
+{
+  const PaleoScenario *sc = r->sc;
+  int64_t M = sc->parallelism.micro_batches, b = sc->parallelism.micro_batch;
+  if (b > 0) {
+    gboolean agree = bpw % b == 0 && (!sc->parallelism.micro_batches_given || bpw / b == M);
+    if (!agree) {
+      paleo_scenario_set_error(sc, error, PALEO_SCENARIO_ERROR_RANGE, "parallelism", "micro_batch",
+                               "%" G_GINT64_FORMAT " samples per micro-batch %s the batch per replica %" G_GINT64_FORMAT
+                               " (%u data-parallel replicas)%s", b, bpw % b ? "do not divide" : "disagree with",
+                               bpw, r->replicas,
+                               bpw % b ? "" : " split in micro_batches (give one of the two)");
+      return FALSE;
+    }
+    M = bpw / b;
+  } else if (bpw % M) {
+    paleo_scenario_set_error(sc, error, PALEO_SCENARIO_ERROR_RANGE, "parallelism", "micro_batches",
+                             "does not divide the batch per replica %" G_GINT64_FORMAT " (%u data-parallel replicas)",
+                             bpw, r->replicas);
+    return FALSE;
+  }
+  if (sc->parallelism.virtual_stages > 1 && M % sc->parallelism.pipeline) {
+    paleo_scenario_set_error(sc, error, PALEO_SCENARIO_ERROR_RANGE, "parallelism", "virtual_stages",
+                             "interleaving needs the %" G_GINT64_FORMAT " micro-batches to be a multiple of pipeline = %"
+                             G_GINT64_FORMAT, M, sc->parallelism.pipeline);
+    return FALSE;
+  }
+  r->micro_batches = (uint32_t)M;
+  r->micro_batch = bpw / M;
+  return TRUE;
+}
+
+/* The parallelism of a replica: K from the net or the tensor-parallel degree, D = workers /
+ * (P x K), the micro-batches; anything that does not divide is bad input naming the numbers. */
 static gboolean size_replicas(Run *r, int64_t *bpw_out, GError **error)
 {
   const PaleoScenario *sc = r->sc;
@@ -128,22 +200,28 @@ static gboolean size_replicas(Run *r, int64_t *bpw_out, GError **error)
     return scenario_fail(sc, error, local, "workload", "net");
   if (!paleo_scenario_strategy(sc)->task_graph)
     r->splits = 1; /* the server strategies train whole replicas (no task graph) */
-  int64_t P = sc->parallelism.pipeline, per_replica = P * r->splits;
+  uint32_t T = (uint32_t)sc->parallelism.tensor;
+  if (T > 1 && r->splits > 1) {
+    paleo_scenario_set_error(sc, error, PALEO_SCENARIO_ERROR_RANGE, "parallelism", "tensor",
+                             "the net has ModelParallel blocks of %u splits: tensor parallelism and ModelParallel "
+                             "blocks do not combine", r->splits);
+    return FALSE;
+  }
+  if (!check_tensor(r, T, error))
+    return FALSE;
+  r->per_stage = MAX(r->splits, T);
+  int64_t P = sc->parallelism.pipeline, per_replica = P * r->per_stage;
   if (sc->cluster.workers % per_replica) {
     paleo_scenario_set_error(sc, error, PALEO_SCENARIO_ERROR_RANGE, "cluster", "workers",
-                             "not a multiple of pipeline %" G_GINT64_FORMAT " x model-parallel splits %u = %"
-                             G_GINT64_FORMAT " devices per data-parallel replica", P, r->splits, per_replica);
+                             "not a multiple of pipeline %" G_GINT64_FORMAT " x %s %u = %" G_GINT64_FORMAT
+                             " devices per data-parallel replica", P, T > 1 ? "tensor" : "model-parallel splits",
+                             r->per_stage, per_replica);
     return FALSE;
   }
   r->replicas = (uint32_t)(sc->cluster.workers / per_replica);
   int64_t bpw = paleo_train_batch_per_worker(sc->workload.scaling, sc->workload.batch, r->replicas);
-  if (bpw % sc->parallelism.micro_batches) {
-    paleo_scenario_set_error(sc, error, PALEO_SCENARIO_ERROR_RANGE, "parallelism", "micro_batches",
-                             "does not divide the batch per replica %" G_GINT64_FORMAT " (%u data-parallel replicas)",
-                             bpw, r->replicas);
+  if (!size_micro_batches(r, bpw, error))
     return FALSE;
-  }
-  r->micro_batch = bpw / sc->parallelism.micro_batches;
   *bpw_out = bpw;
   return TRUE;
 }
@@ -163,21 +241,49 @@ static gboolean check_hierarchical(Run *r, GError **error)
   return FALSE;
 }
 
+/* The step's plan (the planner's input) from the scenario. */
+static void make_plan(Run *r)
+{
+  const PaleoScenario *sc = r->sc;
+  r->plan = (PaleoPlan){
+    .stages = (uint32_t)sc->parallelism.pipeline, .micro_batches = r->micro_batches,
+    .schedule = (PaleoPipeSchedule)sc->parallelism.schedule,
+    .stage_first = sc->parallelism.stage_first->len ? (const uint32_t *)(void *)sc->parallelism.stage_first->data : NULL,
+    .split_blocks = sc->parallelism.split_blocks, .splits = r->splits, .tensor = (uint32_t)sc->parallelism.tensor,
+    .sequence_parallel = sc->parallelism.sequence_parallel && sc->parallelism.tensor > 1,
+    .virtual_stages = (uint32_t)sc->parallelism.virtual_stages, .zero = (uint32_t)sc->parallelism.zero,
+    .recompute = (PaleoRecompute)sc->parallelism.recompute, .replicas = r->replicas,
+    .collective = sc->training.collective, .overlap = sc->training.overlap,
+    .bucket_bytes = (uint64_t)llround(sc->training.bucket_mb * 1024 * 1024)};
+}
+
 /* The stage cuts against the net (the planner must not fail later). */
 static gboolean check_stages(Run *r, GError **error)
 {
   const PaleoScenario *sc = r->sc;
-  PaleoPlan plan = {.stages = (uint32_t)sc->parallelism.pipeline,
-                    .stage_first = sc->parallelism.stage_first->len ? (const uint32_t *)(void *)sc->parallelism.stage_first->data
-                                                                    : NULL};
   g_autofree uint32_t *stage_of = g_new(uint32_t, r->costs->n_layers);
   GError *local = NULL;
-  if (paleo_plan_stages(r->costs, &plan, stage_of, &local))
+  if (paleo_plan_stages(r->net, r->costs, &r->plan, stage_of, &local))
     return TRUE;
   paleo_scenario_set_error(sc, error, PALEO_SCENARIO_ERROR_RANGE, "parallelism",
-                           plan.stage_first ? "stage_split" : "pipeline", "%s", local->message);
+                           r->plan.stage_first || r->plan.split_blocks ? "stage_split" : "pipeline", "%s", local->message);
   g_error_free(local);
   return FALSE;
+}
+
+static PaleoCostOptions cost_options(Run *r, int64_t batch)
+{
+  const PaleoScenario *sc = r->sc;
+  PaleoCostOptions o;
+  paleo_cost_options_init(&o);
+  o.ppp_comp = sc->workload.ppp_comp;
+  o.ppp_comm = sc->workload.ppp_comm;
+  o.batch = batch;
+  o.precision = (PaleoPrecision)sc->workload.precision;
+  o.tensor = r->plan.tensor;
+  o.sequence_parallel = r->plan.sequence_parallel;
+  o.optimizer = (PaleoOptimizer)sc->training.optimizer;
+  return o;
 }
 
 static gboolean load_workload(Run *r, int64_t *bpw_out, GError **error)
@@ -189,18 +295,22 @@ static gboolean load_workload(Run *r, int64_t *bpw_out, GError **error)
     return scenario_fail(sc, error, local, "workload", "net");
   if (!size_replicas(r, bpw_out, error) || !check_hierarchical(r, error))
     return FALSE;
+  make_plan(r);
   if (!paleo_net_set_batch(r->net, r->micro_batch, &local))
     return scenario_fail(sc, error, local, "workload", "batch");
-  r->costs = paleo_train_costs_new_at(r->net, r->device, sc->workload.cost_model, sc->workload.ppp_comp,
-                                      sc->workload.ppp_comm, r->micro_batch, sc->workload.precision, &local);
+  r->cost_options = cost_options(r, r->micro_batch);
+  r->costs = paleo_train_costs_new_with(r->net, r->device, sc->workload.cost_model, &r->cost_options, &local);
   if (!r->costs)
     return scenario_fail(sc, error, local, "workload", "cost_model");
   if (!check_stages(r, error))
     return FALSE;
-  if (sc->workload.batch == r->micro_batch)
+  if (sc->workload.batch == r->micro_batch && r->plan.tensor <= 1)
     return TRUE;
-  r->costs_one = paleo_train_costs_new_at(r->net, r->device, sc->workload.cost_model, sc->workload.ppp_comp,
-                                          sc->workload.ppp_comm, sc->workload.batch, sc->workload.precision, &local);
+  /* the one-worker reference: the whole batch on one device, no tensor parallelism */
+  PaleoCostOptions one = cost_options(r, sc->workload.batch);
+  one.tensor = 1;
+  one.sequence_parallel = FALSE;
+  r->costs_one = paleo_train_costs_new_with(r->net, r->device, sc->workload.cost_model, &one, &local);
   if (!r->costs_one)
     return scenario_fail(sc, error, local, "workload", "cost_model");
   return TRUE;
@@ -452,6 +562,97 @@ static void progress(PaleoEngine *engine, PaleoTime now, uint64_t events, void *
   r->progress_shown = TRUE;
 }
 
+/* ---- FLOPs and memory ---- */
+
+static void memory_of(const Run *r, PaleoMemory *out)
+{
+  g_autofree uint32_t *chunk_of = g_new(uint32_t, r->costs->n_layers);
+  gboolean ok = paleo_plan_stages(r->net, r->costs, &r->plan, chunk_of, NULL);
+  g_assert(ok); /* checked by check_stages */
+  PaleoMemoryInput in = {.net = r->net, .costs = r->costs, .plan = &r->plan, .chunk_of = chunk_of,
+                         .data_parallel = r->replicas, .optimizer = (PaleoOptimizer)r->sc->training.optimizer,
+                         .weight_bytes = r->costs->bytes_per_element, .options = &r->cost_options,
+                         .capacity_gib = r->device->mem_gib};
+  paleo_memory_estimate(&in, out);
+}
+
+char *paleo_run_memory_text(const PaleoMemory *m)
+{
+  const double gib = 1024.0 * 1024 * 1024;
+  return g_strdup_printf("weights %.2f + gradients %.2f + optimizer %.2f + activations %.2f (%u micro-batch "
+                         "passes in flight) + workspace %.2f = %.2f GiB on a stage-%u device; capacity %.2f GiB",
+                         m->weights / gib, m->gradients / gib, m->optimizer / gib, m->activations / gib, m->in_flight,
+                         m->workspace / gib, m->total / gib, m->stage, m->capacity / gib);
+}
+
+/* The configuration must fit in the devices' memory (unless allowed not to). Enforced for
+ * nets with transformer blocks, where the activation model is Korthikanti et al.'s; for the
+ * others the estimate (every layer's output kept) is reported only: PALEO's case studies
+ * use batches (Inception v3 at 256 per K40) no framework could hold, and paleosim keeps
+ * reproducing them. */
+static gboolean check_memory(Run *r, const PaleoRunOptions *options, PaleoMemory *m, GError **error)
+{
+  memory_of(r, m);
+  g_autofree int32_t *block = g_new(int32_t, MAX(r->net->layers->len, 1));
+  gboolean enforced = paleo_plan_blocks(r->net, block) > 0;
+  if (m->fits || !enforced || (options && options->allow_oom)) /* fits: also when the catalog gives no capacity */
+    return TRUE;
+  g_autofree char *text = paleo_run_memory_text(m);
+  g_set_error(error, PALEO_SCENARIO_ERROR, PALEO_SCENARIO_ERROR_MEMORY,
+              "%s: does not fit in the memory of %s: %s (--allow-oom runs it anyway)", r->sc->path, r->device->name,
+              text);
+  return FALSE;
+}
+
+/* Peak FLOP/s of one device at the run's precision (the refined model's math path; the
+ * paleo model's FP32 peak). */
+static double device_peak_flops(const Run *r)
+{
+  PaleoMath math;
+  if (refined(r->sc) && paleo_math_init(&math, r->device, (PaleoPrecision)r->sc->workload.precision, NULL))
+    return math.peak_flops * MAX(r->device->dies, 1);
+  return r->device->peak_gflops * 1e9;
+}
+
+/* The net's sequence length: its first sequence layer's, 0 without one. */
+static double sequence_length(const PaleoNet *net)
+{
+  for (guint i = 0; i < net->layers->len; i++) {
+    const PaleoLayer *l = paleo_net_layer(net, i);
+    if (l->output_rank == 3)
+      return (double)l->output.h;
+  }
+  return 0;
+}
+
+static void summarize_flops(const Run *r, PaleoRunSummary *out, double iteration_s)
+{
+  const PaleoScenario *sc = r->sc;
+  int64_t samples = paleo_train_effective_batch(sc->workload.scaling, sc->workload.batch, r->replicas);
+  PaleoStepFlops f = paleo_step_flops(r->net, r->plan.recompute, samples);
+  double devices = (double)sc->cluster.workers, peak = device_peak_flops(r);
+  out->model_flops_per_iteration = f.model;
+  out->hardware_flops_per_iteration = f.hardware;
+  out->peak_tflops = peak / 1e12;
+  if (iteration_s <= 0)
+    return;
+  out->tflops_per_device = f.hardware / iteration_s / devices / 1e12;
+  out->mfu = f.model / iteration_s / devices / peak;
+  out->hfu = f.hardware / iteration_s / devices / peak;
+  out->tokens_per_s = (double)samples * sequence_length(r->net) / iteration_s;
+}
+
+gboolean paleo_run_memory(const PaleoScenario *sc, const PaleoCatalog *catalog, PaleoMemory *out, GError **error)
+{
+  Run r = {.sc = sc};
+  int64_t bpw = 0;
+  gboolean ok = resolve_hardware(&r, catalog, error) && load_workload(&r, &bpw, error);
+  if (ok)
+    memory_of(&r, out);
+  run_clear(&r);
+  return ok;
+}
+
 /* ---- summary ---- */
 
 static int double_cmp(gconstpointer a, gconstpointer b)
@@ -571,13 +772,18 @@ static uint32_t least_live_iterations(const PaleoTrainStats *st)
 static void summarize_parallelism(Run *r, const PaleoTrainStats *st, PaleoRunSummary *out)
 {
   const PaleoScenario *sc = r->sc;
-  PaleoPlan plan = {.stages = (uint32_t)sc->parallelism.pipeline, .splits = r->splits};
-  out->planner = paleo_planner_for(&plan, r->replicas)->name;
+  out->planner = paleo_planner_for(&r->plan, r->replicas)->name;
   out->data_parallel = r->replicas;
-  out->pipeline = (uint32_t)sc->parallelism.pipeline;
+  out->pipeline = r->plan.stages;
   out->model_parallel = r->splits;
-  out->micro_batches = (uint32_t)sc->parallelism.micro_batches;
-  out->schedule = paleo_pipe_schedule_names[sc->parallelism.schedule];
+  out->tensor = MAX(r->plan.tensor, 1);
+  out->sequence_parallel = r->plan.sequence_parallel;
+  out->virtual_stages = MAX(r->plan.virtual_stages, 1);
+  out->zero = r->plan.zero;
+  out->recompute = paleo_recompute_names[r->plan.recompute];
+  out->micro_batches = r->plan.micro_batches;
+  out->micro_batch = r->micro_batch;
+  out->schedule = sc->parallelism.virtual_stages > 1 ? "interleaved-1f1b" : paleo_pipe_schedule_names[sc->parallelism.schedule];
   uint32_t P = st->stages ? st->stages : 1, N = st->workers, done = st->iterations_done;
   double busy_all = 0;
   for (uint32_t s = 0; s < P; s++) {
@@ -652,6 +858,7 @@ static void summarize(Run *r, PaleoRunSummary *out, int64_t bpw)
   out->params = r->net->params;
   summarize_links(r, out, st->makespan_ns / 1e9);
   summarize_parallelism(r, st, out);
+  summarize_flops(r, out, sync && I ? st->makespan_ns / 1e9 / I : 0);
 }
 
 /* ---- the run ---- */
@@ -681,11 +888,17 @@ static PaleoTrainConfig train_config(Run *r)
     .server_nodes = r->server_nodes,
     .sink = r->sink,
     .net = r->net,
-    .stages = (uint32_t)sc->parallelism.pipeline,
-    .micro_batches = (uint32_t)sc->parallelism.micro_batches,
+    .stages = r->plan.stages,
+    .micro_batches = r->plan.micro_batches,
     .splits = r->splits,
-    .schedule = (PaleoPipeSchedule)sc->parallelism.schedule,
-    .stage_first = sc->parallelism.stage_first->len ? (const uint32_t *)(void *)sc->parallelism.stage_first->data : NULL,
+    .schedule = r->plan.schedule,
+    .stage_first = r->plan.stage_first,
+    .split_blocks = r->plan.split_blocks,
+    .tensor = r->plan.tensor,
+    .sequence_parallel = r->plan.sequence_parallel,
+    .virtual_stages = r->plan.virtual_stages,
+    .zero = r->plan.zero,
+    .recompute = r->plan.recompute,
   };
 }
 
@@ -732,7 +945,8 @@ gboolean paleo_run_scenario(const PaleoScenario *sc, const PaleoRunOptions *opti
   out->workers = (uint32_t)sc->cluster.workers;
   Run r = {.sc = sc, .wall_start_us = g_get_monotonic_time()};
   int64_t bpw = 0;
-  gboolean ok = resolve_hardware(&r, options ? options->catalog : NULL, error) && load_workload(&r, &bpw, error);
+  gboolean ok = resolve_hardware(&r, options ? options->catalog : NULL, error) && load_workload(&r, &bpw, error) &&
+                check_memory(&r, options, &out->memory, error);
   if (ok)
     closed_form_links(&r);
   if (ok) {

@@ -9,6 +9,7 @@
 
 #include "hardware/catalog.h"
 #include "sim/scenario.h"
+#include "workloads/footprint.h"
 
 typedef struct {
   char *name;          /* topology link name */
@@ -61,9 +62,21 @@ typedef struct {
      pipeline), degrees, and per stage figures */
   const char *planner;
   uint32_t data_parallel, pipeline, model_parallel, micro_batches;
-  const char *schedule;         /* gpipe | 1f1b */
+  uint32_t tensor, virtual_stages, zero;
+  gboolean sequence_parallel;
+  const char *recompute;        /* none | selective | full */
+  int64_t micro_batch;          /* samples per micro-batch */
+  const char *schedule;         /* gpipe | 1f1b | interleaved-1f1b */
   GArray *stages;               /* of PaleoRunStage */
   double bubble_fraction;       /* of the whole step: mean over every worker */
+  /* FLOPs and memory (workloads/footprint.h) */
+  double model_flops_per_iteration;    /* the step's matrix products, forward and backward */
+  double hardware_flops_per_iteration; /* plus the recomputed forwards */
+  double tflops_per_device;     /* hardware FLOPs per second and device, 1e12 (NVIDIA's convention) */
+  double mfu, hfu;              /* model / hardware FLOPs per second over the devices' peak at the precision */
+  double peak_tflops;           /* that peak per device */
+  double tokens_per_s;          /* samples/s x sequence length (0 for nets without a sequence) */
+  PaleoMemory memory;
   guint buckets;
   uint64_t events, flows;
   double wall_s;
@@ -73,15 +86,24 @@ typedef struct {
 typedef struct {
   gboolean progress;            /* progress line on stderr (TTY and > 1 s) */
   const PaleoCatalog *catalog;  /* borrowed; NULL: the shipped catalog, loaded per run */
+  gboolean allow_oom;           /* run a scenario whose memory exceeds the device's */
 } PaleoRunOptions;
 
 /* Runs the scenario. Bad input found while wiring (unknown net, device, link, cost model,
  * topology that cannot hold the workers) is a PALEO_SCENARIO_ERROR naming section and
- * key; a failed trace write is PALEO_OUTPUT_ERROR_IO. `out` is cleared with
- * paleo_run_summary_clear. */
+ * key; a device whose memory the configuration exceeds is PALEO_SCENARIO_ERROR_MEMORY with
+ * the breakdown (unless options->allow_oom); a failed trace write is PALEO_OUTPUT_ERROR_IO.
+ * `out` is cleared with paleo_run_summary_clear. */
 gboolean paleo_run_scenario(const PaleoScenario *scenario, const PaleoRunOptions *options,
                             PaleoRunSummary *out, GError **error);
 void paleo_run_summary_clear(PaleoRunSummary *summary);
+
+/* The memory a scenario needs per device (the footprint model, nothing simulated). FALSE
+ * with the wiring's errors. */
+gboolean paleo_run_memory(const PaleoScenario *scenario, const PaleoCatalog *catalog, PaleoMemory *out,
+                          GError **error);
+/* "weights 1.2 GiB + gradients ... = total 70.1 GiB of 80 GiB" (owned). */
+char *paleo_run_memory_text(const PaleoMemory *memory);
 
 /* Nearest-rank percentile (q in [0, 1]) of n >= 1 sorted values: the statistic every
  * p50/p99 of a run uses. */

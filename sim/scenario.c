@@ -15,6 +15,7 @@
 #include "output/trace_io.h"
 #include "topology/generators.h"
 #include "workloads/collective.h"
+#include "workloads/cost.h"
 #include "workloads/planner.h"
 
 G_DEFINE_QUARK(paleo-scenario-error-quark, paleo_scenario_error)
@@ -35,6 +36,8 @@ LIST_CHOICE(collective_choice, paleo_collective_names)
 LIST_CHOICE(fidelity_choice, paleo_fidelity_names)
 LIST_CHOICE(noise_choice, paleo_noise_names)
 LIST_CHOICE(schedule_choice, paleo_pipe_schedule_names)
+LIST_CHOICE(recompute_choice, paleo_recompute_names)
+LIST_CHOICE(optimizer_choice, paleo_optimizer_names)
 LIST_CHOICE(intra_host_choice, paleo_intra_host_names)
 #undef LIST_CHOICE
 
@@ -113,6 +116,7 @@ static const KeySpec keys[] = {
   {"training", "seed", KEY_U64, OFF(training.seed), "1", NOLIM, "", "seed of every random stream"},
   {"training", "ssp_bound", KEY_INT, OFF(training.ssp_bound), "0", 0, 1000000, FALSE, NULL, "iterations", "strategy ssp: how many iterations a worker may run ahead of the slowest (0 = lockstep)"},
   {"training", "backup_workers", KEY_INT, OFF(training.backup_workers), "0", 0, 1 << 20, FALSE, NULL, "", "strategy backup: b < workers; an update aggregates the first workers - b gradients, the b late ones are dropped"},
+  {"training", "optimizer", KEY_CHOICE, OFF(training.optimizer), "sgd", 0, 0, FALSE, optimizer_choice, "", "the weight update: sgd (with momentum; PALEO's) or adam; refined: its memory traffic; both: its state in the memory model"},
 
   {"stragglers", "noise", KEY_CHOICE, OFF(stragglers.noise), "none", 0, 0, FALSE, noise_choice, "", "per-iteration compute noise, a factor drawn per worker per iteration from the seed"},
   {"stragglers", "noise_mu", KEY_DOUBLE, OFF(stragglers.noise_mu), "0", -10, 10, FALSE, NULL, "", "lognormal: factor = exp(N(mu, sigma)), mean exp(mu + sigma^2/2); in [-10, 10]"},
@@ -125,10 +129,16 @@ static const KeySpec keys[] = {
   {"stragglers", "fail", KEY_STRING, OFF(stragglers.fail), "", NOLIM, "", "failures, \"3:50,7:120\" = worker 3 stops at 50 ms, worker 7 at 120 ms (simulated time); sync stalls, async goes on"},
   {"stragglers", "degrade_link", KEY_STRING, OFF(stragglers.degrade_link), "", NOLIM, "", "bandwidth changes, \"w0->sw0:0.5@100,host1:0.25@0\" = TARGET:FACTOR@MS; TARGET a link name or a node name (every link from or to it); needs fidelity flow"},
 
-  {"parallelism", "pipeline", KEY_INT, OFF(parallelism.pipeline), "1", 1, 4096, FALSE, NULL, "stages", "pipeline stages P (strategy sync): the net's layers cut into P stages, one device each (K with ModelParallel blocks); the data-parallel degree is workers / (P x K)"},
+  {"parallelism", "pipeline", KEY_INT, OFF(parallelism.pipeline), "1", 1, 4096, FALSE, NULL, "stages", "pipeline stages P (strategy sync): the net's layers cut into P stages, one device each (K with ModelParallel blocks or tensor parallelism); the data-parallel degree is workers / (P x K)"},
   {"parallelism", "micro_batches", KEY_INT, OFF(parallelism.micro_batches), "1", 1, 65536, FALSE, NULL, "", "micro-batches M per step: each replica's batch split in M equal parts (it must divide), each through every stage"},
+  {"parallelism", "micro_batch", KEY_INT, OFF(parallelism.micro_batch), "0", 0, 1 << 24, FALSE, NULL, "samples", "samples b per micro-batch, the alternative to micro_batches: M = batch per replica / b (global batch / (data-parallel degree x b) under strong scaling); 0 = from micro_batches; both given must agree"},
   {"parallelism", "schedule", KEY_CHOICE, OFF(parallelism.schedule), "1f1b", 0, 0, FALSE, schedule_choice, "", "order of the micro-batches on a stage: gpipe (all forwards, then the backwards) or 1f1b (P - 1 - s warm-up forwards on stage s, then one forward one backward; at most P micro-batches in flight)"},
-  {"parallelism", "stage_split", KEY_STRING, OFF(parallelism.stage_split), "balanced", 1, 0, FALSE, NULL, "", "balanced (stage costs fwd + bwd as equal as the layer order allows) or layers:a,b,c (the first layer index of stages 1..P-1, increasing; layer 0 is data)"},
+  {"parallelism", "virtual_stages", KEY_INT, OFF(parallelism.virtual_stages), "1", 1, 1024, FALSE, NULL, "chunks", "interleaved 1F1B (Megatron): each device holds v chunks of the model (P v chunks in all); needs schedule 1f1b, pipeline > 1 and micro-batches a multiple of P"},
+  {"parallelism", "stage_split", KEY_STRING, OFF(parallelism.stage_split), "balanced", 1, 0, FALSE, NULL, "", "balanced (chunk costs fwd + bwd as equal as the layer order allows; nets with attention cut between transformer blocks), blocks (the same number of transformer blocks per chunk, as Megatron splits) or layers:a,b,c (the first layer index of chunks 1..P v - 1, increasing; layer 0 is data)"},
+  {"parallelism", "tensor", KEY_INT, OFF(parallelism.tensor), "1", 1, 4096, FALSE, NULL, "ranks", "tensor-parallel degree T (Megatron): every layer split over T devices of a stage, column- and row-parallel MatMuls with two all-reduces of b s h per layer forward and two backward; groups are consecutive devices (inside a host when T divides gpus_per_host)"},
+  {"parallelism", "sequence_parallel", KEY_BOOL, OFF(parallelism.sequence_parallel), "false", NOLIM, "", "with tensor > 1: reduce-scatters and all-gathers replace the all-reduces, and norms, dropout and residuals split along the sequence"},
+  {"parallelism", "zero", KEY_INT, OFF(parallelism.zero), "0", 0, 3, FALSE, NULL, "stage", "ZeRO: 1 shards the optimizer state over the data-parallel replicas (gradients reduce-scattered, parameters all-gathered), 2 the gradients too, 3 the parameters too (FSDP: each transformer block gathered before its forward and its backward); 2 and 3 need pipeline = 1"},
+  {"parallelism", "recompute", KEY_CHOICE, OFF(parallelism.recompute), "none", 0, 0, FALSE, recompute_choice, "", "activation recomputation: none, selective (unfused attention's forward again before its backward) or full (each transformer block's forward again before its backward); the recomputed FLOPs run as tasks"},
 
   {"output", "trace", KEY_STRING, OFF(output.trace), "", NOLIM, "path", "trace file (.db SQLite, .h5 HDF5); empty = none"},
   {"output", "trace_level", KEY_CHOICE, OFF(output.trace_level), "tasks", 0, 0, FALSE, trace_level_choice, "", "what the trace records: iterations < tasks < flows < all (link usage)"},
@@ -721,19 +731,23 @@ static gboolean validate_stragglers(PaleoScenario *s, GError **error)
          parse_failures(s, fail_at_ns, error) && parse_degrades(s, error);
 }
 
-/* stage_split: "balanced" or "layers:a,b,c" with P - 1 increasing positive cuts (checked
- * against the net's layers when the run is wired). */
+/* stage_split: "balanced", "blocks" or "layers:a,b,c" with P v - 1 increasing positive cuts
+ * (checked against the net's layers when the run is wired). */
 static gboolean parse_stage_split(PaleoScenario *s, GError **error)
 {
   s->parallelism.stage_first = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   const char *t = s->parallelism.stage_split;
   if (!g_ascii_strcasecmp(t, "balanced"))
     return TRUE;
-  int64_t P = s->parallelism.pipeline;
+  if (!g_ascii_strcasecmp(t, "blocks")) {
+    s->parallelism.split_blocks = TRUE;
+    return TRUE;
+  }
+  int64_t chunks = s->parallelism.pipeline * s->parallelism.virtual_stages;
   if (!g_str_has_prefix(t, "layers:")) {
     paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_TYPE, "parallelism", "stage_split",
-                             "expected balanced or layers:a,b,c (the first layer of stages 1..%" G_GINT64_FORMAT ")",
-                             P - 1);
+                             "expected balanced, blocks or layers:a,b,c (the first layer of chunks 1..%" G_GINT64_FORMAT
+                             ")", chunks - 1);
     return FALSE;
   }
   g_auto(GStrv) items = g_strsplit(t + strlen("layers:"), ",", -1);
@@ -749,18 +763,39 @@ static gboolean parse_stage_split(PaleoScenario *s, GError **error)
     g_array_append_val(s->parallelism.stage_first, cut);
     prev = v;
   }
-  if ((int64_t)s->parallelism.stage_first->len != P - 1) {
+  if ((int64_t)s->parallelism.stage_first->len != chunks - 1) {
     paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "parallelism", "stage_split",
-                             "%u cuts for pipeline = %" G_GINT64_FORMAT " stages (expected %" G_GINT64_FORMAT ")",
-                             s->parallelism.stage_first->len, P, P - 1);
+                             "%u cuts for %" G_GINT64_FORMAT " chunks (pipeline x virtual_stages; expected %" G_GINT64_FORMAT
+                             ")", s->parallelism.stage_first->len, chunks, chunks - 1);
     return FALSE;
   }
   return TRUE;
 }
 
+/* The combinations of [parallelism] keys that cannot work, whatever the net. */
+static gboolean check_parallel_combinations(PaleoScenario *s, GError **error)
+{
+  const char *key = NULL, *why = NULL;
+  gboolean graph = paleo_scenario_strategy(s)->task_graph;
+  if (s->parallelism.virtual_stages > 1 && s->parallelism.pipeline == 1)
+    key = "virtual_stages", why = "interleaving needs pipeline > 1";
+  else if (s->parallelism.virtual_stages > 1 && s->parallelism.schedule != PALEO_PIPE_1F1B)
+    key = "virtual_stages", why = "interleaving is a 1F1B schedule: set schedule = 1f1b";
+  else if (s->parallelism.zero >= 2 && s->parallelism.pipeline > 1)
+    key = "zero", why = "ZeRO-2 and ZeRO-3 shard what pipelining keeps per stage (DeepSpeed and Megatron refuse it too): use zero = 1 or pipeline = 1";
+  else if (!graph && (s->parallelism.tensor > 1 || s->parallelism.zero > 0 || s->parallelism.recompute ||
+                      s->parallelism.micro_batch > 0))
+    key = s->parallelism.tensor > 1 ? "tensor" : s->parallelism.zero > 0 ? "zero" : s->parallelism.recompute ? "recompute" : "micro_batch",
+    why = "tensor parallelism, ZeRO, recomputation and micro-batches need strategy sync";
+  if (!key)
+    return TRUE;
+  paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "parallelism", key, "%s", why);
+  return FALSE;
+}
+
 static gboolean validate_parallelism(PaleoScenario *s, GError **error)
 {
-  if (!parse_stage_split(s, error))
+  if (!parse_stage_split(s, error) || !check_parallel_combinations(s, error))
     return FALSE;
   gboolean pipelined = s->parallelism.pipeline > 1 || s->parallelism.micro_batches > 1;
   if (pipelined && !paleo_scenario_strategy(s)->task_graph) {
@@ -769,11 +804,12 @@ static gboolean validate_parallelism(PaleoScenario *s, GError **error)
                              "pipelining needs strategy sync (strategy is %s)", paleo_scenario_strategy(s)->name);
     return FALSE;
   }
-  if (s->cluster.workers % s->parallelism.pipeline) {
+  int64_t per_replica = s->parallelism.pipeline * s->parallelism.tensor;
+  if (s->cluster.workers % per_replica) {
     paleo_scenario_set_error(s, error, PALEO_SCENARIO_ERROR_RANGE, "cluster", "workers",
-                             "not a multiple of [parallelism] pipeline = %" G_GINT64_FORMAT
-                             " (data-parallel degree = workers / (pipeline x model-parallel splits))",
-                             s->parallelism.pipeline);
+                             "not a multiple of [parallelism] pipeline x tensor = %" G_GINT64_FORMAT " x %" G_GINT64_FORMAT
+                             " (data-parallel degree = workers / (pipeline x tensor x model-parallel splits))",
+                             s->parallelism.pipeline, s->parallelism.tensor);
     return FALSE;
   }
   return TRUE;
@@ -849,6 +885,7 @@ static PaleoScenario *load(const char *text, const char *origin, const char *dir
     return NULL;
   g_autoptr(PaleoScenario) s = g_new0(PaleoScenario, 1);
   s->path = g_strdup(origin);
+  s->parallelism.micro_batches_given = g_key_file_has_key(kf, "parallelism", "micro_batches", NULL);
   if (!parse_all(s, kf, error) || !parse_slowdowns(s, error) || !validate_capacity(s, error) ||
       !validate_training(s, error) || !validate_stragglers(s, error) || !validate_parallelism(s, error) ||
       !validate_output(s, error))

@@ -20,6 +20,7 @@ typedef enum {
   PALEO_SCENARIO_ERROR_TYPE,     /* value of the wrong type */
   PALEO_SCENARIO_ERROR_RANGE,    /* value out of range or inconsistent with another */
   PALEO_SCENARIO_ERROR_UNKNOWN,  /* unknown section, key or name */
+  PALEO_SCENARIO_ERROR_MEMORY,   /* the configuration does not fit in the devices' memory */
 } PaleoScenarioError;
 
 typedef enum { PALEO_PS_COLOCATED = 0, PALEO_PS_DEDICATED } PaleoPsPlacement;
@@ -90,6 +91,7 @@ typedef struct {
     uint64_t seed;
     int64_t ssp_bound;
     int64_t backup_workers;
+    int optimizer;        /* PaleoOptimizer (workloads/cost.h) */
   } training;
   struct {
     int noise;            /* PaleoNoiseKind (workloads/straggler.h) */
@@ -106,8 +108,16 @@ typedef struct {
     int64_t pipeline;     /* P stages */
     int64_t micro_batches; /* M per step */
     int schedule;         /* PaleoPipeSchedule (workloads/planner.h) */
-    char *stage_split;    /* "balanced" or "layers:a,b,c" */
-    GArray *stage_first;  /* uint32_t: P - 1 cuts from stage_split; empty = balanced */
+    char *stage_split;    /* "balanced", "blocks" or "layers:a,b,c" */
+    GArray *stage_first;  /* uint32_t: P v - 1 cuts from stage_split; empty = balanced or blocks */
+    gboolean split_blocks; /* stage_split = blocks */
+    int64_t tensor;       /* T */
+    gboolean sequence_parallel;
+    int64_t micro_batch;  /* b; 0 = from micro_batches */
+    gboolean micro_batches_given; /* micro_batches was written (file or --set) */
+    int64_t virtual_stages; /* v */
+    int64_t zero;         /* ZeRO stage */
+    int recompute;        /* PaleoRecompute (workloads/planner.h) */
   } parallelism;
   struct {
     char *trace;          /* "" = no trace */

@@ -19,6 +19,12 @@ const char *const paleo_collective_descriptions[] = {
   NULL,
 };
 const char *const paleo_fidelity_names[] = {"analytical", "flow", NULL};
+const char *const paleo_collective_op_names[] = {"all-reduce", "reduce-scatter", "all-gather", NULL};
+
+const char *paleo_collective_label(PaleoCollectiveKind kind, PaleoCollectiveOp op)
+{
+  return op == PALEO_OP_ALL_REDUCE ? paleo_collective_names[kind] : paleo_collective_op_names[op];
+}
 
 int paleo_collective_from_name(const char *name)
 {
@@ -210,6 +216,37 @@ static void build_hierarchical(Builder *b, uint32_t N, uint32_t G, uint64_t S)
   ring_phase(b, all, G, G, H, 0, S, TRUE);
 }
 
+/* Reduce-scatter (or all-gather) in two levels: inside each host of G, then among the same
+ * local rank of the H hosts over that rank's part (all-gather: the other way round). */
+static void build_hierarchical_half(Builder *b, uint32_t N, uint32_t G, uint64_t S, gboolean gather)
+{
+  g_assert(G >= 1 && N % G == 0);
+  uint32_t H = N / G;
+  g_autofree uint32_t *all = identity(N);
+  g_autofree uint32_t *column = g_new(uint32_t, H);
+  if (!gather)
+    ring_phase(b, all, G, G, H, 0, S, FALSE);
+  for (uint32_t g = 0; g < G; g++) { /* after the host's reduce-scatter, local rank g holds chunk g + 1 */
+    uint32_t c = (g + 1) % G;
+    for (uint32_t h = 0; h < H; h++)
+      column[h] = h * G + g;
+    ring_phase(b, column, H, 0, 1, chunk_offset(S, G, c), chunk_bytes(S, G, c), gather);
+  }
+  if (gather)
+    ring_phase(b, all, G, G, H, 0, S, TRUE);
+}
+
+static void build_half(Builder *b, const PaleoCollectiveSpec *sp)
+{
+  gboolean gather = sp->op == PALEO_OP_ALL_GATHER;
+  if (sp->kind == PALEO_COLLECTIVE_HIERARCHICAL && sp->gpus_per_host > 1 && sp->gpus_per_host < sp->workers) {
+    build_hierarchical_half(b, sp->workers, sp->gpus_per_host, sp->bytes, gather);
+    return;
+  }
+  g_autofree uint32_t *m = identity(sp->workers);
+  ring_phase(b, m, sp->workers, 0, 1, 0, sp->bytes, gather);
+}
+
 PaleoSchedule *paleo_schedule_new(const PaleoCollectiveSpec *sp)
 {
   g_assert(sp->workers >= 1 && sp->kind < PALEO_COLLECTIVE_COUNT);
@@ -221,6 +258,11 @@ PaleoSchedule *paleo_schedule_new(const PaleoCollectiveSpec *sp)
   s->messages = g_array_new(FALSE, FALSE, sizeof(PaleoMessage));
   s->step_names = g_ptr_array_new_with_free_func(g_free);
   Builder b = {s, FALSE};
+  if (sp->op != PALEO_OP_ALL_REDUCE) {
+    build_half(&b, sp);
+    finish(&b);
+    return s;
+  }
   switch (sp->kind) {
   case PALEO_COLLECTIVE_PS:
     g_assert(sp->ps_servers >= 1 && (sp->ps_dedicated || sp->ps_servers <= sp->workers));
@@ -464,6 +506,22 @@ uint64_t paleo_collective_alpha_ns(const PaleoCollectiveLinks *l)
   return paleo_timing_ms_to_ns(alpha_ms(l->link, l->latency));
 }
 
+/* One half of a ring (reduce-scatter or all-gather) of `bytes` over n members of `link`. */
+static double half_ring_ms(uint32_t n, double bytes, const PaleoLink *link, const PaleoCollectiveLinks *p)
+{
+  if (n <= 1)
+    return 0.0;
+  return (n - 1) * alpha_ms(link, p->latency) + paleo_timing_link_ms(link, (n - 1.0) / n * bytes, p->ppp_comm);
+}
+
+static double half_time_ms(const PaleoCollectiveSpec *sp, const PaleoCollectiveLinks *p)
+{
+  uint32_t N = sp->workers, G = MIN(MAX(sp->gpus_per_host, 1), N);
+  if (sp->kind != PALEO_COLLECTIVE_HIERARCHICAL || G <= 1 || G >= N || !p->intra_link)
+    return half_ring_ms(N, (double)sp->bytes, p->link, p);
+  return half_ring_ms(G, (double)sp->bytes, p->intra_link, p) + half_ring_ms(N / G, (double)sp->bytes / G, p->link, p);
+}
+
 double paleo_collective_time_ms(const PaleoCollectiveSpec *sp, const PaleoCollectiveLinks *p)
 {
   static const PaleoAllReduceScheme scheme[] = {
@@ -474,6 +532,8 @@ double paleo_collective_time_ms(const PaleoCollectiveSpec *sp, const PaleoCollec
     [PALEO_COLLECTIVE_HIERARCHICAL] = PALEO_ALLREDUCE_HIERARCHICAL,
   };
   g_assert(p->link);
+  if (sp->op != PALEO_OP_ALL_REDUCE)
+    return half_time_ms(sp, p);
   switch (sp->kind) {
   case PALEO_COLLECTIVE_PS: return ps_time_ms(sp, p);
   case PALEO_COLLECTIVE_HIERARCHICAL:

@@ -45,6 +45,22 @@ extern const char *const paleo_collective_names[];
 /* One-line description per kind, same indexing. */
 extern const char *const paleo_collective_descriptions[];
 
+/* What a collective computes. Gradient exchange is an all-reduce (every kind above);
+ * reduce-scatter (each participant ends with its 1/N of the reduced S bytes) and all-gather
+ * (each ends with all N parts of S) are what tensor, sequence and sharded data parallelism
+ * (ZeRO) use. They run as rings (NCCL's algorithm) whatever the kind, except hierarchical,
+ * which runs them in two levels: inside hosts, then among the same local ranks of every
+ * host. */
+typedef enum {
+  PALEO_OP_ALL_REDUCE = 0,
+  PALEO_OP_REDUCE_SCATTER,
+  PALEO_OP_ALL_GATHER,
+} PaleoCollectiveOp;
+/* NULL-terminated, indexed by PaleoCollectiveOp: "all-reduce", "reduce-scatter", "all-gather". */
+extern const char *const paleo_collective_op_names[];
+/* The name traces give a collective: the kind's for an all-reduce, else the operation's. */
+const char *paleo_collective_label(PaleoCollectiveKind kind, PaleoCollectiveOp op);
+
 typedef enum {
   PALEO_FIDELITY_ANALYTICAL = 0, /* one event of closed-form time per collective */
   PALEO_FIDELITY_FLOW = 1,       /* message pattern as flows through the network model */
@@ -74,8 +90,10 @@ typedef struct {
 /* Parameters of a collective. Fields that do not apply to a kind are ignored. */
 typedef struct {
   PaleoCollectiveKind kind;
+  PaleoCollectiveOp op;      /* all-reduce (the default) */
   uint32_t workers;          /* N >= 1 */
-  uint64_t bytes;            /* S, the gradient (or bucket) size per worker */
+  uint64_t bytes;            /* S, the gradient (or bucket) size per worker; for reduce-scatter
+                                and all-gather the whole tensor (each participant's part is S/N) */
   uint32_t ps_servers;       /* ps: k >= 1 */
   gboolean ps_dedicated;     /* ps: servers are extra nodes instead of workers 0..k-1 */
   uint32_t gpus_per_host;    /* hierarchical: G >= 1, N must be a multiple of G */
@@ -122,7 +140,10 @@ typedef struct {
   gboolean latency;            /* add alpha = the link's latency_us per step */
 } PaleoCollectiveLinks;
 
-/* Closed-form time of one collective of spec->bytes, ms. ps (one colocated server), tree,
+/* Closed-form time of one collective of spec->bytes, ms. Reduce-scatter and all-gather:
+ * a ring (N-1) alpha + (N-1)/N S / B; hierarchical (G per host, H hosts) the intra-host ring
+ * (G-1) alpha_i + (G-1)/G S / B_i plus the ring of S/G among hosts (H-1) alpha + (H-1)/H S/G / B.
+ * All-reduce: ps (one colocated server), tree,
  * butterfly, butterfly-mixing and ring are hardware/timing.h's paleo_allreduce_ms (PALEO's
  * OneToAll/Tree/Butterfly/ButterflyMixing, alpha = link latency per step when
  * links->latency). Sharded or dedicated ps: 2 t(the bytes the busiest NIC carries) +

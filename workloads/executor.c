@@ -104,9 +104,12 @@ struct Exec {
   Device *devices;
   uint32_t coordinator, first_entity;
   uint32_t *node_of;        /* flow: per worker its node, then the dedicated servers' */
-  PaleoSchedule **schedules; /* flow: [coll * phases + phase] */
+  PaleoSchedule **schedules; /* flow: [coll * phases + phase] (owned by schedule_cache) */
+  GHashTable *schedule_cache; /* flow: spec text -> PaleoSchedule, one per distinct spec */
   guint phases;
-  uint64_t *coll_ns;        /* analytical: per collective */
+  guint8 *closed;           /* per collective: runs as one closed-form event (analytical fidelity,
+                               or a group inside one host spanning no replicas: see executor.h) */
+  uint64_t *coll_ns;        /* per collective: its closed form (closed ones) */
   GHashTable *insts;        /* key -> Inst* (lookup only) */
   Inst **last_inst;         /* per collective: the instance looked up last (a cache) */
   GArray *ready;
@@ -212,7 +215,7 @@ static void trace_comm_task(Exec *x, uint32_t replica, uint32_t iteration, guint
                                                                   : NULL;
   PaleoCommTaskRecord rec = {instance_id(x, replica, iteration, tid), rank, iteration, t->kind,
                              paleo_step_graph_stream(x->g, t->stream)->kind,
-                             c ? paleo_collective_names[c->kind] : "transfer", c ? c->bucket : -1, t->micro_batch,
+                             c ? paleo_collective_label(c->kind, c->op) : "transfer", c ? c->bucket : -1, t->micro_batch,
                              t->stage, t->pass, c ? -1 : (int32_t)(replica * x->D + t->peer), t->bytes,
                              c ? instance : UINT64_MAX, start, now_ns(x)};
   paleo_trainer_trace(&x->base, x->base.sink->ops->comm_task(x->base.sink, &rec, &x->base.trace_error));
@@ -447,7 +450,7 @@ static Inst *inst_get(Exec *x, uint32_t coll, uint32_t iteration, uint32_t group
   if (tracing(x, PALEO_TRACE_LEVEL_TASKS))
     in->entered_at = g_new0(PaleoTime, in->n);
   g_hash_table_insert(x->insts, &in->key, in);
-  if (x->cfg.fidelity != PALEO_FIDELITY_FLOW)
+  if (x->closed[coll])
     return in;
   in->schedule = x->schedules[coll * x->phases + iteration % x->phases];
   in->cursor = paleo_cursor_new(in->schedule);
@@ -534,7 +537,7 @@ static void flow_done(PaleoNetwork *net, const PaleoFlowInfo *flow, void *user_d
   set_now(x, paleo_engine_now(x->base.engine), TRUE);
   const PaleoMessage *m = paleo_schedule_message(in->schedule, ctx->msg);
   const PaleoGraphCollective *c = paleo_step_graph_collective(x->g, in->coll);
-  paleo_trainer_trace_flow(&x->base, flow, m->bytes, paleo_collective_names[c->kind], c->bucket, in->iteration,
+  paleo_trainer_trace_flow(&x->base, flow, m->bytes, paleo_collective_label(c->kind, c->op), c->bucket, in->iteration,
                            in->msg_start[ctx->msg]);
   uint64_t software = paleo_collective_message_ns(c->kind, x->cfg.ps_message_ns);
   if (software)
@@ -600,7 +603,7 @@ static void start_collective(Exec *x, uint32_t replica, guint run, uint32_t iter
   uint32_t p = c->across_replicas ? replica * c->n_local + r->member : r->member;
   if (in->entered_at)
     in->entered_at[p] = now_ns(x);
-  if (x->cfg.fidelity == PALEO_FIDELITY_FLOW)
+  if (!x->closed[r->coll])
     enter_flow(x, in, p);
   else
     enter_analytical(x, in);
@@ -922,31 +925,72 @@ static PaleoCollectiveSpec coll_spec(const Exec *x, uint32_t coll, uint32_t phas
   const PaleoGraphCollective *c = paleo_step_graph_collective(x->g, coll);
   Inst probe = {.coll = coll, .n = c->n_local * (c->across_replicas ? x->R : 1), .across = c->across_replicas,
                 .n_local = c->n_local, .local = c->local};
-  return (PaleoCollectiveSpec){.kind = c->kind, .workers = probe.n, .bytes = c->bytes,
+  return (PaleoCollectiveSpec){.kind = c->kind, .op = c->op, .workers = probe.n, .bytes = c->bytes,
                                .ps_servers = x->cfg.ps_servers, .ps_dedicated = x->cfg.ps_dedicated,
                                .gpus_per_host = group_gpus_per_host(x, &probe), .iteration = phase};
+}
+
+/* A group of this replica's devices that all share one host (tensor parallelism inside a
+ * node): its traffic stays on the host's links. */
+static gboolean inside_one_host(const Exec *x, uint32_t coll)
+{
+  const PaleoGraphCollective *c = paleo_step_graph_collective(x->g, coll);
+  uint32_t G = MAX(x->cfg.gpus_per_host, 1);
+  if (c->across_replicas)
+    return FALSE;
+  for (guint i = 1; i < c->n_local; i++)
+    if (c->local[i] / G != c->local[0] / G) /* local ids share hosts as ranks do: D is a multiple of G or G of D */
+      return FALSE;
+  return c->n_local > 1 && (x->D % G == 0 || G % x->D == 0);
+}
+
+/* The closed form of a collective: over the intra-host link for a group inside one host. */
+static uint64_t closed_form_ns(const Exec *x, uint32_t coll, const PaleoTrainConfig *c)
+{
+  PaleoCollectiveSpec spec = coll_spec(x, coll, 0);
+  PaleoCollectiveLinks host = c->links;
+  if (inside_one_host(x, coll) && c->links.intra_link)
+    host.link = c->links.intra_link;
+  return paleo_collective_time_ns(&spec, &host) + paleo_collective_overhead_ns(&spec, c->ps_message_ns);
+}
+
+/* One schedule per distinct spec (a step has many collectives of one shape). */
+static PaleoSchedule *cached_schedule(Exec *x, const PaleoCollectiveSpec *spec)
+{
+  g_autofree char *key = g_strdup_printf("%d/%d/%u/%" G_GUINT64_FORMAT "/%u/%u/%d/%u", spec->kind, spec->op,
+                                         spec->workers, spec->bytes, spec->gpus_per_host, spec->ps_servers,
+                                         spec->ps_dedicated, spec->iteration);
+  PaleoSchedule *s = g_hash_table_lookup(x->schedule_cache, key);
+  if (!s) {
+    s = paleo_schedule_new(spec);
+    g_hash_table_insert(x->schedule_cache, g_steal_pointer(&key), s);
+  }
+  return s;
 }
 
 static void setup_collectives(Exec *x, const PaleoTrainConfig *c)
 {
   guint n = x->g->collectives->len;
+  gboolean flow = c->fidelity == PALEO_FIDELITY_FLOW;
   x->insts = g_hash_table_new(g_int64_hash, g_int64_equal);
   x->last_inst = g_new0(Inst *, MAX(n, 1));
-  if (c->fidelity != PALEO_FIDELITY_FLOW) {
-    x->coll_ns = g_new0(uint64_t, MAX(n, 1));
-    for (guint k = 0; k < n; k++) {
-      PaleoCollectiveSpec spec = coll_spec(x, k, 0);
-      x->coll_ns[k] = paleo_collective_time_ns(&spec, &c->links) + paleo_collective_overhead_ns(&spec, c->ps_message_ns);
-    }
-    return;
+  x->closed = g_new(guint8, MAX(n, 1));
+  x->coll_ns = g_new0(uint64_t, MAX(n, 1));
+  for (guint k = 0; k < n; k++) {
+    x->closed[k] = !flow || inside_one_host(x, k);
+    if (x->closed[k])
+      x->coll_ns[k] = closed_form_ns(x, k, c);
   }
+  if (!flow)
+    return;
   guint h = paleo_collective_log2_ceil(x->R + 1) - 1; /* floor(log2 replicas) */
   x->phases = c->collective == PALEO_COLLECTIVE_BUTTERFLY_MIXING ? MAX(h, 1) : 1;
   x->schedules = g_new0(PaleoSchedule *, MAX((gsize)n * x->phases, 1));
+  x->schedule_cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)paleo_schedule_free);
   for (guint k = 0; k < n; k++)
-    for (guint p = 0; p < x->phases; p++) {
+    for (guint p = 0; p < x->phases && !x->closed[k]; p++) {
       PaleoCollectiveSpec spec = coll_spec(x, k, p);
-      x->schedules[k * x->phases + p] = paleo_schedule_new(&spec);
+      x->schedules[k * x->phases + p] = cached_schedule(x, &spec);
     }
   guint servers = c->collective == PALEO_COLLECTIVE_PS && c->ps_dedicated ? c->ps_servers : 0;
   x->node_of = g_new(uint32_t, c->workers + servers);
@@ -972,9 +1016,10 @@ static void exec_free(PaleoTrainer *t)
     g_hash_table_destroy(x->insts);
   }
   g_free(x->last_inst);
-  for (guint i = 0; x->schedules && i < x->g->collectives->len * x->phases; i++)
-    paleo_schedule_free(x->schedules[i]);
   g_free(x->schedules);
+  if (x->schedule_cache)
+    g_hash_table_destroy(x->schedule_cache);
+  g_free(x->closed);
   while (x->ctx_pool) {
     FlowCtx *next = x->ctx_pool->next_free;
     g_free(x->ctx_pool);
@@ -1014,9 +1059,11 @@ static void setup_stats(Exec *x)
   st->peak_in_flight = g_new0(uint32_t, x->cfg.workers);
   for (uint32_t w = 0; w < x->cfg.workers; w++)
     st->stage_of[w] = x->g->stage_of[w % x->D];
-  for (guint k = 0; k < x->g->collectives->len; k++)
-    if (paleo_step_graph_collective(x->g, k)->local[0] == 0)
+  for (guint k = 0; k < x->g->collectives->len; k++) { /* worker 0's gradient reductions */
+    const PaleoGraphCollective *c = paleo_step_graph_collective(x->g, k);
+    if (c->across_replicas && c->bucket >= 0 && c->local[0] == 0 && c->op != PALEO_OP_ALL_GATHER)
       st->n_buckets++;
+  }
 }
 
 PaleoTrainer *paleo_executor_new(PaleoEngine *engine, PaleoNetwork *network, const PaleoTrainCosts *costs,
@@ -1072,8 +1119,12 @@ PaleoTrainer *paleo_train_sync_new(PaleoEngine *engine, PaleoNetwork *network, c
 {
   PaleoPlan plan = {.stages = MAX(config->stages, 1), .micro_batches = MAX(config->micro_batches, 1),
                     .schedule = config->schedule, .stage_first = config->stage_first,
-                    .splits = MAX(config->splits, 1), .collective = config->collective, .overlap = config->overlap,
+                    .split_blocks = config->split_blocks, .splits = MAX(config->splits, 1),
+                    .tensor = MAX(config->tensor, 1), .sequence_parallel = config->sequence_parallel,
+                    .virtual_stages = MAX(config->virtual_stages, 1), .zero = config->zero,
+                    .recompute = config->recompute, .collective = config->collective, .overlap = config->overlap,
                     .bucket_bytes = config->bucket_bytes};
+  plan.replicas = config->workers / (plan.stages * paleo_plan_devices_per_stage(&plan));
   g_autoptr(GError) error = NULL;
   PaleoStepGraph *g = paleo_plan_step(config->net, costs, &plan, &error);
   if (!g)

@@ -52,11 +52,13 @@ uint32_t paleo_step_graph_add_stream(PaleoStepGraph *g, uint32_t device, PaleoSt
   return g->streams->len - 1;
 }
 
-uint32_t paleo_step_graph_add_collective(PaleoStepGraph *g, PaleoCollectiveKind kind, uint64_t bytes, int32_t bucket,
-                                         gboolean across_replicas, const uint32_t *local, guint n_local)
+uint32_t paleo_step_graph_add_collective(PaleoStepGraph *g, PaleoCollectiveKind kind, PaleoCollectiveOp op,
+                                         uint64_t bytes, int32_t bucket, gboolean across_replicas,
+                                         const uint32_t *local, guint n_local)
 {
   g_assert(!g->final && n_local >= 1);
-  PaleoGraphCollective c = {kind, bytes, bucket, across_replicas, n_local, g_memdup2(local, n_local * sizeof(uint32_t))};
+  PaleoGraphCollective c = {kind, op, bytes, bucket, across_replicas, n_local,
+                            g_memdup2(local, n_local * sizeof(uint32_t))};
   g_array_append_val(g->collectives, c);
   return g->collectives->len - 1;
 }

@@ -44,7 +44,8 @@ typedef struct {
 
 typedef struct {
   PaleoCollectiveKind kind;
-  uint64_t bytes;            /* S per participant */
+  PaleoCollectiveOp op;      /* all-reduce, reduce-scatter, all-gather */
+  uint64_t bytes;            /* S per participant (the whole tensor for reduce-scatter and all-gather) */
   int32_t bucket;            /* gradient bucket label, -1 none */
   gboolean across_replicas;  /* the same local devices of every replica take part */
   guint n_local;
@@ -79,9 +80,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoStepGraph, paleo_step_graph_free)
 /* Adds a stream; returns its index. */
 uint32_t paleo_step_graph_add_stream(PaleoStepGraph *graph, uint32_t device, PaleoStreamKind kind);
 /* Adds a collective (the local device list is copied); returns its index. */
-uint32_t paleo_step_graph_add_collective(PaleoStepGraph *graph, PaleoCollectiveKind kind, uint64_t bytes,
-                                         int32_t bucket, gboolean across_replicas, const uint32_t *local,
-                                         guint n_local);
+uint32_t paleo_step_graph_add_collective(PaleoStepGraph *graph, PaleoCollectiveKind kind, PaleoCollectiveOp op,
+                                         uint64_t bytes, int32_t bucket, gboolean across_replicas,
+                                         const uint32_t *local, guint n_local);
 /* Adds a task (copied) at the end of its stream's order; returns its id. */
 uint32_t paleo_step_graph_add_task(PaleoStepGraph *graph, const PaleoTask *task);
 /* `task` may start only once `dep` is complete. */

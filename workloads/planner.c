@@ -1,18 +1,24 @@
-/* Planners: placement, stage split, micro-batch schedule, transfers, bucketed data-parallel
- * reduction and updates as one step task graph (see planner.h). */
-#include "workloads/planner.h"
+/* Planners: placement, stage split, micro-batch schedule, recomputation, transfers and
+ * updates as one step task graph (see planner.h); the collectives are planner_comm.c's. */
+#include "workloads/planner_int.h"
 
 #include <string.h>
 
 #include "hardware/catalog.h"
 
 const char *const paleo_pipe_schedule_names[] = {"gpipe", "1f1b", NULL};
+const char *const paleo_recompute_names[] = {"none", "selective", "full", NULL};
 
 const PaleoPlanner paleo_planners[] = {
   {"data-parallel", "every worker runs the whole net; bucketed gradient collectives overlap backward (sync)"},
   {"model-parallel", "a net's ModelParallel blocks: replica i of a block on device i, activations as transfers"},
   {"hybrid", "model parallel inside a replica, data parallel across replicas (Krizhevsky's one weird trick)"},
-  {"pipeline", "layers cut into stages, micro-batches scheduled GPipe or 1F1B, data parallel per stage"},
+  {"pipeline", "layers cut into stages, micro-batches scheduled GPipe, 1F1B or interleaved 1F1B, data (and tensor) "
+               "parallel per stage"},
+  {"tensor", "Megatron tensor (and sequence) parallelism: every layer split over the ranks of a group, "
+             "all-reduces (or reduce-scatters and all-gathers) between them; data parallel across groups"},
+  {"zero", "sharded data parallelism: ZeRO-1 optimizer state, ZeRO-2 and gradients, ZeRO-3 (FSDP) and parameters "
+           "gathered per unit"},
   {NULL, NULL},
 };
 
@@ -20,8 +26,12 @@ const PaleoPlanner *paleo_planner_for(const PaleoPlan *plan, uint32_t replicas)
 {
   if (plan->stages > 1)
     return &paleo_planners[3];
+  if (plan->tensor > 1)
+    return &paleo_planners[4];
   if (plan->splits > 1)
     return &paleo_planners[replicas > 1 ? 2 : 1];
+  if (plan->zero > 0)
+    return &paleo_planners[5];
   return &paleo_planners[0];
 }
 
@@ -44,6 +54,50 @@ gboolean paleo_plan_net_splits(const PaleoNet *net, uint32_t *out, GError **erro
   return TRUE;
 }
 
+uint32_t paleo_plan_devices_per_stage(const PaleoPlan *plan)
+{
+  return MAX(MAX(plan->splits, plan->tensor), 1);
+}
+
+uint32_t paleo_plan_chunks(const PaleoPlan *plan)
+{
+  return MAX(plan->stages, 1) * MAX(plan->virtual_stages, 1);
+}
+
+/* ---- blocks ---- */
+
+static gboolean has_attention(const PaleoNet *net)
+{
+  for (guint i = 0; net && i < net->layers->len; i++)
+    if (paleo_net_layer(net, i)->type == PALEO_LAYER_ATTENTION)
+      return TRUE;
+  return FALSE;
+}
+
+/* Length of the "prefix/" of a layer name, 0 without one. */
+static gsize prefix_len(const char *name)
+{
+  const char *slash = strchr(name, '/');
+  return slash ? (gsize)(slash - name) + 1 : 0;
+}
+
+guint paleo_plan_blocks(const PaleoNet *net, int32_t *block_of)
+{
+  guint n = 0, L = net ? net->layers->len : 0;
+  gboolean blocks = has_attention(net);
+  for (guint i = 0; i < L; i++) {
+    const char *name = paleo_net_layer(net, i)->name, *prev = i ? paleo_net_layer(net, i - 1)->name : "";
+    gsize p = blocks ? prefix_len(name) : 0;
+    if (!p) {
+      block_of[i] = -1;
+      continue;
+    }
+    gboolean same = i > 0 && block_of[i - 1] >= 0 && prefix_len(prev) == p && !strncmp(name, prev, p);
+    block_of[i] = same ? block_of[i - 1] : (int32_t)n++;
+  }
+  return n;
+}
+
 /* ---- stages ---- */
 
 static uint64_t layer_cost(const PaleoTrainCosts *c, guint i)
@@ -51,15 +105,25 @@ static uint64_t layer_cost(const PaleoTrainCosts *c, guint i)
   return c->fwd_ns[i] + c->bwd_ns[i];
 }
 
-/* Linear partition of the layers into P contiguous stages minimizing the largest stage
- * cost (dynamic programming; ties go to the earliest cut). */
-static void balanced_cuts(const PaleoTrainCosts *c, uint32_t P, uint32_t *stage_of)
+/* Layer i may start a chunk: anywhere, or only where a block begins (nets with attention). */
+static void cut_points(const PaleoNet *net, guint L, guint8 *allowed)
+{
+  g_autofree int32_t *block = g_new(int32_t, MAX(L, 1));
+  gboolean blocks = net && paleo_plan_blocks(net, block) > 0;
+  for (guint i = 0; i < L; i++)
+    allowed[i] = i > 0 && (!blocks || (block[i] >= 0 && block[i] != block[i - 1]));
+}
+
+/* Linear partition of the layers into P contiguous parts minimizing the largest part's
+ * cost, cutting only at allowed layers (dynamic programming; ties go to the earliest cut).
+ * FALSE when there are fewer places to cut than parts need. */
+static gboolean balanced_cuts(const PaleoTrainCosts *c, const guint8 *allowed, uint32_t P, uint32_t *stage_of)
 {
   guint L = c->n_layers;
   g_autofree uint64_t *prefix = g_new0(uint64_t, L + 1);
   for (guint i = 0; i < L; i++)
     prefix[i + 1] = prefix[i] + layer_cost(c, i);
-  /* best[p * (L + 1) + i]: layers 0..i-1 in p + 1 stages; cut[...] the first layer of the last */
+  /* best[p * (L + 1) + i]: layers 0..i-1 in p + 1 parts; cut[...] the first layer of the last */
   g_autofree uint64_t *best = g_new(uint64_t, (gsize)P * (L + 1));
   g_autofree guint *cut = g_new0(guint, (gsize)P * (L + 1));
   for (guint i = 0; i <= L; i++)
@@ -69,6 +133,8 @@ static void balanced_cuts(const PaleoTrainCosts *c, uint32_t P, uint32_t *stage_
       uint64_t b = UINT64_MAX;
       guint at = p;
       for (guint j = p; j < i; j++) {
+        if (!allowed[j] || best[(p - 1) * (L + 1) + j] == UINT64_MAX)
+          continue;
         uint64_t v = MAX(best[(p - 1) * (L + 1) + j], prefix[i] - prefix[j]);
         if (v < b) {
           b = v;
@@ -78,6 +144,8 @@ static void balanced_cuts(const PaleoTrainCosts *c, uint32_t P, uint32_t *stage_
       best[p * (L + 1) + i] = b;
       cut[p * (L + 1) + i] = at;
     }
+  if (best[(P - 1) * (L + 1) + L] == UINT64_MAX)
+    return FALSE;
   guint end = L;
   for (guint p = P; p-- > 0;) {
     guint first = p ? cut[p * (L + 1) + end] : 0;
@@ -85,21 +153,53 @@ static void balanced_cuts(const PaleoTrainCosts *c, uint32_t P, uint32_t *stage_
       stage_of[i] = p;
     end = first;
   }
+  return TRUE;
 }
 
-gboolean paleo_plan_stages(const PaleoTrainCosts *c, const PaleoPlan *plan, uint32_t *stage_of, GError **error)
+/* Megatron's split: the same number of blocks per chunk, the layers before the first
+ * block on the first chunk and those after the last on the last. */
+static gboolean block_cuts(const PaleoNet *net, uint32_t chunks, uint32_t *chunk_of, GError **error)
 {
-  uint32_t P = plan->stages;
-  if (P > c->n_layers) {
+  guint L = net->layers->len;
+  g_autofree int32_t *block = g_new(int32_t, MAX(L, 1));
+  guint n = paleo_plan_blocks(net, block);
+  if (!n || n % chunks) {
     g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_INVALID,
-                "%u pipeline stages but the net has only %u layers", P, c->n_layers);
+                "stage_split blocks: the net's %u transformer blocks do not divide into %u chunks "
+                "(pipeline x virtual_stages)", n, chunks);
     return FALSE;
   }
-  if (!plan->stage_first) {
-    balanced_cuts(c, P, stage_of);
-    return TRUE;
+  guint per = n / chunks, last = 0;
+  for (guint i = 0; i < L; i++) {
+    if (block[i] >= 0)
+      last = (guint)block[i] / per;
+    chunk_of[i] = last;
   }
-  for (uint32_t s = 0; s + 1 < P; s++) {
+  return TRUE;
+}
+
+gboolean paleo_plan_stages(const PaleoNet *net, const PaleoTrainCosts *c, const PaleoPlan *plan, uint32_t *chunk_of,
+                           GError **error)
+{
+  uint32_t chunks = paleo_plan_chunks(plan);
+  if (chunks > c->n_layers) {
+    g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_INVALID,
+                "%u pipeline chunks (stages x virtual stages) but the net has only %u layers", chunks, c->n_layers);
+    return FALSE;
+  }
+  if (!plan->stage_first && plan->split_blocks)
+    return block_cuts(net, chunks, chunk_of, error);
+  if (!plan->stage_first) {
+    g_autofree guint8 *allowed = g_new0(guint8, c->n_layers);
+    cut_points(net, c->n_layers, allowed);
+    if (balanced_cuts(c, allowed, chunks, chunk_of))
+      return TRUE;
+    g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_INVALID,
+                "%u pipeline chunks (stages x virtual stages) but the net has fewer places to cut (between "
+                "transformer blocks)", chunks);
+    return FALSE;
+  }
+  for (uint32_t s = 0; s + 1 < chunks; s++) {
     uint32_t f = plan->stage_first[s], prev = s ? plan->stage_first[s - 1] : 0;
     if (f <= prev || f >= c->n_layers) {
       g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_INVALID,
@@ -108,38 +208,27 @@ gboolean paleo_plan_stages(const PaleoTrainCosts *c, const PaleoPlan *plan, uint
     }
   }
   for (guint i = 0, s = 0; i < c->n_layers; i++) {
-    while (s + 1 < P && i >= plan->stage_first[s])
+    while (s + 1 < chunks && i >= plan->stage_first[s])
       s++;
-    stage_of[i] = s;
+    chunk_of[i] = s;
   }
   return TRUE;
 }
 
-/* ---- building ---- */
+/* ---- placement ---- */
 
-typedef struct {
-  const PaleoNet *net;
-  const PaleoTrainCosts *c;
-  const PaleoPlan *plan;
-  PaleoStepGraph *g;
-  uint32_t *dev_of;       /* per layer: local device */
-  uint32_t *compute, *comm, *p2p; /* per device: stream ids */
-  guint *fwd_task, *bwd_task; /* [mb * L + layer]: task id or NONE */
-  guint *last_bwd;        /* per layer: its backward task that runs last (gradient ready) */
-  GArray *pairs;          /* Pair: a layer's output needed on another device */
-} Build;
-
-typedef struct {
-  guint parent;           /* layer */
-  uint32_t dst;           /* device needing it */
-  guint last_consumer;    /* lowest consumer layer on dst (its backward completes the gradient) */
-} Pair;
-
-static uint32_t device_of_layer(const Build *b, guint i, const uint32_t *stage_of)
+gboolean paleo_plan_on_device(const Build *b, guint layer, uint32_t dev)
 {
-  const PaleoLayer *l = b->net ? paleo_net_layer(b->net, i) : NULL;
-  uint32_t k = l && l->split >= 0 && b->plan->splits > 1 ? (uint32_t)l->split : 0;
-  return stage_of[i] * b->plan->splits + k;
+  return plan_stage_of_layer(b, layer) == dev / b->K && (b->T > 1 || b->rank_of[layer] == dev % b->K);
+}
+
+static void place_layers(Build *b)
+{
+  for (guint i = 0; i < b->L; i++) {
+    const PaleoLayer *l = b->net ? paleo_net_layer(b->net, i) : NULL;
+    b->rank_of[i] = l && l->split >= 0 && b->plan->splits > 1 ? (uint32_t)l->split : 0;
+  }
+  paleo_plan_blocks(b->net, b->block_of);
 }
 
 /* Compute cost of a layer on its device: fetch is modelled by transfers when K > 1. */
@@ -151,27 +240,69 @@ static uint64_t compute_ns(const Build *b, guint i, PaleoPhase pass)
   return t;
 }
 
-/* The order of (pass, micro-batch) on stage s; writes 2M entries. */
-static void stage_ops(const PaleoPlan *p, uint32_t s, PaleoPhase *pass, uint32_t *mb)
+/* ---- schedule ---- */
+
+static void push_op(GArray *ops, PaleoPhase pass, uint32_t mb, uint32_t chunk)
 {
-  uint32_t M = p->micro_batches, n = 0;
+  PaleoPlanOp op = {pass, mb, chunk};
+  g_array_append_val(ops, op);
+}
+
+/* Megatron's interleaved 1F1B: step k of a pass works on chunk (k mod P v) / P (backward:
+ * counted from the last chunk) and micro-batch (k / (P v)) P + k mod P. */
+static void interleaved_ops(const PaleoPlan *p, uint32_t s, GArray *ops)
+{
+  uint32_t P = p->stages, v = p->virtual_stages, M = p->micro_batches, total = M * v;
+  uint32_t warm = M == P ? total : MIN((P - s - 1) * 2 + (v - 1) * P, total);
+#define CHUNK(k, fwd) ((fwd) ? ((k) % (P * v)) / P : v - 1 - ((k) % (P * v)) / P)
+#define MB(k) (((k) / (P * v)) * P + (k) % P)
+  uint32_t f = 0, bk = 0;
+  for (; f < warm; f++)
+    push_op(ops, PALEO_PHASE_FWD, MB(f), CHUNK(f, TRUE));
+  for (; f < total; f++, bk++) {
+    push_op(ops, PALEO_PHASE_FWD, MB(f), CHUNK(f, TRUE));
+    push_op(ops, PALEO_PHASE_BWD, MB(bk), CHUNK(bk, FALSE));
+  }
+  for (; bk < total; bk++)
+    push_op(ops, PALEO_PHASE_BWD, MB(bk), CHUNK(bk, FALSE));
+#undef CHUNK
+#undef MB
+}
+
+/* The order of (pass, micro-batch, chunk) on stage s. */
+static void stage_ops(const PaleoPlan *p, uint32_t s, GArray *ops)
+{
+  uint32_t M = p->micro_batches;
+  if (MAX(p->virtual_stages, 1) > 1) {
+    interleaved_ops(p, s, ops);
+    return;
+  }
   if (p->schedule == PALEO_PIPE_GPIPE) {
-    for (uint32_t m = 0; m < M; m++, n++)
-      pass[n] = PALEO_PHASE_FWD, mb[n] = m;
-    for (uint32_t m = M; m-- > 0; n++)
-      pass[n] = PALEO_PHASE_BWD, mb[n] = m;
+    for (uint32_t m = 0; m < M; m++)
+      push_op(ops, PALEO_PHASE_FWD, m, 0);
+    for (uint32_t m = M; m-- > 0;)
+      push_op(ops, PALEO_PHASE_BWD, m, 0);
     return;
   }
   uint32_t warm = MIN(p->stages - 1 - s, M), f = 0, bk = 0;
-  for (; f < warm; f++, n++)
-    pass[n] = PALEO_PHASE_FWD, mb[n] = f;
+  for (; f < warm; f++)
+    push_op(ops, PALEO_PHASE_FWD, f, 0);
   for (; f < M; f++, bk++) {
-    pass[n] = PALEO_PHASE_FWD, mb[n++] = f;
-    pass[n] = PALEO_PHASE_BWD, mb[n++] = bk;
+    push_op(ops, PALEO_PHASE_FWD, f, 0);
+    push_op(ops, PALEO_PHASE_BWD, bk, 0);
   }
-  for (; bk < M; bk++, n++)
-    pass[n] = PALEO_PHASE_BWD, mb[n] = bk;
+  for (; bk < M; bk++)
+    push_op(ops, PALEO_PHASE_BWD, bk, 0);
 }
+
+GArray *paleo_plan_schedule(const PaleoPlan *plan, uint32_t stage)
+{
+  GArray *ops = g_array_new(FALSE, FALSE, sizeof(PaleoPlanOp));
+  stage_ops(plan, stage, ops);
+  return ops;
+}
+
+/* ---- compute tasks ---- */
 
 static uint32_t add_compute(Build *b, uint32_t dev, PaleoPhase pass, uint32_t mb, guint layer, uint64_t cost)
 {
@@ -181,26 +312,65 @@ static uint32_t add_compute(Build *b, uint32_t dev, PaleoPhase pass, uint32_t mb
   return paleo_step_graph_add_task(b->g, &t);
 }
 
+static gboolean recomputed_alone(const Build *b, guint i)
+{
+  const PaleoLayer *l = b->net ? paleo_net_layer(b->net, i) : NULL;
+  return b->plan->recompute == PALEO_RECOMPUTE_SELECTIVE && l && l->type == PALEO_LAYER_ATTENTION && !l->flash;
+}
+
+/* The forward of layers first..last of the device's chunk again (recomputation). */
+static void add_recompute(Build *b, uint32_t dev, uint32_t mb, uint32_t chunk, guint first, guint last)
+{
+  for (guint i = first; i <= last; i++)
+    if (b->chunk_of[i] == chunk && paleo_plan_on_device(b, i, dev))
+      add_compute(b, dev, PALEO_PHASE_FWD, mb, i, compute_ns(b, i, PALEO_PHASE_FWD));
+}
+
+/* The first layer of layer i's block. */
+static guint block_first(const Build *b, guint i)
+{
+  while (i > 0 && b->block_of[i - 1] == b->block_of[i])
+    i--;
+  return i;
+}
+
+static void add_op(Build *b, uint32_t dev, const PaleoPlanOp *op)
+{
+  guint L = b->L;
+  uint32_t chunk = op->chunk * b->P + dev / b->K, k = dev % b->K;
+  gboolean full = b->plan->recompute == PALEO_RECOMPUTE_FULL;
+  for (guint n = 0; n < L; n++) {
+    guint i = op->pass == PALEO_PHASE_FWD ? n : L - 1 - n;
+    if (b->chunk_of[i] != chunk || !paleo_plan_on_device(b, i, dev))
+      continue;
+    if (op->pass == PALEO_PHASE_BWD && full && b->block_of[i] >= 0 && (i + 1 == L || b->block_of[i + 1] != b->block_of[i]))
+      add_recompute(b, dev, op->micro_batch, chunk, block_first(b, i), i); /* entering a block from its end */
+    else if (op->pass == PALEO_PHASE_BWD && recomputed_alone(b, i))
+      add_recompute(b, dev, op->micro_batch, chunk, i, i);
+    guint id = add_compute(b, dev, op->pass, op->micro_batch, i, compute_ns(b, i, op->pass));
+    (op->pass == PALEO_PHASE_FWD ? b->fwd_task : b->bwd_task)[plan_slot(b, k, op->micro_batch, i)] = id;
+    if (op->pass == PALEO_PHASE_BWD)
+      b->last_bwd[k * L + i] = id;
+  }
+}
+
 /* Forward and backward tasks of every device, in each stage's schedule order. */
 static void add_passes(Build *b)
 {
-  guint L = b->c->n_layers, M = b->plan->micro_batches;
-  g_autofree PaleoPhase *pass = g_new(PaleoPhase, 2 * M);
-  g_autofree uint32_t *mb = g_new(uint32_t, 2 * M);
   for (uint32_t dev = 0; dev < b->g->devices; dev++) {
-    stage_ops(b->plan, b->g->stage_of[dev], pass, mb);
-    for (guint k = 0; k < 2 * M; k++)
-      for (guint n = 0; n < L; n++) {
-        guint i = pass[k] == PALEO_PHASE_FWD ? n : L - 1 - n;
-        if (b->dev_of[i] != dev)
-          continue;
-        guint id = add_compute(b, dev, pass[k], mb[k], i, compute_ns(b, i, pass[k]));
-        (pass[k] == PALEO_PHASE_FWD ? b->fwd_task : b->bwd_task)[mb[k] * L + i] = id;
-        if (pass[k] == PALEO_PHASE_BWD)
-          b->last_bwd[i] = id;
-      }
+    g_autoptr(GArray) ops = paleo_plan_schedule(b->plan, b->g->stage_of[dev]);
+    for (guint k = 0; k < ops->len; k++)
+      add_op(b, dev, &g_array_index(ops, PaleoPlanOp, k));
   }
 }
+
+/* ---- transfers ---- */
+
+typedef struct {
+  guint parent;           /* layer */
+  uint32_t src, dst;      /* devices */
+  guint last_consumer;    /* lowest consumer layer on dst (its backward completes the gradient) */
+} Pair;
 
 /* The parents of layer i: the net's, or the previous layer without a net (a chain). */
 static const guint *parents_of(const Build *b, guint i, guint *n, guint *chain)
@@ -215,30 +385,43 @@ static const guint *parents_of(const Build *b, guint i, guint *n, guint *chain)
   return chain;
 }
 
+/* The device of `layer` that works with rank k of another stage (rank k itself under
+ * tensor parallelism, else the layer's own device). */
+static uint32_t device_for(const Build *b, guint layer, uint32_t k)
+{
+  return plan_stage_of_layer(b, layer) * b->K + (b->T > 1 ? k : b->rank_of[layer]);
+}
+
+static void add_pair(Build *b, guint parent, uint32_t src, uint32_t dst, guint consumer)
+{
+  for (guint j = 0; j < b->pairs->len; j++) {
+    const Pair *pr = &g_array_index(b->pairs, Pair, j);
+    if (pr->parent == parent && pr->dst == dst)
+      return;
+  }
+  Pair pr = {parent, src, dst, consumer};
+  g_array_append_val(b->pairs, pr);
+}
+
 static void find_pairs(Build *b)
 {
-  for (guint i = 0; i < b->c->n_layers; i++) {
+  uint32_t ranks = b->T > 1 ? b->T : 1;
+  for (guint i = 0; i < b->L; i++) {
     guint n, chain;
     const guint *parents = parents_of(b, i, &n, &chain);
-    for (guint k = 0; k < n; k++) {
-      guint p = parents[k];
-      if (b->dev_of[p] == b->dev_of[i])
-        continue;
-      guint j = 0;
-      while (j < b->pairs->len && (g_array_index(b->pairs, Pair, j).parent != p ||
-                                   g_array_index(b->pairs, Pair, j).dst != b->dev_of[i]))
-        j++;
-      if (j == b->pairs->len) {
-        Pair pr = {p, b->dev_of[i], i};
-        g_array_append_val(b->pairs, pr);
+    for (guint j = 0; j < n; j++)
+      for (uint32_t k = 0; k < ranks; k++) {
+        guint p = parents[j];
+        uint32_t src = device_for(b, p, k), dst = device_for(b, i, k);
+        if (src != dst)
+          add_pair(b, p, src, dst, i);
       }
-    }
   }
 }
 
 static gboolean consumes(const Build *b, guint layer, const Pair *pr)
 {
-  if (b->dev_of[layer] != pr->dst)
+  if (!paleo_plan_on_device(b, layer, pr->dst))
     return FALSE;
   guint n, chain;
   const guint *parents = parents_of(b, layer, &n, &chain);
@@ -257,25 +440,27 @@ static uint32_t add_transfer(Build *b, uint32_t src, uint32_t dst, PaleoPhase pa
 }
 
 /* The transfers a compute task triggers, appended to its device's p2p stream in the
- * compute stream's order. */
+ * compute stream's order. Under tensor parallelism each rank moves 1/T of the tensor. */
 static void transfers_after(Build *b, const PaleoTask *t, guint id)
 {
-  guint L = b->c->n_layers;
+  guint L = b->L;
+  uint32_t T = MAX(b->T, 1);
   for (guint j = 0; j < b->pairs->len; j++) {
     const Pair *pr = &g_array_index(b->pairs, Pair, j);
-    if (t->pass == PALEO_PHASE_FWD && t->layer == pr->parent) {
-      guint x = add_transfer(b, t->device, pr->dst, PALEO_PHASE_FWD, t->micro_batch, b->c->out_bytes[pr->parent]);
-      paleo_step_graph_add_dep(b->g, x, id);
+    uint64_t bytes = b->c->out_bytes[pr->parent] / T;
+    if (t->pass == PALEO_PHASE_FWD && t->layer == pr->parent && t->device == pr->src &&
+        b->fwd_task[plan_slot(b, pr->src % b->K, t->micro_batch, pr->parent)] == id) {
+      guint x = add_transfer(b, t->device, pr->dst, PALEO_PHASE_FWD, t->micro_batch, bytes);
+      paleo_step_graph_add_dep(b->g, x, b->out_ready[id]);
       for (guint i = pr->parent + 1; i < L; i++)
         if (consumes(b, i, pr))
-          paleo_step_graph_add_dep(b->g, b->fwd_task[t->micro_batch * L + i], x);
-    } else if (t->pass == PALEO_PHASE_BWD && t->layer == pr->last_consumer) {
-      guint x = add_transfer(b, t->device, b->dev_of[pr->parent], PALEO_PHASE_BWD, t->micro_batch,
-                             b->c->out_bytes[pr->parent]);
+          paleo_step_graph_add_dep(b->g, b->fwd_task[plan_slot(b, pr->dst % b->K, t->micro_batch, i)], x);
+    } else if (t->pass == PALEO_PHASE_BWD && t->layer == pr->last_consumer && t->device == pr->dst) {
+      guint x = add_transfer(b, t->device, pr->src, PALEO_PHASE_BWD, t->micro_batch, bytes);
       for (guint i = pr->parent + 1; i < L; i++)
         if (consumes(b, i, pr))
-          paleo_step_graph_add_dep(b->g, x, b->bwd_task[t->micro_batch * L + i]);
-      paleo_step_graph_add_dep(b->g, b->bwd_task[t->micro_batch * L + pr->parent], x);
+          paleo_step_graph_add_dep(b->g, x, b->out_ready[b->bwd_task[plan_slot(b, pr->dst % b->K, t->micro_batch, i)]]);
+      paleo_step_graph_add_dep(b->g, b->bwd_task[plan_slot(b, pr->src % b->K, t->micro_batch, pr->parent)], x);
     }
   }
 }
@@ -296,105 +481,85 @@ static void add_transfers(Build *b)
   }
 }
 
-/* Buckets of one device: walking its layers from the last, close at >= bucket_bytes (or
- * only at its first layer without overlap); layers below the last bucket join it. One
- * collective per bucket on the comm stream; returns the last one (or NONE). */
-static guint add_buckets(Build *b, uint32_t dev, uint64_t *dev_bytes)
-{
-  g_autoptr(GArray) first = g_array_new(FALSE, FALSE, sizeof(guint));
-  g_autoptr(GArray) bytes = g_array_new(FALSE, FALSE, sizeof(uint64_t));
-  uint64_t acc = 0;
-  guint lowest = G_MAXUINT;
-  for (guint i = b->c->n_layers; i-- > 0;) {
-    if (b->dev_of[i] != dev)
-      continue;
-    lowest = i;
-    acc += b->c->grad_bytes[i];
-    *dev_bytes += b->c->grad_bytes[i];
-    gboolean close = b->plan->overlap && acc >= b->plan->bucket_bytes;
-    if (close && acc > 0) {
-      g_array_append_val(first, i);
-      g_array_append_val(bytes, acc);
-      acc = 0;
-    }
-  }
-  if (!*dev_bytes)
-    return PALEO_GRAPH_NONE;
-  if (acc) {
-    g_array_append_val(first, lowest);
-    g_array_append_val(bytes, acc);
-  } else
-    g_array_index(first, guint, first->len - 1) = lowest;
-  guint last = PALEO_GRAPH_NONE;
-  for (guint k = 0; k < first->len; k++) {
-    uint32_t coll = paleo_step_graph_add_collective(b->g, b->plan->collective, g_array_index(bytes, uint64_t, k),
-                                                    (int32_t)k, TRUE, &dev, 1);
-    PaleoTask t = {.kind = PALEO_TASK_COLLECTIVE, .pass = PALEO_PHASE_BWD, .device = dev, .stream = b->comm[dev],
-                   .stage = b->g->stage_of[dev], .layer = PALEO_GRAPH_NONE, .bytes = g_array_index(bytes, uint64_t, k),
-                   .peer = PALEO_GRAPH_NONE, .collective = coll};
-    last = paleo_step_graph_add_task(b->g, &t);
-    paleo_step_graph_add_dep(b->g, last, b->last_bwd[g_array_index(first, guint, k)]);
-  }
-  return last;
-}
-
-static void add_reductions_and_updates(Build *b)
-{
-  uint64_t total = b->c->total_grad_bytes;
-  for (uint32_t dev = 0; dev < b->g->devices; dev++) {
-    uint64_t mine = 0;
-    guint last = add_buckets(b, dev, &mine);
-    uint64_t upd = mine == total ? b->c->update_ns
-                                 : (uint64_t)((double)b->c->update_ns * (double)mine / (double)total);
-    guint u = add_compute(b, dev, PALEO_PHASE_UPDATE, 0, PALEO_GRAPH_NONE, upd);
-    if (last != PALEO_GRAPH_NONE)
-      paleo_step_graph_add_dep(b->g, u, last);
-  }
-}
+/* ---- building ---- */
 
 static void build_clear(Build *b)
 {
-  g_free(b->dev_of);
+  g_free(b->chunk_of);
+  g_free(b->rank_of);
+  g_free(b->block_of);
   g_free(b->compute);
   g_free(b->comm);
   g_free(b->p2p);
+  g_free(b->tp);
   g_free(b->fwd_task);
   g_free(b->bwd_task);
   g_free(b->last_bwd);
+  g_free(b->out_ready);
   if (b->pairs)
     g_array_free(b->pairs, TRUE);
+}
+
+static void build_init(Build *b, const PaleoNet *net, const PaleoTrainCosts *costs, const PaleoPlan *plan)
+{
+  *b = (Build){.net = net, .c = costs, .plan = plan, .P = plan->stages, .K = paleo_plan_devices_per_stage(plan),
+               .T = MAX(plan->tensor, 1), .M = plan->micro_batches, .v = MAX(plan->virtual_stages, 1),
+               .L = costs->n_layers};
+  uint32_t D = b->P * b->K;
+  gsize slots = (gsize)b->K * b->M * b->L;
+  b->g = paleo_step_graph_new(D, plan->stages, plan->micro_batches);
+  b->chunk_of = g_new0(uint32_t, MAX(b->L, 1));
+  b->rank_of = g_new0(uint32_t, MAX(b->L, 1));
+  b->block_of = g_new(int32_t, MAX(b->L, 1));
+  b->compute = g_new(uint32_t, D);
+  b->comm = g_new(uint32_t, D);
+  b->p2p = g_new(uint32_t, D);
+  b->tp = g_new(uint32_t, D);
+  b->fwd_task = g_new(guint, MAX(slots, 1));
+  b->bwd_task = g_new(guint, MAX(slots, 1));
+  b->last_bwd = g_new(guint, (gsize)b->K * MAX(b->L, 1));
+  for (gsize i = 0; i < slots; i++)
+    b->fwd_task[i] = b->bwd_task[i] = PALEO_GRAPH_NONE;
+  b->pairs = g_array_new(FALSE, FALSE, sizeof(Pair));
+  for (uint32_t d = 0; d < D; d++) {
+    b->g->stage_of[d] = d / b->K;
+    b->compute[d] = paleo_step_graph_add_stream(b->g, d, PALEO_STREAM_COMPUTE);
+    b->comm[d] = paleo_step_graph_add_stream(b->g, d, PALEO_STREAM_COMM);
+    b->p2p[d] = paleo_step_graph_add_stream(b->g, d, PALEO_STREAM_P2P);
+  }
+  for (uint32_t d = 0; d < D; d++) /* after the others: a plan without it keeps its stream ids */
+    b->tp[d] = b->T > 1 ? paleo_step_graph_add_stream(b->g, d, PALEO_STREAM_COMM) : PALEO_GRAPH_NONE;
+}
+
+/* Every compute task's output is ready when the task ends, unless a collective follows. */
+static void init_out_ready(Build *b)
+{
+  guint n = paleo_step_graph_n_tasks(b->g);
+  b->out_ready = g_new(guint, MAX(n, 1));
+  for (guint t = 0; t < n; t++)
+    b->out_ready[t] = t;
 }
 
 PaleoStepGraph *paleo_plan_step(const PaleoNet *net, const PaleoTrainCosts *costs, const PaleoPlan *plan,
                                 GError **error)
 {
   g_assert(plan->stages >= 1 && plan->micro_batches >= 1 && plan->splits >= 1);
-  g_assert(net || plan->splits == 1);
-  guint L = costs->n_layers;
-  g_autofree uint32_t *stage_of = g_new0(uint32_t, L);
-  if (!paleo_plan_stages(costs, plan, stage_of, error))
+  g_assert(net || (plan->splits == 1 && plan->tensor <= 1));
+  g_assert(plan->splits == 1 || plan->tensor <= 1);
+  Build b;
+  build_init(&b, net, costs, plan);
+  if (!paleo_plan_stages(net, costs, plan, b.chunk_of, error)) {
+    paleo_step_graph_free(b.g);
+    build_clear(&b);
     return NULL;
-  uint32_t D = plan->stages * plan->splits;
-  Build b = {.net = net, .c = costs, .plan = plan, .g = paleo_step_graph_new(D, plan->stages, plan->micro_batches)};
-  b.dev_of = g_new(uint32_t, L);
-  b.compute = g_new(uint32_t, D);
-  b.comm = g_new(uint32_t, D);
-  b.p2p = g_new(uint32_t, D);
-  b.fwd_task = g_new(guint, (gsize)L * plan->micro_batches);
-  b.bwd_task = g_new(guint, (gsize)L * plan->micro_batches);
-  b.last_bwd = g_new(guint, L);
-  b.pairs = g_array_new(FALSE, FALSE, sizeof(Pair));
-  for (uint32_t d = 0; d < D; d++) {
-    b.g->stage_of[d] = d / plan->splits;
-    b.compute[d] = paleo_step_graph_add_stream(b.g, d, PALEO_STREAM_COMPUTE);
-    b.comm[d] = paleo_step_graph_add_stream(b.g, d, PALEO_STREAM_COMM);
-    b.p2p[d] = paleo_step_graph_add_stream(b.g, d, PALEO_STREAM_P2P);
   }
-  for (guint i = 0; i < L; i++)
-    b.dev_of[i] = device_of_layer(&b, i, stage_of);
+  place_layers(&b);
   add_passes(&b);
+  init_out_ready(&b);
+  if (b.T > 1)
+    paleo_plan_tensor_collectives(&b);
   add_transfers(&b);
-  add_reductions_and_updates(&b);
+  paleo_plan_reductions_and_updates(&b);
   PaleoStepGraph *g = b.g;
   build_clear(&b);
   if (!paleo_step_graph_finalize(g, error)) {

@@ -45,7 +45,14 @@ typedef struct {
   const PaleoNet *net;         /* ModelParallel placement and parents (NULL: one device per replica) */
   uint32_t stages, micro_batches, splits;
   PaleoPipeSchedule schedule;
-  const uint32_t *stage_first; /* stages - 1 cuts, NULL = balanced (used while constructing) */
+  const uint32_t *stage_first; /* stages x virtual_stages - 1 cuts, NULL = balanced or blocks (used
+                                  while constructing) */
+  gboolean split_blocks;       /* without stage_first: equal transformer blocks per chunk */
+  uint32_t tensor;             /* tensor-parallel ranks per stage (workers = replicas x stages x tensor) */
+  gboolean sequence_parallel;
+  uint32_t virtual_stages;     /* interleaved 1F1B chunks per device */
+  uint32_t zero;               /* ZeRO stage 0..3 */
+  PaleoRecompute recompute;
 } PaleoTrainConfig;
 
 /* What a run measured. Per-worker arrays have `workers` entries; times are ns. */

@@ -64,6 +64,7 @@ PaleoTrainCosts *paleo_train_costs_new_with(const PaleoNet *net, const PaleoDevi
   g_assert(fabs(total - nc->params_bytes) <= 1e-9 * MAX(total, 1.0) + c->n_layers);
   c->update_ns = paleo_timing_ms_to_ns(nc->chosen.update_ms);
   c->batch = batch;
+  c->bytes_per_element = nc->bytes_per_element;
   c->fwd_ms = nc->chosen.fwd_ms;
   c->bwd_ms = nc->chosen.bwd_ms;
   c->update_ms = nc->chosen.update_ms;

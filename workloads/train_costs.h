@@ -25,6 +25,7 @@ typedef struct {
   uint64_t update_ns;     /* the weight update of the whole net */
   uint64_t total_grad_bytes; /* |w|, PALEO's params bytes */
   int64_t batch;          /* the batch costed */
+  double bytes_per_element; /* of activations and gradients (the cost model's precision) */
   double fwd_ms, bwd_ms, update_ms; /* the cost model's own sums (no rounding) */
 } PaleoTrainCosts;
 

@@ -47,7 +47,7 @@ static void test_bad_input(void **state)
   expect_error((char *[]){"parallelism.pipeline=2", "parallelism.stage_split=layers:3,9", NULL},
                "[parallelism] stage_split", "2 cuts");
   expect_error((char *[]){"parallelism.pipeline=2", "parallelism.stage_split=middle", NULL},
-               "[parallelism] stage_split", "balanced or layers");
+               "[parallelism] stage_split", "balanced, blocks or layers");
   expect_error((char *[]){"parallelism.pipeline=2", "parallelism.stage_split=layers:500", NULL},
                "[parallelism] stage_split", "cuts must increase");
   expect_error((char *[]){"parallelism.pipeline=2", "training.strategy=async-ps", NULL}, "[parallelism] pipeline",
