@@ -45,7 +45,7 @@ int paleo_cmd_run(int argc, char **argv)
 {
   g_auto(GStrv) sets = NULL, hardware = NULL;
   g_autofree char *format = NULL, *trace = NULL, *trace_level = NULL, *trace_format = NULL;
-  gboolean keys = FALSE, keys_md = FALSE, quiet = FALSE;
+  gboolean keys = FALSE, keys_md = FALSE, quiet = FALSE, allow_oom = FALSE;
   GOptionEntry entries[] = {
     {"set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, "override a scenario key (repeatable)", "SECTION.KEY=VALUE"},
     {"format", 'f', 0, G_OPTION_ARG_STRING, &format, "output format: table (default), json or csv (one row: the columns of a sweep)", "FORMAT"},
@@ -56,6 +56,8 @@ int paleo_cmd_run(int argc, char **argv)
     {"keys", 0, 0, G_OPTION_ARG_NONE, &keys, "list every scenario key with type, unit, default and meaning", NULL},
     {"keys-markdown", 0, 0, G_OPTION_ARG_NONE, &keys_md, "the same as a Markdown table", NULL},
     {"no-progress", 0, 0, G_OPTION_ARG_NONE, &quiet, "no progress line on stderr", NULL},
+    {"allow-oom", 0, 0, G_OPTION_ARG_NONE, &allow_oom, "run even when the devices' memory cannot hold the configuration "
+     "(paleosim memory SCENARIO shows the breakdown)", NULL},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("SCENARIO - simulate data-parallel training (sync, async-ps, ssp, backup)");
@@ -97,7 +99,7 @@ int paleo_cmd_run(int argc, char **argv)
   if (!sc)
     return paleo_cli_fail("run", error);
   paleo_summary_catch_stop_signals();
-  PaleoRunOptions opt = {.progress = !quiet, .catalog = catalog};
+  PaleoRunOptions opt = {.progress = !quiet, .catalog = catalog, .allow_oom = allow_oom};
   PaleoRunSummary summary;
   gboolean ok = paleo_run_scenario(sc, &opt, &summary, &error);
   gboolean printed = !(ok || summary.iterations) || print_summary(fmt, sc, &summary);

@@ -17,6 +17,7 @@ int paleo_cmd_sweep(int argc, char **argv);
 int paleo_cmd_sensitivity(int argc, char **argv);
 int paleo_cmd_optimize(int argc, char **argv);
 int paleo_cmd_net(int argc, char **argv);
+int paleo_cmd_memory(int argc, char **argv);
 
 const PaleoCommand paleo_commands[] = {
   {"predict", "PALEO analytical prediction: per-layer table or data-parallel scaling", paleo_cmd_predict},
@@ -27,6 +28,7 @@ const PaleoCommand paleo_commands[] = {
   {"sweep", "run a scenario over a grid of configurations (local cores or MPI) into one results table", paleo_cmd_sweep},
   {"sensitivity", "how much a prediction moves when its inputs are off: tornado table, elasticities, Monte Carlo band", paleo_cmd_sensitivity},
   {"optimize", "search a design space: score in analytical fidelity, prune, re-check the best in flow fidelity", paleo_cmd_optimize},
+  {"memory", "memory per device of a scenario's configuration: weights, gradients, optimizer, activations, workspace", paleo_cmd_memory},
   {"net", "write a net file from a generator: net transformer --layers L --hidden H --heads A ... -o FILE.json", paleo_cmd_net},
   {"list", "list shipped devices, links, nets, scenarios, cost models and the registries", paleo_cmd_list},
   {"convert", "convert a trace between SQLite (.db) and HDF5 (.h5), losslessly", paleo_cmd_convert},

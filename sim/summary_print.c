@@ -118,9 +118,13 @@ static void print_parallelism(FILE *out, const PaleoRunSummary *s)
 {
   if (!s->planner)
     return;
-  fprintf(out, "parallelism       %s: %u data x %u pipeline x %u model, %u micro-batch%s (%s); bubble %.1f %%\n",
-          s->planner, s->data_parallel, s->pipeline, s->model_parallel, s->micro_batches,
-          s->micro_batches == 1 ? "" : "es", s->schedule, 100 * s->bubble_fraction);
+  fprintf(out, "parallelism       %s: %u data x %u pipeline x %u %s, %u micro-batch%s of %" G_GINT64_FORMAT " (%s%s); "
+          "bubble %.1f %%\n", s->planner, s->data_parallel, s->pipeline, MAX(s->tensor, s->model_parallel),
+          s->tensor > 1 ? (s->sequence_parallel ? "tensor (sequence parallel)" : "tensor") : "model", s->micro_batches,
+          s->micro_batches == 1 ? "" : "es", s->micro_batch, s->schedule,
+          s->virtual_stages > 1 ? ", interleaved" : "", 100 * s->bubble_fraction);
+  if (s->zero || (s->recompute && strcmp(s->recompute, "none")))
+    fprintf(out, "%-18sZeRO %u, recomputation %s\n", "", s->zero, s->recompute);
   if (s->stages->len < 2)
     return;
   fprintf(out, "%-18s%6s %8s %12s %8s %10s\n", "per stage", "stage", "devices", "compute ms", "bubble", "in flight");
@@ -129,6 +133,25 @@ static void print_parallelism(FILE *out, const PaleoRunSummary *s)
     fprintf(out, "%-18s%6u %8u %12.3f %7.1f%% %10u\n", "", st->stage, st->devices, st->compute_ms,
             100 * st->bubble_fraction, st->peak_in_flight);
   }
+}
+
+/* FLOPs per iteration and what they make per device; memory per device. */
+static void print_footprint(FILE *out, const PaleoRunSummary *s)
+{
+  if (s->model_flops_per_iteration > 0) {
+    fprintf(out, "flops             %.4g model + %.4g recomputed per iteration: %.1f TFLOP/s per device (with "
+            "recomputation), MFU %.1f %%, HFU %.1f %% of %.0f TFLOP/s\n", s->model_flops_per_iteration,
+            s->hardware_flops_per_iteration - s->model_flops_per_iteration, s->tflops_per_device, 100 * s->mfu,
+            100 * s->hfu, s->peak_tflops);
+    if (s->tokens_per_s > 0)
+      fprintf(out, "tokens            %.0f tokens/s (%.0f per device)\n", s->tokens_per_s, s->tokens_per_s / s->workers);
+  }
+  const PaleoMemory *m = &s->memory;
+  if (m->total <= 0)
+    return;
+  g_autofree char *text = paleo_run_memory_text(m);
+  fprintf(out, "memory            %s: %s\n", text,
+          m->capacity <= 0 ? "capacity unknown" : m->fits ? "fits" : "DOES NOT FIT");
 }
 
 void paleo_summary_print_table(FILE *out, const PaleoScenario *sc, const PaleoRunSummary *s)
@@ -157,6 +180,7 @@ void paleo_summary_print_table(FILE *out, const PaleoScenario *sc, const PaleoRu
   fprintf(out, "overlap           %.1f %% of %.3f ms communication hidden under compute\n", 100 * s->overlap_fraction,
           s->comm_ms);
   print_parallelism(out, s);
+  print_footprint(out, s);
   print_workers(out, s->workers_detail);
   if (s->links->len) {
     fprintf(out, "busiest links     utilization\n");
@@ -248,6 +272,14 @@ static void add_parallelism(JsonBuilder *b, const PaleoRunSummary *s)
   add_int(b, "pipeline", s->pipeline);
   add_int(b, "model", s->model_parallel);
   add_int(b, "micro_batches", s->micro_batches);
+  add_int(b, "micro_batch", s->micro_batch);
+  add_int(b, "tensor", MAX(s->tensor, 1));
+  json_builder_set_member_name(b, "sequence_parallel");
+  json_builder_add_boolean_value(b, s->sequence_parallel);
+  add_int(b, "virtual_stages", MAX(s->virtual_stages, 1));
+  add_int(b, "zero", s->zero);
+  json_builder_set_member_name(b, "recompute");
+  json_builder_add_string_value(b, s->recompute ? s->recompute : "none");
   json_builder_set_member_name(b, "schedule");
   json_builder_add_string_value(b, s->schedule ? s->schedule : "");
   json_builder_end_object(b);
@@ -265,6 +297,32 @@ static void add_parallelism(JsonBuilder *b, const PaleoRunSummary *s)
   }
   json_builder_end_array(b);
   add_double(b, "bubble_fraction", s->bubble_fraction);
+}
+
+/* The memory object: GiB per device (the fullest stage's). */
+static void add_memory(JsonBuilder *b, const PaleoMemory *m)
+{
+  const double gib = 1024.0 * 1024 * 1024;
+  json_builder_set_member_name(b, "memory");
+  json_builder_begin_object(b);
+  add_double(b, "weights_gib", m->weights / gib);
+  add_double(b, "gradients_gib", m->gradients / gib);
+  add_double(b, "optimizer_gib", m->optimizer / gib);
+  add_double(b, "activations_gib", m->activations / gib);
+  add_double(b, "workspace_gib", m->workspace / gib);
+  add_double(b, "total_gib", m->total / gib);
+  if (m->capacity > 0) {
+    add_double(b, "capacity_gib", m->capacity / gib);
+    json_builder_set_member_name(b, "fits");
+    json_builder_add_boolean_value(b, m->fits);
+  } else {
+    add_null(b, "capacity_gib");
+    add_null(b, "fits");
+  }
+  add_int(b, "stage", m->stage);
+  add_double(b, "params_per_device", m->params);
+  add_int(b, "micro_batches_in_flight", m->in_flight);
+  json_builder_end_object(b);
 }
 
 /* The strategy's own results: updates, staleness, dropped gradients, stall. */
@@ -305,6 +363,9 @@ void paleo_summary_add_json(JsonBuilder *b, const PaleoScenario *sc, const Paleo
     {"throughput_samples_per_s", s->throughput_samples_per_s}, {"speedup", s->speedup},
     {"one_worker_ms", s->one_worker_ms}, {"compute_ms", s->compute_ms}, {"comm_ms", s->comm_ms},
     {"comm_exposed_ms", s->comm_exposed_ms}, {"wait_ms", s->wait_ms}, {"overlap_fraction", s->overlap_fraction},
+    {"model_flops_per_iteration", s->model_flops_per_iteration},
+    {"hardware_flops_per_iteration", s->hardware_flops_per_iteration}, {"tflops_per_device", s->tflops_per_device},
+    {"mfu", s->mfu}, {"hfu", s->hfu}, {"peak_tflops_per_device", s->peak_tflops}, {"tokens_per_s", s->tokens_per_s},
     {"wall_s", s->wall_s},
   };
   for (guint i = 0; i < G_N_ELEMENTS(nums); i++)
@@ -315,6 +376,7 @@ void paleo_summary_add_json(JsonBuilder *b, const PaleoScenario *sc, const Paleo
   json_builder_add_boolean_value(b, s->interrupted);
   add_strategy_members(b, s);
   add_parallelism(b, s);
+  add_memory(b, &s->memory);
   add_workers(b, s->workers_detail);
   add_links(b, s->links);
   paleo_summary_add_config(b, sc);

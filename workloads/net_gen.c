@@ -402,6 +402,8 @@ gboolean paleo_transformer_preset(const char *name, PaleoTransformerSpec *s)
     s->name = g_strdup(p->name);
     s->layers = p->layers, s->hidden = p->hidden, s->heads = p->heads, s->kv_heads = p->kv_heads;
     s->ffn = p->ffn, s->seq = p->seq, s->vocab = p->vocab;
+    if (!strcmp(p->family, "gpt2") || !strcmp(p->family, "gpt3"))
+      s->dropout = 0.1; /* GPT-2's and GPT-3's hidden and attention dropout (Megatron's defaults too) */
     if (!strcmp(p->family, "bert")) {
       s->causal = FALSE;
       s->post_norm = TRUE;

@@ -84,7 +84,8 @@ static void tp_stage(Build *b, uint32_t stage)
     order[k] = paleo_step_graph_stream(b->g, b->compute[stage * b->K + k])->order;
   guint n = order[0]->len;
   for (guint pos = 0; pos < n; pos++) {
-    const PaleoTask *t = paleo_step_graph_task(b->g, g_array_index(order[0], guint32, pos));
+    PaleoTask task = *paleo_step_graph_task(b->g, g_array_index(order[0], guint32, pos)); /* the array grows */
+    const PaleoTask *t = &task;
     TpColl c;
     if (tp_before(b, t, &c)) {
       for (uint32_t k = 0; k < b->T; k++) {
