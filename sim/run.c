@@ -52,6 +52,7 @@ typedef struct {
   uint32_t micro_batches; /* M per step */
   int64_t micro_batch; /* samples per micro-batch (the batch the costs are for) */
   PaleoCostOptions cost_options; /* what the costs were computed with */
+  uint32_t lanes, copies; /* the symmetric shortcut: devices per simulated worker, replicas per simulated one */
   PaleoPlan plan;      /* the step's parallelism (stage cuts borrowed from the scenario) */
   gint64 wall_start_us;
   gboolean progress_shown;
@@ -562,6 +563,80 @@ static void progress(PaleoEngine *engine, PaleoTime now, uint64_t events, void *
   r->progress_shown = TRUE;
 }
 
+/* ---- the symmetric shortcut ---- */
+
+/* Analytical fidelity without perturbations or a trace: the replicas of a transformer net
+ * are identical, and so are a stage's tensor-parallel ranks, so one of each is simulated
+ * (executor.h; the collectives keep every real participant). */
+static gboolean symmetric(const Run *r)
+{
+  const PaleoScenario *sc = r->sc;
+  g_autofree int32_t *block = g_new(int32_t, MAX(r->net->layers->len, 1));
+  return sc->training.fidelity == PALEO_FIDELITY_ANALYTICAL && paleo_scenario_strategy(sc)->task_graph &&
+         !*sc->output.trace && sc->stragglers.noise == PALEO_NOISE_NONE && sc->stragglers.pause_every_ms <= 0 &&
+         !*sc->stragglers.fail && !*sc->cluster.slowdown && !*sc->stragglers.degrade_link &&
+         paleo_plan_blocks(r->net, block) > 0;
+}
+
+/* The simulated worker a real one mirrors: rank (r D + l) lanes + k is (r mod R') D' + l. */
+static uint32_t mirrored_worker(const Run *r, uint32_t w)
+{
+  uint32_t lanes = r->lanes, D = r->plan.stages * paleo_plan_devices_per_stage(&r->plan);
+  uint32_t device = w / lanes, replica = device / D;
+  return (r->copies > 1 ? 0 : replica) * D + device % D;
+}
+
+#define EXPAND(field, type)                                                      \
+  do {                                                                           \
+    if (st->field) {                                                             \
+      type *v = g_new(type, N);                                                  \
+      for (uint32_t w = 0; w < N; w++)                                           \
+        v[w] = st->field[mirrored_worker(r, w)];                                 \
+      out->field = v;                                                            \
+    }                                                                            \
+  } while (0)
+
+/* The trainer's statistics over every real worker (a copy; free with stats_free). */
+static PaleoTrainStats *expanded_stats(const Run *r, const PaleoTrainStats *st)
+{
+  PaleoTrainStats *out = g_new(PaleoTrainStats, 1);
+  *out = *st;
+  uint32_t N = (uint32_t)r->sc->cluster.workers;
+  out->workers = N;
+  out->devices_per_replica = st->devices_per_replica * r->lanes;
+  EXPAND(worker_iterations, uint32_t);
+  EXPAND(stretched_ns, uint64_t);
+  EXPAND(nominal_ns, uint64_t);
+  EXPAND(failed_at_ns, uint64_t);
+  EXPAND(compute_ns, uint64_t);
+  EXPAND(comm_ns, uint64_t);
+  EXPAND(hidden_ns, uint64_t);
+  EXPAND(exposed_ns, uint64_t);
+  EXPAND(wait_ns, uint64_t);
+  EXPAND(stage_of, uint32_t);
+  EXPAND(pass_busy_ns, uint64_t);
+  EXPAND(peak_in_flight, uint32_t);
+  return out;
+}
+#undef EXPAND
+
+static void stats_free(PaleoTrainStats *st)
+{
+  g_free(st->worker_iterations);
+  g_free(st->stretched_ns);
+  g_free(st->nominal_ns);
+  g_free(st->failed_at_ns);
+  g_free(st->compute_ns);
+  g_free(st->comm_ns);
+  g_free(st->hidden_ns);
+  g_free(st->exposed_ns);
+  g_free(st->wait_ns);
+  g_free(st->stage_of);
+  g_free(st->pass_busy_ns);
+  g_free(st->peak_in_flight);
+  g_free(st);
+}
+
 /* ---- FLOPs and memory ---- */
 
 static void memory_of(const Run *r, PaleoMemory *out)
@@ -811,7 +886,8 @@ static void summarize_parallelism(Run *r, const PaleoTrainStats *st, PaleoRunSum
 static void summarize(Run *r, PaleoRunSummary *out, int64_t bpw)
 {
   const PaleoScenario *sc = r->sc;
-  const PaleoTrainStats *st = paleo_trainer_stats(r->trainer);
+  PaleoTrainStats *all = r->lanes * r->copies > 1 ? expanded_stats(r, paleo_trainer_stats(r->trainer)) : NULL;
+  const PaleoTrainStats *st = all ? all : paleo_trainer_stats(r->trainer);
   gboolean sync = !paleo_scenario_strategy(sc)->servers;
   gboolean async = paleo_scenario_strategy(sc)->asynchronous;
   uint32_t N = st->workers, I = async ? least_live_iterations(st) : st->iterations_done;
@@ -859,6 +935,8 @@ static void summarize(Run *r, PaleoRunSummary *out, int64_t bpw)
   summarize_links(r, out, st->makespan_ns / 1e9);
   summarize_parallelism(r, st, out);
   summarize_flops(r, out, sync && I ? st->makespan_ns / 1e9 / I : 0);
+  if (all)
+    stats_free(all);
 }
 
 /* ---- the run ---- */
@@ -866,7 +944,11 @@ static void summarize(Run *r, PaleoRunSummary *out, int64_t bpw)
 static PaleoTrainConfig train_config(Run *r)
 {
   const PaleoScenario *sc = r->sc;
-  uint32_t N = (uint32_t)sc->cluster.workers;
+  gboolean sym = symmetric(r);
+  r->lanes = sym && r->plan.tensor > 1 ? r->plan.tensor : 1;
+  r->copies = sym ? r->replicas : 1;
+  r->plan.tensor_lanes = r->lanes > 1;
+  uint32_t N = (uint32_t)sc->cluster.workers / r->lanes / r->copies;
   r->stragglers = paleo_scenario_straggler_model(sc);
   return (PaleoTrainConfig){
     .workers = N,
@@ -883,7 +965,7 @@ static PaleoTrainConfig train_config(Run *r)
     .ps_message_ns = refined(sc) ? (uint64_t)llround(r->device->profile.ps_message_us * 1000) : 0,
     .ssp_bound = (uint32_t)sc->training.ssp_bound,
     .backup_workers = (uint32_t)sc->training.backup_workers,
-    .stragglers = r->stragglers,
+    .stragglers = sym ? NULL : r->stragglers, /* the shortcut runs only without perturbations */
     .worker_nodes = r->worker_nodes,
     .server_nodes = r->server_nodes,
     .sink = r->sink,
@@ -899,6 +981,8 @@ static PaleoTrainConfig train_config(Run *r)
     .virtual_stages = r->plan.virtual_stages,
     .zero = r->plan.zero,
     .recompute = r->plan.recompute,
+    .lanes = r->lanes,
+    .replica_copies = r->copies,
   };
 }
 

@@ -639,7 +639,9 @@ static void transfer_flow_done(PaleoNetwork *net, const PaleoFlowInfo *flow, voi
 /* Analytical transfer time: the intra-host link inside a host, else the network link. */
 static uint64_t transfer_ns(const Exec *x, uint32_t src, uint32_t dst, uint64_t bytes)
 {
-  uint32_t G = MAX(x->cfg.gpus_per_host, 1);
+  uint32_t G = MAX(x->cfg.gpus_per_host, 1), lanes = MAX(x->cfg.lanes, 1);
+  src *= lanes;
+  dst *= lanes;
   const PaleoCollectiveLinks *l = &x->cfg.links;
   gboolean local = src / G == dst / G && l->intra_link;
   const PaleoLink *link = local ? l->intra_link : l->link;
@@ -905,17 +907,36 @@ static void mark_runs(Exec *x)
 
 /* ---- construction: collectives ---- */
 
+/* The real ranks of a collective's participants, in participant order: the same local
+ * devices of every replica (copies included) or this replica's, each standing for its lanes
+ * (the mirrored ones all of them, the others their first). */
+static GArray *real_ranks(const Exec *x, uint32_t coll)
+{
+  const PaleoGraphCollective *c = paleo_step_graph_collective(x->g, coll);
+  uint32_t lanes = MAX(x->cfg.lanes, 1), copies = MAX(x->cfg.replica_copies, 1);
+  uint32_t replicas = c->across_replicas ? x->R * copies : 1, mirrored = MAX(c->mirrored, 1);
+  GArray *ranks = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+  for (uint32_t r = 0; r < replicas; r++)
+    for (guint i = 0; i < c->n_local; i++)
+      for (uint32_t k = 0; k < mirrored; k++) {
+        uint32_t rank = (r * x->D + c->local[i]) * lanes + k;
+        g_array_append_val(ranks, rank);
+      }
+  return ranks;
+}
+
 /* Participants per host of a group (hierarchical collectives): how many leading
  * participants share participant 0's host, when every host holds as many in a row. */
-static uint32_t group_gpus_per_host(const Exec *x, const Inst *probe)
+static uint32_t group_gpus_per_host(const Exec *x, const GArray *ranks)
 {
-  uint32_t G = MAX(x->cfg.gpus_per_host, 1), n = probe->n, k = 1;
-  while (k < n && rank_of(x, probe, k) / G == rank_of(x, probe, 0) / G)
+  uint32_t G = MAX(x->cfg.gpus_per_host, 1), n = ranks->len, k = 1;
+  const uint32_t *rk = (const uint32_t *)(const void *)ranks->data;
+  while (k < n && rk[k] / G == rk[0] / G)
     k++;
   if (n % k)
     return 1;
   for (uint32_t p = 0; p < n; p++)
-    if (rank_of(x, probe, p) / G != rank_of(x, probe, p - p % k) / G)
+    if (rk[p] / G != rk[p - p % k] / G)
       return 1;
   return k;
 }
@@ -923,11 +944,10 @@ static uint32_t group_gpus_per_host(const Exec *x, const Inst *probe)
 static PaleoCollectiveSpec coll_spec(const Exec *x, uint32_t coll, uint32_t phase)
 {
   const PaleoGraphCollective *c = paleo_step_graph_collective(x->g, coll);
-  Inst probe = {.coll = coll, .n = c->n_local * (c->across_replicas ? x->R : 1), .across = c->across_replicas,
-                .n_local = c->n_local, .local = c->local};
-  return (PaleoCollectiveSpec){.kind = c->kind, .op = c->op, .workers = probe.n, .bytes = c->bytes,
+  g_autoptr(GArray) ranks = real_ranks(x, coll);
+  return (PaleoCollectiveSpec){.kind = c->kind, .op = c->op, .workers = ranks->len, .bytes = c->bytes,
                                .ps_servers = x->cfg.ps_servers, .ps_dedicated = x->cfg.ps_dedicated,
-                               .gpus_per_host = group_gpus_per_host(x, &probe), .iteration = phase};
+                               .gpus_per_host = group_gpus_per_host(x, ranks), .iteration = phase};
 }
 
 /* A group of this replica's devices that all share one host (tensor parallelism inside a
@@ -935,13 +955,16 @@ static PaleoCollectiveSpec coll_spec(const Exec *x, uint32_t coll, uint32_t phas
 static gboolean inside_one_host(const Exec *x, uint32_t coll)
 {
   const PaleoGraphCollective *c = paleo_step_graph_collective(x->g, coll);
-  uint32_t G = MAX(x->cfg.gpus_per_host, 1);
   if (c->across_replicas)
     return FALSE;
-  for (guint i = 1; i < c->n_local; i++)
-    if (c->local[i] / G != c->local[0] / G) /* local ids share hosts as ranks do: D is a multiple of G or G of D */
+  g_autoptr(GArray) ranks = real_ranks(x, coll);
+  uint32_t G = MAX(x->cfg.gpus_per_host, 1);
+  const uint32_t *rk = (const uint32_t *)(const void *)ranks->data;
+  for (guint i = 1; i < ranks->len; i++)
+    if (rk[i] / G != rk[0] / G) /* this replica's ranks share hosts as every replica's do when D x lanes and G divide */
       return FALSE;
-  return c->n_local > 1 && (x->D % G == 0 || G % x->D == 0);
+  uint32_t per_replica = x->D * MAX(x->cfg.lanes, 1);
+  return ranks->len > 1 && (per_replica % G == 0 || G % per_replica == 0);
 }
 
 /* The closed form of a collective: over the intra-host link for a group inside one host. */
@@ -1051,7 +1074,7 @@ static void exec_free(PaleoTrainer *t)
 static void setup_stats(Exec *x)
 {
   PaleoTrainStats *st = &x->base.stats;
-  st->gradients_per_update = x->R;
+  st->gradients_per_update = x->R * MAX(x->cfg.replica_copies, 1);
   st->stages = x->g->stages;
   st->devices_per_replica = x->D;
   st->stage_of = g_new(uint32_t, x->cfg.workers);
@@ -1121,10 +1144,11 @@ PaleoTrainer *paleo_train_sync_new(PaleoEngine *engine, PaleoNetwork *network, c
                     .schedule = config->schedule, .stage_first = config->stage_first,
                     .split_blocks = config->split_blocks, .splits = MAX(config->splits, 1),
                     .tensor = MAX(config->tensor, 1), .sequence_parallel = config->sequence_parallel,
+                    .tensor_lanes = config->lanes > 1,
                     .virtual_stages = MAX(config->virtual_stages, 1), .zero = config->zero,
                     .recompute = config->recompute, .collective = config->collective, .overlap = config->overlap,
                     .bucket_bytes = config->bucket_bytes};
-  plan.replicas = config->workers / (plan.stages * paleo_plan_devices_per_stage(&plan));
+  plan.replicas = config->workers / (plan.stages * paleo_plan_devices_per_stage(&plan)) * MAX(config->replica_copies, 1);
   g_autoptr(GError) error = NULL;
   PaleoStepGraph *g = paleo_plan_step(config->net, costs, &plan, &error);
   if (!g)

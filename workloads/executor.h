@@ -25,7 +25,14 @@
  * sends nothing more; tasks waiting on it never start, so the run stalls.
  * The pipeline figures (stats.pass_busy_ns, window_ns, peak_in_flight) count forward and
  * backward compute only; a micro-batch is in flight on a worker from its first forward
- * task there to its last backward task there. */
+ * task there to its last backward task there.
+ * Symmetric shortcut (config->lanes, replica_copies): a worker may stand for `lanes`
+ * identical devices and the workers for `replica_copies` identical replicas; collectives
+ * then take the closed form of every device they stand for (a mirrored tensor-parallel
+ * group, every replica), and hosts are the real devices' (rank x lanes). Collectives whose
+ * group lies inside one host and spans no replicas (tensor parallelism in a node) are
+ * closed forms over the intra-host link in flow fidelity too: their traffic stays off the
+ * fabric (NVLink/NVSwitch). */
 #ifndef PALEO_EXECUTOR_H
 #define PALEO_EXECUTOR_H
 

@@ -57,10 +57,16 @@ uint32_t paleo_step_graph_add_collective(PaleoStepGraph *g, PaleoCollectiveKind 
                                          const uint32_t *local, guint n_local)
 {
   g_assert(!g->final && n_local >= 1);
-  PaleoGraphCollective c = {kind, op, bytes, bucket, across_replicas, n_local,
+  PaleoGraphCollective c = {kind, op, bytes, bucket, across_replicas, 1, n_local,
                             g_memdup2(local, n_local * sizeof(uint32_t))};
   g_array_append_val(g->collectives, c);
   return g->collectives->len - 1;
+}
+
+void paleo_step_graph_mirror(PaleoStepGraph *g, uint32_t coll, uint32_t ranks)
+{
+  g_assert(!g->final && coll < g->collectives->len && ranks >= 1);
+  g_array_index(g->collectives, PaleoGraphCollective, coll).mirrored = ranks;
 }
 
 uint32_t paleo_step_graph_add_task(PaleoStepGraph *g, const PaleoTask *task)

@@ -48,6 +48,8 @@ typedef struct {
   uint64_t bytes;            /* S per participant (the whole tensor for reduce-scatter and all-gather) */
   int32_t bucket;            /* gradient bucket label, -1 none */
   gboolean across_replicas;  /* the same local devices of every replica take part */
+  uint32_t mirrored;         /* each local device stands for this many identical ranks taking part
+                                (an analytical shortcut's tensor-parallel group); 1 */
   guint n_local;
   uint32_t *local;           /* local devices of the group, in participant order */
 } PaleoGraphCollective;
@@ -83,6 +85,8 @@ uint32_t paleo_step_graph_add_stream(PaleoStepGraph *graph, uint32_t device, Pal
 uint32_t paleo_step_graph_add_collective(PaleoStepGraph *graph, PaleoCollectiveKind kind, PaleoCollectiveOp op,
                                          uint64_t bytes, int32_t bucket, gboolean across_replicas,
                                          const uint32_t *local, guint n_local);
+/* Collective `coll`'s local device stands for `ranks` identical participants. */
+void paleo_step_graph_mirror(PaleoStepGraph *graph, uint32_t coll, uint32_t ranks);
 /* Adds a task (copied) at the end of its stream's order; returns its id. */
 uint32_t paleo_step_graph_add_task(PaleoStepGraph *graph, const PaleoTask *task);
 /* `task` may start only once `dep` is complete. */

@@ -56,7 +56,7 @@ gboolean paleo_plan_net_splits(const PaleoNet *net, uint32_t *out, GError **erro
 
 uint32_t paleo_plan_devices_per_stage(const PaleoPlan *plan)
 {
-  return MAX(MAX(plan->splits, plan->tensor), 1);
+  return MAX(MAX(plan->splits, plan->tensor_lanes ? 1 : plan->tensor), 1);
 }
 
 uint32_t paleo_plan_chunks(const PaleoPlan *plan)
@@ -405,7 +405,7 @@ static void add_pair(Build *b, guint parent, uint32_t src, uint32_t dst, guint c
 
 static void find_pairs(Build *b)
 {
-  uint32_t ranks = b->T > 1 ? b->T : 1;
+  uint32_t ranks = b->T > 1 ? b->ranks : 1;
   for (guint i = 0; i < b->L; i++) {
     guint n, chain;
     const guint *parents = parents_of(b, i, &n, &chain);
@@ -505,6 +505,7 @@ static void build_init(Build *b, const PaleoNet *net, const PaleoTrainCosts *cos
   *b = (Build){.net = net, .c = costs, .plan = plan, .P = plan->stages, .K = paleo_plan_devices_per_stage(plan),
                .T = MAX(plan->tensor, 1), .M = plan->micro_batches, .v = MAX(plan->virtual_stages, 1),
                .L = costs->n_layers};
+  b->ranks = plan->tensor_lanes ? 1 : b->T;
   uint32_t D = b->P * b->K;
   gsize slots = (gsize)b->K * b->M * b->L;
   b->g = paleo_step_graph_new(D, plan->stages, plan->micro_batches);

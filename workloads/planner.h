@@ -82,6 +82,9 @@ typedef struct {
   uint32_t splits;            /* K >= 1 model-parallel devices per stage (paleo_plan_net_splits) */
   uint32_t tensor;            /* T: tensor-parallel ranks per stage; 0 or 1 = none (not with splits > 1) */
   gboolean sequence_parallel; /* with T > 1 */
+  gboolean tensor_lanes;      /* an analytical shortcut: the T ranks of a stage (identical without
+                                 perturbations) as one device whose tensor-parallel collectives
+                                 stand for T participants (paleo_step_graph_mirror) */
   uint32_t virtual_stages;    /* v: chunks per device (interleaved 1F1B); 0 or 1 = none */
   uint32_t zero;              /* ZeRO stage 0..3 */
   PaleoRecompute recompute;
@@ -105,7 +108,7 @@ const PaleoPlanner *paleo_planner_for(const PaleoPlan *plan, uint32_t replicas);
  * Different widths in one net are an error (PALEO_CONFIG_ERROR_INVALID). */
 gboolean paleo_plan_net_splits(const PaleoNet *net, uint32_t *out, GError **error);
 
-/* Devices per stage: the splits, or the tensor-parallel degree. */
+/* Devices per stage: the splits, or the tensor-parallel degree (1 with tensor_lanes). */
 uint32_t paleo_plan_devices_per_stage(const PaleoPlan *plan);
 /* Chunks (virtual stages) of the plan: P x v. */
 uint32_t paleo_plan_chunks(const PaleoPlan *plan);

@@ -55,12 +55,15 @@ static gboolean tp_after(const Build *b, const PaleoTask *t, TpColl *out)
 static guint tp_collective(Build *b, uint32_t stage, const TpColl *c, const PaleoTask *t, const guint *before,
                            const guint *after)
 {
-  g_autofree uint32_t *local = g_new(uint32_t, b->T);
-  for (uint32_t k = 0; k < b->T; k++)
+  g_autofree uint32_t *local = g_new(uint32_t, b->ranks);
+  for (uint32_t k = 0; k < b->ranks; k++)
     local[k] = stage * b->K + k;
-  uint32_t coll = paleo_step_graph_add_collective(b->g, PALEO_COLLECTIVE_RING, c->op, c->bytes, -1, FALSE, local, b->T);
+  uint32_t coll = paleo_step_graph_add_collective(b->g, PALEO_COLLECTIVE_RING, c->op, c->bytes, -1, FALSE, local,
+                                                  b->ranks);
+  if (b->ranks < b->T)
+    paleo_step_graph_mirror(b->g, coll, b->T);
   guint first = PALEO_GRAPH_NONE;
-  for (uint32_t k = 0; k < b->T; k++) {
+  for (uint32_t k = 0; k < b->ranks; k++) {
     PaleoTask task = {.kind = PALEO_TASK_COLLECTIVE, .pass = t->pass, .device = local[k], .stream = b->tp[local[k]],
                       .micro_batch = t->micro_batch, .stage = stage, .layer = PALEO_GRAPH_NONE, .bytes = c->bytes,
                       .peer = PALEO_GRAPH_NONE, .collective = coll};
@@ -78,9 +81,9 @@ static guint tp_collective(Build *b, uint32_t stage, const TpColl *c, const Pale
  * goes between the compute tasks around it on every rank. */
 static void tp_stage(Build *b, uint32_t stage)
 {
-  g_autofree const GArray **order = g_new(const GArray *, b->T);
-  g_autofree guint *before = g_new(guint, b->T), *after = g_new(guint, b->T);
-  for (uint32_t k = 0; k < b->T; k++)
+  g_autofree const GArray **order = g_new(const GArray *, b->ranks);
+  g_autofree guint *before = g_new(guint, b->ranks), *after = g_new(guint, b->ranks);
+  for (uint32_t k = 0; k < b->ranks; k++)
     order[k] = paleo_step_graph_stream(b->g, b->compute[stage * b->K + k])->order;
   guint n = order[0]->len;
   for (guint pos = 0; pos < n; pos++) {
@@ -88,19 +91,19 @@ static void tp_stage(Build *b, uint32_t stage)
     const PaleoTask *t = &task;
     TpColl c;
     if (tp_before(b, t, &c)) {
-      for (uint32_t k = 0; k < b->T; k++) {
+      for (uint32_t k = 0; k < b->ranks; k++) {
         before[k] = pos ? g_array_index(order[k], guint32, pos - 1) : PALEO_GRAPH_NONE;
         after[k] = g_array_index(order[k], guint32, pos);
       }
       tp_collective(b, stage, &c, t, before, after);
     }
     if (tp_after(b, t, &c)) {
-      for (uint32_t k = 0; k < b->T; k++) {
+      for (uint32_t k = 0; k < b->ranks; k++) {
         before[k] = g_array_index(order[k], guint32, pos);
         after[k] = pos + 1 < n ? g_array_index(order[k], guint32, pos + 1) : PALEO_GRAPH_NONE;
       }
       guint first = tp_collective(b, stage, &c, t, before, after);
-      for (uint32_t k = 0; k < b->T; k++) /* rank k's collective task: first + k (added in order) */
+      for (uint32_t k = 0; k < b->ranks; k++) /* rank k's collective task: first + k (added in order) */
         b->out_ready[before[k]] = first + k;
     }
   }

@@ -13,6 +13,7 @@ typedef struct {
   const PaleoPlan *plan;
   PaleoStepGraph *g;
   uint32_t P, K, T, M, v;   /* stages, devices per stage, tensor ranks, micro-batches, chunks per device */
+  uint32_t ranks;           /* tensor ranks simulated per stage: T, or 1 with tensor_lanes */
   guint L;                  /* layers */
   uint32_t *chunk_of;       /* per layer: its chunk (its stage: chunk mod P) */
   uint32_t *rank_of;        /* per layer: its rank in the stage (ModelParallel split; 0 under T) */

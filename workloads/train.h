@@ -53,6 +53,11 @@ typedef struct {
   uint32_t virtual_stages;     /* interleaved 1F1B chunks per device */
   uint32_t zero;               /* ZeRO stage 0..3 */
   PaleoRecompute recompute;
+  /* sync, analytical fidelity without perturbations: symmetric devices simulated once */
+  uint32_t lanes;              /* each worker stands for this many identical devices (a stage's
+                                  tensor-parallel ranks, consecutive); 0 or 1 = none */
+  uint32_t replica_copies;     /* the workers form one replica standing for this many identical ones;
+                                  0 or 1 = none */
 } PaleoTrainConfig;
 
 /* What a run measured. Per-worker arrays have `workers` entries; times are ns. */
