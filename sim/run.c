@@ -125,7 +125,18 @@ static gboolean resolve_hardware(Run *r, const PaleoCatalog *catalog, GError **e
 }
 
 /* The layers a tensor-parallel degree splits must divide by it: heads, key/value heads
- * (or T a multiple of them: they are replicated), column outputs, row inputs. */
+ * (or T a multiple of them: they are replicated), column outputs, row inputs. A
+ * vocabulary-parallel output layer need not: its vocabulary is padded, as Megatron pads it. */
+static gboolean feeds_cross_entropy(const PaleoNet *net, guint i)
+{
+  for (guint j = i + 1; j < net->layers->len; j++) {
+    const PaleoLayer *l = paleo_net_layer(net, j);
+    if (l->type == PALEO_LAYER_CROSS_ENTROPY && l->parents[0] == i)
+      return TRUE;
+  }
+  return FALSE;
+}
+
 static gboolean check_tensor(Run *r, uint32_t T, GError **error)
 {
   const PaleoNet *net = r->net;
@@ -138,7 +149,7 @@ static gboolean check_tensor(Run *r, uint32_t T, GError **error)
       bad = l->heads, what = "heads";
     else if (l->type == PALEO_LAYER_ATTENTION && l->tp == PALEO_TP_SPLIT && l->kv_heads % T && T % l->kv_heads)
       bad = l->kv_heads, what = "kv_heads (nor a divisor of it)";
-    else if (l->tp == PALEO_TP_COLUMN && l->output.c % T)
+    else if (l->tp == PALEO_TP_COLUMN && l->output.c % T && !feeds_cross_entropy(net, i))
       bad = l->output.c, what = "output features";
     else if (l->tp == PALEO_TP_ROW && l->input.c % T)
       bad = l->input.c, what = "input features";

@@ -3,7 +3,6 @@
 
 #include <math.h>
 
-#include "workloads/cost_int.h"
 
 #define GIB (1024.0 * 1024.0 * 1024.0)
 #define FRAMEWORK_BYTES GIB /* CUDA context, cuBLAS workspace, NCCL buffers */
@@ -130,11 +129,16 @@ static double block_bytes(const PaleoMemoryInput *in, const int32_t *block, guin
   return sbh * (bt.replicated + bt.split / t + scores / t);
 }
 
-/* A layer outside blocks keeps its output (the cross-entropy its input as FP32). */
+/* A layer outside blocks keeps its output (the cross-entropy its input as FP32): split over
+ * the tensor-parallel ranks when the layer splits its output (column, split, the
+ * cross-entropy's vocabulary), else whole on each (along the sequence with sequence
+ * parallelism; an embedding's output is all-reduced or reduce-scattered). */
 static double layer_bytes(const PaleoMemoryInput *in, guint i)
 {
   const PaleoLayer *l = paleo_net_layer(in->net, i);
-  double share = paleo_cost_tp_share(l, in->options);
+  double t = MAX(in->options->tensor, 1);
+  gboolean split = l->tp == PALEO_TP_COLUMN || l->tp == PALEO_TP_SPLIT || l->type == PALEO_LAYER_CROSS_ENTROPY;
+  double share = split || (in->options->sequence_parallel && l->output_rank == 3) ? 1 / t : 1;
   if (l->type == PALEO_LAYER_CROSS_ENTROPY)
     return (double)paleo_shape_elems(l->input) * 4 * share;
   if (l->type == PALEO_LAYER_INPUT)

@@ -172,6 +172,36 @@ static void test_schedules_differ_only_in_order(void **state)
   assert_int_equal(paleo_step_graph_critical_ns(h, NULL, NULL), want);
 }
 
+/* Interleaved 1F1B (Megatron): v chunks per device shrink the bubble v times: with uniform
+ * chunks and negligible communication the step takes M t + (P - 1) t / v + update, t the
+ * device's forward and backward of one micro-batch. */
+static void test_interleaved_bubble(void **state)
+{
+  (void)state;
+  static const uint32_t Ps[] = {2, 4}, vs[] = {2, 4}, Ms[] = {4, 8};
+  for (guint a = 0; a < G_N_ELEMENTS(Ps); a++)
+    for (guint c = 0; c < G_N_ELEMENTS(vs); c++)
+      for (guint d = 0; d < G_N_ELEMENTS(Ms); d++) {
+        uint32_t P = Ps[a], v = vs[c], M = Ms[d];
+        g_autoptr(PaleoTrainCosts) costs = uniform_costs(P * v * 2); /* 2 layers per chunk */
+        g_autoptr(PaleoEngine) engine = paleo_engine_new(1);
+        PaleoTrainConfig cfg = {.workers = P, .iterations = 3, .collective = PALEO_COLLECTIVE_RING,
+                                .fidelity = PALEO_FIDELITY_ANALYTICAL, .overlap = TRUE, .bucket_bytes = 1 << 20,
+                                .ps_servers = 1, .gpus_per_host = 1, .links = {&fast_link, &fast_link, 1.0, FALSE},
+                                .stages = P, .micro_batches = M, .splits = 1, .schedule = PALEO_PIPE_1F1B,
+                                .virtual_stages = v};
+        g_autoptr(PaleoTrainer) t = paleo_train_sync_new(engine, NULL, costs, &cfg);
+        paleo_engine_run(engine, NULL);
+        const PaleoTrainStats *st = paleo_trainer_stats(t);
+        assert_true(st->complete);
+        double iter = (st->iteration_end_ns[2] - st->iteration_end_ns[1]) / 1e6;
+        double per_mb = 2.0 * v * (FWD_NS + BWD_NS) / 1e6;
+        double want = M * per_mb + (P - 1) * per_mb / v + UPDATE_NS / 1e6 / P;
+        if (fabs(iter - want) > 0.01 * want)
+          fail_msg("P %u v %u M %u: iteration %.6f ms, expected %.6f", P, v, M, iter, want);
+      }
+}
+
 /* A schedule that contradicts the dependencies is refused, not run into a deadlock. */
 static void test_cycle_refused(void **state)
 {
@@ -194,6 +224,7 @@ int main(void)
     cmocka_unit_test(test_pipeline_flow),
     cmocka_unit_test(test_schedules_differ_only_in_order),
     cmocka_unit_test(test_cycle_refused),
+    cmocka_unit_test(test_interleaved_bubble),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
