@@ -459,6 +459,8 @@ static gboolean setup(Search *s, const Args *a, const char *scenario, GError **e
   s->constraints = g_ptr_array_new_with_free_func((GDestroyNotify)paleo_constraint_free);
   for (char **c = a->constraints; c && *c; c++) {
     PaleoConstraint *pc = paleo_constraint_parse(*c, s->base.metrics, error);
+    if (pc && paleo_constraint_runs_out_of_memory(pc))
+      s->base.allow_oom = TRUE;
     if (!pc)
       return FALSE;
     g_ptr_array_add(s->constraints, pc);

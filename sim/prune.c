@@ -23,11 +23,12 @@ typedef struct Named {
   const char *description;
   const char *column;         /* boolean result column that must be true */
   const char *missing;        /* why the column may be absent */
+  gboolean runs_out_of_memory; /* its points run even when they do not fit */
 } Named;
 
 static const Named named_constraints[] = {
-  {"memory", "the point fits in device memory (weights, gradients, optimizer state, activations)", "memory_fits",
-   "needs the memory model (issue 13, transformers: `memory` in run results), which this build does not have yet"},
+  {"memory", "the point fits in device memory (weights, gradients, optimizer state, activations, workspace: "
+             "`paleosim memory`)", "memory_fits", "the run's results have no memory verdict", TRUE},
 };
 
 static gboolean parse_comparison(PaleoConstraint *c, JsonObject *columns, GError **error)
@@ -109,6 +110,11 @@ gboolean paleo_constraint_check(const PaleoConstraint *c, JsonObject *row, char 
   if (!ok)
     *why = g_strdup_printf("%s: %s = %g", c->text, c->column, v);
   return ok;
+}
+
+gboolean paleo_constraint_runs_out_of_memory(const PaleoConstraint *c)
+{
+  return c->named && c->named->runs_out_of_memory;
 }
 
 char *paleo_constraint_list_text(void)

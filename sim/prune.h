@@ -3,8 +3,10 @@
  * results (params<=25e6 is a parameter budget, iteration_ms<=300 a time budget).
  *
  * A named constraint reads the columns its model puts in the run's results. `memory` reads
- * memory_fits, which the memory model of issue 13 (transformers) adds to `run`: until a
- * build has it, asking for `memory` is an error, never a silent pass. */
+ * memory_fits, the memory model's verdict (workloads/footprint.h, `memory` in run results);
+ * its points run even when they do not fit (a plain run would refuse them), so that the
+ * constraint, not an error, prunes them. A point whose device gives no capacity has no
+ * verdict (null) and is pruned too. */
 #ifndef PALEO_PRUNE_H
 #define PALEO_PRUNE_H
 
@@ -22,6 +24,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoConstraint, paleo_constraint_free)
 
 /* TRUE when the row satisfies it; otherwise FALSE and `why` (owned) says what failed. */
 gboolean paleo_constraint_check(const PaleoConstraint *constraint, JsonObject *row, char **why);
+
+/* The points must run even when they do not fit in memory (the constraint judges them). */
+gboolean paleo_constraint_runs_out_of_memory(const PaleoConstraint *constraint);
 
 /* The registry's names and descriptions, for --help. */
 char *paleo_constraint_list_text(void);

@@ -416,7 +416,8 @@ void paleo_summary_add_config(JsonBuilder *b, const PaleoScenario *sc)
 
 JsonObject *paleo_summary_prototype_row(const PaleoScenario *sc)
 {
-  PaleoRunSummary s = {.strategy = "", .has_staleness = TRUE, .stalled = TRUE};
+  PaleoRunSummary s = {.strategy = "", .has_staleness = TRUE, .stalled = TRUE,
+                       .memory = {.capacity = 1, .fits = TRUE}}; /* typed columns: fits a boolean */
   s.links = g_array_new(FALSE, FALSE, sizeof(PaleoRunLink));
   g_autoptr(JsonObject) run = paleo_summary_json(sc, &s);
   paleo_run_summary_clear(&s);

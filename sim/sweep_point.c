@@ -322,7 +322,7 @@ JsonObject *paleo_sweep_point_run(const PaleoSweepBase *base, GPtrArray *assignm
   const PaleoCatalog *cat = own ? own : base->catalog;
   PaleoRunSummary summary = {0};
   if (ran) {
-    PaleoRunOptions opt = {.progress = FALSE, .catalog = cat};
+    PaleoRunOptions opt = {.progress = FALSE, .catalog = cat, .allow_oom = base->allow_oom};
     ok = paleo_run_scenario(sc, &opt, &summary, &error);
   }
   JsonObject *row = json_object_new();

@@ -27,6 +27,7 @@ typedef struct {
   PaleoScenario *scenario;    /* the base: the file with `sets` */
   GPtrArray *columns;         /* varied keys, in column order (borrowed, may be NULL) */
   JsonObject *metrics;        /* the prototype row: metric columns and their types */
+  gboolean allow_oom;         /* points run even when they do not fit in memory (run --allow-oom) */
 } PaleoSweepBase;
 
 /* Loads the base; errors are bad input (exit 2). `sets` and `hardware` NULL-terminated or

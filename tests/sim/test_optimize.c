@@ -1,8 +1,9 @@
 /* paleosim optimize: its best point is the best row of a sweep over the same grid (in
  * analytical fidelity, and in flow fidelity when every point is re-checked), the ranking is
  * sorted, invalid points and failed constraints are pruned with a reason, cost per step and
- * epoch follow from the price, the memory constraint says it needs the memory model, and
- * bad input exits 2. */
+ * epoch follow from the price, the memory constraint prunes the transformer configurations
+ * that do not fit (plain runs refuse them), the search may vary a net generator's
+ * parameters, and bad input exits 2. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -143,7 +144,6 @@ static void test_bad_input(void **state)
   const struct {
     const char *option, *value, *needle;
   } cases[] = {
-    {"--constraint", "memory", "needs the memory model (issue 13"},
     {"--constraint", "speed<=3", "'speed' is not a number of the run's results"},
     {"--constraint", "params~3", "expected a constraint name (memory) or COLUMN<=X"},
     {"--objective", "speed", "--objective 'speed'"},
@@ -171,12 +171,96 @@ static void test_bad_input(void **state)
   result_clear(&r);
 }
 
+/* GPT-3 1.3B on 8 A100 40 GB, 8 sequences per micro-batch: without recomputation only
+ * tensor parallelism 4 fits. */
+static const char *const gpt =
+  "[workload]\nnet=gpt3-1.3b\nbatch=64\nscaling=strong\ncost_model=refined\nprecision=bf16\n"
+  "[cluster]\ndevice=A100_40GB\nworkers=8\ngpus_per_host=8\nintra_host=nvswitch\nintra_host_link=nvlink3\n"
+  "pcie_link=pcie4\n"
+  "[training]\nfidelity=analytical\niterations=2\noptimizer=adam\n[parallelism]\nmicro_batch=8\n";
+
+static JsonArray *optimize_gpt(const char *sc, const char *constraint, JsonObject **keep)
+{
+  Result r = constraint ? run_cli("optimize", sc, "--search", "parallelism.tensor=1,2,4", "--search",
+                                  "parallelism.recompute=none,full", "--constraint", constraint, "--recheck", "none",
+                                  "--format", "json", "--no-progress", NULL)
+                        : run_cli("optimize", sc, "--search", "parallelism.tensor=1,2,4", "--search",
+                                  "parallelism.recompute=none,full", "--recheck", "none", "--format", "json",
+                                  "--no-progress", NULL);
+  if (r.status != 0)
+    fail_msg("optimize: exit %d: %s", r.status, r.err);
+  *keep = parse_object(r.out);
+  result_clear(&r);
+  return json_object_get_array_member(*keep, "pruned");
+}
+
+static void test_memory_constraint(void **state)
+{
+  (void)state;
+  g_autofree char *sc = tmp_file("opt_gpt.ini", gpt);
+  g_autoptr(JsonObject) with = NULL, without = NULL;
+  JsonArray *pruned = optimize_gpt(sc, "memory", &with);
+  assert_int_equal(json_array_get_length(pruned), 2); /* tensor 1 and 2 without recomputation */
+  for (guint i = 0; i < json_array_get_length(pruned); i++) {
+    JsonObject *p = json_array_get_object_element(pruned, i);
+    assert_string_equal(json_object_get_string_member(p, "reason"), "memory: memory_fits is not true");
+    assert_string_equal(json_object_get_string_member(json_object_get_object_member(p, "config"),
+                                                      "parallelism.recompute"), "none");
+  }
+  /* every ranked point fits: `paleosim memory` agrees */
+  JsonArray *ranked = json_object_get_array_member(with, "ranked");
+  assert_int_equal(json_array_get_length(ranked), 4);
+  for (guint i = 0; i < json_array_get_length(ranked); i++) {
+    JsonObject *cfg = json_object_get_object_member(json_array_get_object_element(ranked, i), "config");
+    g_autofree char *t = g_strdup_printf("parallelism.tensor=%" G_GINT64_FORMAT,
+                                         json_object_get_int_member(cfg, "parallelism.tensor"));
+    g_autofree char *rc = g_strdup_printf("parallelism.recompute=%s",
+                                          json_object_get_string_member(cfg, "parallelism.recompute"));
+    Result m = run_cli("memory", sc, "--set", t, "--set", rc, "--format", "json", NULL);
+    assert_int_equal(m.status, 0);
+    g_autoptr(JsonObject) mo = parse_object(m.out);
+    assert_true(json_object_get_boolean_member(mo, "fits"));
+    result_clear(&m);
+  }
+  /* without the constraint the same points fail as a plain run does (it refuses them) */
+  pruned = optimize_gpt(sc, NULL, &without);
+  assert_int_equal(json_array_get_length(pruned), 2);
+  for (guint i = 0; i < json_array_get_length(pruned); i++)
+    assert_non_null(strstr(json_object_get_string_member(json_array_get_object_element(pruned, i), "reason"),
+                           "does not fit"));
+}
+
+/* The search may vary a net generator's parameters: workload.net as generator specs. */
+static void test_search_generator(void **state)
+{
+  (void)state;
+  g_autofree char *sc = tmp_file("opt_gen.ini", gpt);
+  Result r = run_cli("optimize", sc, "--set", "parallelism.recompute=full", "--set", "parallelism.tensor=2", "--search",
+                     "workload.net=transformer:layers=24:hidden=2048:heads=16,transformer:layers=12:hidden=2048:heads=16,"
+                     "transformer:layers=48:hidden=2048:heads=16",
+                     "--recheck", "none", "--format", "json", "--no-progress", NULL);
+  if (r.status != 0)
+    fail_msg("optimize: exit %d: %s", r.status, r.err);
+  g_autoptr(JsonObject) o = parse_object(r.out);
+  result_clear(&r);
+  JsonArray *ranked = json_object_get_array_member(o, "ranked");
+  assert_int_equal(json_array_get_length(ranked), 3);
+  /* throughput: the shallowest net trains fastest, then 24, then 48 layers */
+  const char *want[] = {"layers=12", "layers=24", "layers=48"};
+  for (guint i = 0; i < 3; i++) {
+    JsonObject *cfg = json_object_get_object_member(json_array_get_object_element(ranked, i), "config");
+    assert_non_null(strstr(json_object_get_string_member(cfg, "workload.net"), want[i]));
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_best_is_the_best_sweep_row),
     cmocka_unit_test(test_pruning_and_cost),
     cmocka_unit_test(test_bad_input),
+    cmocka_unit_test(test_memory_constraint),
+    cmocka_unit_test(test_search_generator),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
