@@ -4,8 +4,11 @@
  * (b) 16384 workers, analytical fidelity (target < 20 s);
  * (c) 256 workers, async-ps with 8 dedicated servers on a fat-tree, lognormal compute
  *     noise, flow fidelity, 10 updates per worker on average;
- * (d) 1024 workers, ssp (bound 2) with the same noise, analytical fidelity.
- * Optional argument: "a", "b", "c" or "d" to run one. */
+ * (d) 1024 workers, ssp (bound 2) with the same noise, analytical fidelity;
+ * (e) configs/scenarios/gpt3_175b.ini: GPT-3 175B on 1536 A100, TP 8 x PP 12 x DP 16,
+ *     96 micro-batches over 4 interleaved chunks, analytical fidelity, 3 iterations (target < 5 s);
+ * (f) the same in flow fidelity, 1 iteration (target < 120 s).
+ * Optional argument: "a" to "f" to run one. */
 #include <stdio.h>
 #include <string.h>
 
@@ -37,10 +40,29 @@ static const char *case_d =
   "[training]\nstrategy=ssp\nssp_bound=2\nfidelity=analytical\niterations=10\n"
   "[stragglers]\nnoise=lognormal\nnoise_sigma=0.2\n";
 
+static int bench_scenario(const char *label, PaleoScenario *s, GError *error, double target_s);
+
 static int bench(const char *label, const char *text, double target_s)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PaleoScenario) s = paleo_scenario_load_data(text, label, NULL, &error);
+  GError *error = NULL;
+  PaleoScenario *s = paleo_scenario_load_data(text, label, NULL, &error);
+  return bench_scenario(label, s, error, target_s);
+}
+
+/* A shipped scenario with overrides. */
+static int bench_shipped(const char *label, const char *name, char **overrides, double target_s)
+{
+  GError *error = NULL;
+  g_autofree char *path = paleo_scenario_resolve_path(name);
+  PaleoScenario *s = paleo_scenario_load(path, overrides, &error);
+  return bench_scenario(label, s, error, target_s);
+}
+
+/* Takes `s` and `error`. */
+static int bench_scenario(const char *label, PaleoScenario *scenario, GError *load_error, double target_s)
+{
+  g_autoptr(GError) error = load_error;
+  g_autoptr(PaleoScenario) s = scenario;
   PaleoRunSummary sum;
   if (!s || !paleo_run_scenario(s, NULL, &sum, &error)) {
     fprintf(stderr, "%s: %s\n", label, error->message);
@@ -65,5 +87,10 @@ int main(int argc, char **argv)
     rc |= bench("(c) async-ps, flow, 8 servers", case_c, 30);
   if (argc < 2 || !strcmp(argv[1], "d"))
     rc |= bench("(d) ssp 2, analytical", case_d, 20);
+  if (argc < 2 || !strcmp(argv[1], "e"))
+    rc |= bench_shipped("(e) GPT-3 175B, analytical", "gpt3_175b", NULL, 5);
+  if (argc < 2 || !strcmp(argv[1], "f"))
+    rc |= bench_shipped("(f) GPT-3 175B, flow", "gpt3_175b",
+                        (char *[]){"training.fidelity=flow", "training.iterations=1", NULL}, 120);
   return rc;
 }

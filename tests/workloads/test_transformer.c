@@ -423,6 +423,18 @@ static void test_pipeline_sends_and_recompute(void **state)
     stage0_layers += chunk[i] == 0;
   }
   assert_int_equal(fwd, 3 * (stage0_layers + 2 * 10));
+  /* the tied output layer (stage 1) and the embedding (stage 0) all-reduce their copies'
+   * gradients, rank with rank: (512/2 + 64) rows x 128 x 2 bytes */
+  guint tied = 0;
+  for (guint k = 0; k < g->collectives->len; k++) {
+    const PaleoGraphCollective *c = paleo_step_graph_collective(g, k);
+    if (c->across_replicas || c->n_local != 2 || c->local[1] != c->local[0] + 2)
+      continue;
+    tied++;
+    assert_int_equal(c->op, PALEO_OP_ALL_REDUCE);
+    assert_int_equal(c->bytes, (512 / 2 + 64) * 128 * 2);
+  }
+  assert_int_equal(tied, 2);
   paleo_step_graph_free(g);
   paleo_train_costs_free(costs);
   paleo_net_free(net);
