@@ -8,6 +8,7 @@
 #include "sim/cli_common.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
+#include "sim/summary_print.h"
 
 #define CMD "memory"
 #define GIB (1024.0 * 1024.0 * 1024.0)
@@ -31,46 +32,15 @@ static void print_table(const PaleoScenario *sc, const PaleoMemory *m)
     printf("%-18s%10s (the catalog gives no mem_gib for %s)\n", "capacity", "unknown", sc->cluster.device);
 }
 
-static void add(JsonBuilder *b, const char *key, double v)
-{
-  json_builder_set_member_name(b, key);
-  json_builder_add_double_value(b, v);
-}
-
 static void print_json(const PaleoScenario *sc, const PaleoMemory *m)
 {
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "scenario");
   json_builder_add_string_value(b, sc->name);
-  add(b, "weights_gib", m->weights / GIB);
-  add(b, "gradients_gib", m->gradients / GIB);
-  add(b, "optimizer_gib", m->optimizer / GIB);
-  add(b, "activations_gib", m->activations / GIB);
-  add(b, "workspace_gib", m->workspace / GIB);
-  add(b, "total_gib", m->total / GIB);
-  json_builder_set_member_name(b, "capacity_gib");
-  if (m->capacity > 0)
-    json_builder_add_double_value(b, m->capacity / GIB);
-  else
-    json_builder_add_null_value(b);
-  json_builder_set_member_name(b, "fits");
-  if (m->capacity > 0)
-    json_builder_add_boolean_value(b, m->fits);
-  else
-    json_builder_add_null_value(b);
-  json_builder_set_member_name(b, "stage");
-  json_builder_add_int_value(b, m->stage);
-  add(b, "params_per_device", m->params);
-  json_builder_set_member_name(b, "micro_batches_in_flight");
-  json_builder_add_int_value(b, m->in_flight);
+  paleo_summary_add_memory(b, m);
   json_builder_end_object(b);
-  g_autoptr(JsonNode) root = json_builder_get_root(b);
-  g_autoptr(JsonGenerator) gen = json_generator_new();
-  json_generator_set_root(gen, root);
-  json_generator_set_pretty(gen, TRUE);
-  g_autofree char *text = json_generator_to_data(gen, NULL);
-  printf("%s\n", text);
+  paleo_summary_write_json(stdout, b);
 }
 
 int paleo_cmd_memory(int argc, char **argv)

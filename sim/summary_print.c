@@ -299,12 +299,9 @@ static void add_parallelism(JsonBuilder *b, const PaleoRunSummary *s)
   add_double(b, "bubble_fraction", s->bubble_fraction);
 }
 
-/* The memory object: GiB per device (the fullest stage's). */
-static void add_memory(JsonBuilder *b, const PaleoMemory *m)
+void paleo_summary_add_memory(JsonBuilder *b, const PaleoMemory *m)
 {
   const double gib = 1024.0 * 1024 * 1024;
-  json_builder_set_member_name(b, "memory");
-  json_builder_begin_object(b);
   add_double(b, "weights_gib", m->weights / gib);
   add_double(b, "gradients_gib", m->gradients / gib);
   add_double(b, "optimizer_gib", m->optimizer / gib);
@@ -322,7 +319,6 @@ static void add_memory(JsonBuilder *b, const PaleoMemory *m)
   add_int(b, "stage", m->stage);
   add_double(b, "params_per_device", m->params);
   add_int(b, "micro_batches_in_flight", m->in_flight);
-  json_builder_end_object(b);
 }
 
 /* The strategy's own results: updates, staleness, dropped gradients, stall. */
@@ -376,7 +372,10 @@ void paleo_summary_add_json(JsonBuilder *b, const PaleoScenario *sc, const Paleo
   json_builder_add_boolean_value(b, s->interrupted);
   add_strategy_members(b, s);
   add_parallelism(b, s);
-  add_memory(b, &s->memory);
+  json_builder_set_member_name(b, "memory");
+  json_builder_begin_object(b);
+  paleo_summary_add_memory(b, &s->memory);
+  json_builder_end_object(b);
   add_workers(b, s->workers_detail);
   add_links(b, s->links);
   paleo_summary_add_config(b, sc);

@@ -27,6 +27,12 @@ void paleo_summary_print_table(FILE *out, const PaleoScenario *scenario, const P
 void paleo_summary_add_json(JsonBuilder *builder, const PaleoScenario *scenario,
                             const PaleoRunSummary *summary);
 
+/* Adds the members of the memory object (GiB per device, the fullest stage's): weights,
+ * gradients, optimizer, activations, workspace, total, capacity and fits (null when the
+ * catalog gives no mem_gib), stage, params_per_device, micro_batches_in_flight. `run`'s
+ * "memory" and `paleosim memory --format json` print the same members. */
+void paleo_summary_add_memory(JsonBuilder *builder, const PaleoMemory *memory);
+
 /* The `run --format json` object (owned; json_object_unref). */
 JsonObject *paleo_summary_json(const PaleoScenario *scenario, const PaleoRunSummary *summary);
 

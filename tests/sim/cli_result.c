@@ -1,4 +1,4 @@
-/* Runs the built paleosim for CLI tests (see cli_result.h). */
+/* Runs the built paleosim for CLI tests; expects scenario errors (see cli_result.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,11 @@
 #include <glib.h>
 #include <sys/wait.h>
 
+#include <string.h>
+
 #include "cli_result.h"
+#include "sim/run.h"
+#include "sim/scenario.h"
 
 Result run_cli(const char *first, ...)
 {
@@ -34,4 +38,18 @@ void result_clear(Result *r)
 {
   g_free(r->out);
   g_free(r->err);
+}
+
+void expect_run_error(const char *ini, char **overrides, const char *key, const char *words)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PaleoScenario) s = paleo_scenario_load_data(ini, "expect.ini", overrides, &error);
+  PaleoRunSummary sum;
+  if (s && paleo_run_scenario(s, NULL, &sum, &error)) {
+    paleo_run_summary_clear(&sum);
+    fail_msg("expected an error about %s", key);
+  }
+  assert_true(error->domain == PALEO_SCENARIO_ERROR);
+  if (!strstr(error->message, key) || !strstr(error->message, words))
+    fail_msg("message '%s' lacks '%s' or '%s'", error->message, key, words);
 }

@@ -1,5 +1,5 @@
 /* Test support for tests/sim: run the built paleosim (PALEOSIM_BIN) and keep its exit code
- * and output. */
+ * and output; expect a scenario to fail with a PALEO_SCENARIO_ERROR. */
 #ifndef PALEO_TEST_CLI_RESULT_H
 #define PALEO_TEST_CLI_RESULT_H
 
@@ -12,5 +12,9 @@ typedef struct {
 /* Runs paleosim with the NULL-terminated arguments (fails the test if it cannot start). */
 Result run_cli(const char *first, ...);
 void result_clear(Result *r);
+
+/* Loads the INI text `ini` with the NULL-terminated overrides and runs it, expecting a
+ * PALEO_SCENARIO_ERROR whose message holds both `key` and `words`. */
+void expect_run_error(const char *ini, char **overrides, const char *key, const char *words);
 
 #endif

@@ -26,16 +26,7 @@ static gboolean try_run(char **overrides, PaleoRunSummary *out, GError **error)
 
 static void expect_error(char **overrides, const char *key, const char *words)
 {
-  PaleoRunSummary sum;
-  g_autoptr(GError) error = NULL;
-  gboolean ok = try_run(overrides, &sum, &error);
-  if (ok) {
-    paleo_run_summary_clear(&sum);
-    fail_msg("expected an error about %s", key);
-  }
-  assert_true(error->domain == PALEO_SCENARIO_ERROR);
-  if (!strstr(error->message, key) || !strstr(error->message, words))
-    fail_msg("message '%s' lacks '%s' or '%s'", error->message, key, words);
+  expect_run_error(base, overrides, key, words);
 }
 
 static void test_bad_input(void **state)
