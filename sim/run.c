@@ -666,8 +666,9 @@ char *paleo_run_memory_text(const PaleoMemory *m)
 {
   const double gib = 1024.0 * 1024 * 1024;
   return g_strdup_printf("weights %.2f + gradients %.2f + optimizer %.2f + activations %.2f (%u micro-batch "
-                         "passes in flight) + workspace %.2f = %.2f GiB on a stage-%u device; capacity %.2f GiB",
+                         "pass%s in flight) + workspace %.2f = %.2f GiB on a stage-%u device; capacity %.2f GiB",
                          m->weights / gib, m->gradients / gib, m->optimizer / gib, m->activations / gib, m->in_flight,
+                         m->in_flight == 1 ? "" : "es",
                          m->workspace / gib, m->total / gib, m->stage, m->capacity / gib);
 }
 
