@@ -32,6 +32,11 @@ static guint64 feed(PaleoTraceSink *sink, const Shape *s)
     if (o->entity)
       o->entity(sink, &e, NULL);
   }
+  for (guint l = 0; l < s->layers; l++) { /* tasks name them: a reader checks */
+    PaleoLayerRecord layer = {l, "layer", "Convolution"};
+    if (o->layer)
+      o->layer(sink, &layer, NULL);
+  }
   uint64_t step = (uint64_t)(1.2 * s->layers * (fwd + bwd)) + comm + update;
   for (int table = 0; table < 3; table++)
     for (guint it = 0; it < s->iterations; it++)

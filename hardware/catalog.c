@@ -22,39 +22,47 @@ struct PaleoCatalog {
   GPtrArray *profiles; /* of ProfileEntry*; keys of a later group with the same name override */
 };
 
-/* One numeric key: where it goes, whether it is required, and its lower bound. */
+/* One numeric key: where it goes, whether it is required, and its range [min, max]
+ * (both ends included). The ranges keep every time a cost model derives from them
+ * (cycles, compute, transfers, latencies) within the simulator's clock. */
 typedef struct {
   const char *key;
   gsize offset;       /* into PaleoDevice or PaleoLink */
   gboolean required;
-  gboolean positive;  /* TRUE: must be > 0; FALSE: must be >= 0 */
+  double min, max;
+  const char *unit;
 } PaleoNumberKey;
 
 static const PaleoNumberKey device_keys[] = {
-  {"clock_mhz", G_STRUCT_OFFSET(PaleoDevice, clock_mhz), TRUE, TRUE},
-  {"peak_gflops", G_STRUCT_OFFSET(PaleoDevice, peak_gflops), TRUE, TRUE},
-  {"peak_gflops_fp16", G_STRUCT_OFFSET(PaleoDevice, peak_gflops_fp16), FALSE, FALSE},
-  {"mem_gbps", G_STRUCT_OFFSET(PaleoDevice, mem_gbps), TRUE, TRUE},
-  {"mem_gib", G_STRUCT_OFFSET(PaleoDevice, mem_gib), FALSE, FALSE},
-  {"boost_mhz", G_STRUCT_OFFSET(PaleoDevice, boost_mhz), FALSE, FALSE},
-  {"boost_gflops", G_STRUCT_OFFSET(PaleoDevice, boost_gflops), FALSE, FALSE},
-  {"peak_gflops_tf32", G_STRUCT_OFFSET(PaleoDevice, peak_gflops_tf32), FALSE, FALSE},
-  {"peak_gflops_bf16", G_STRUCT_OFFSET(PaleoDevice, peak_gflops_bf16), FALSE, FALSE},
-  {"peak_gflops_fp8", G_STRUCT_OFFSET(PaleoDevice, peak_gflops_fp8), FALSE, FALSE},
-  {"sm_count", G_STRUCT_OFFSET(PaleoDevice, sm_count), FALSE, FALSE},
-  {"l2_mib", G_STRUCT_OFFSET(PaleoDevice, l2_mib), FALSE, FALSE},
-  {"dies", G_STRUCT_OFFSET(PaleoDevice, dies), FALSE, FALSE},
-  {"base_mhz", G_STRUCT_OFFSET(PaleoDevice, base_mhz), FALSE, FALSE},
-  {"tdp_w", G_STRUCT_OFFSET(PaleoDevice, tdp_w), FALSE, FALSE},
-  {"usd_per_hour", G_STRUCT_OFFSET(PaleoDevice, usd_per_hour), FALSE, FALSE},
-  {NULL, 0, FALSE, FALSE},
+  {"clock_mhz", G_STRUCT_OFFSET(PaleoDevice, clock_mhz), TRUE, 1, 1e9, "MHz"},
+  {"peak_gflops", G_STRUCT_OFFSET(PaleoDevice, peak_gflops), TRUE, 1e-3, 1e15, "GFLOP/s"},
+  {"peak_gflops_fp16", G_STRUCT_OFFSET(PaleoDevice, peak_gflops_fp16), FALSE, 0, 1e15, "GFLOP/s"},
+  {"mem_gbps", G_STRUCT_OFFSET(PaleoDevice, mem_gbps), TRUE, 1e-3, 1e15, "GB/s"},
+  {"mem_gib", G_STRUCT_OFFSET(PaleoDevice, mem_gib), FALSE, 0, 1e15, "GiB"},
+  {"boost_mhz", G_STRUCT_OFFSET(PaleoDevice, boost_mhz), FALSE, 0, 1e9, "MHz"},
+  {"boost_gflops", G_STRUCT_OFFSET(PaleoDevice, boost_gflops), FALSE, 0, 1e15, "GFLOP/s"},
+  {"peak_gflops_tf32", G_STRUCT_OFFSET(PaleoDevice, peak_gflops_tf32), FALSE, 0, 1e15, "GFLOP/s"},
+  {"peak_gflops_bf16", G_STRUCT_OFFSET(PaleoDevice, peak_gflops_bf16), FALSE, 0, 1e15, "GFLOP/s"},
+  {"peak_gflops_fp8", G_STRUCT_OFFSET(PaleoDevice, peak_gflops_fp8), FALSE, 0, 1e15, "GFLOP/s"},
+  {"sm_count", G_STRUCT_OFFSET(PaleoDevice, sm_count), FALSE, 0, 1e9, "SMs"},
+  {"l2_mib", G_STRUCT_OFFSET(PaleoDevice, l2_mib), FALSE, 0, 1e9, "MiB"},
+  {"dies", G_STRUCT_OFFSET(PaleoDevice, dies), FALSE, 0, 1024, "dies"},
+  {"base_mhz", G_STRUCT_OFFSET(PaleoDevice, base_mhz), FALSE, 0, 1e9, "MHz"},
+  {"tdp_w", G_STRUCT_OFFSET(PaleoDevice, tdp_w), FALSE, 0, 1e9, "W"},
+  {"usd_per_hour", G_STRUCT_OFFSET(PaleoDevice, usd_per_hour), FALSE, 0, 1e15, "USD/h"},
+  {NULL, 0, FALSE, 0, 0, NULL},
 };
 
 static const PaleoNumberKey link_keys[] = {
-  {"gbps", G_STRUCT_OFFSET(PaleoLink, gbps), TRUE, TRUE},
-  {"latency_us", G_STRUCT_OFFSET(PaleoLink, latency_us), FALSE, FALSE},
-  {NULL, 0, FALSE, FALSE},
+  {"gbps", G_STRUCT_OFFSET(PaleoLink, gbps), TRUE, 1e-3, 1e15, "Gbit/s"},
+  {"latency_us", G_STRUCT_OFFSET(PaleoLink, latency_us), FALSE, 0, 1e6, "us"},
+  {NULL, 0, FALSE, 0, 0, NULL},
 };
+
+static gboolean in_range(const PaleoNumberKey *k, double v)
+{
+  return v >= k->min && v <= k->max; /* FALSE for NaN */
+}
 
 static void device_free(gpointer p)
 {
@@ -162,10 +170,10 @@ static gboolean read_numbers(GKeyFile *kf, const char *path, const char *group,
                   raw ? raw : "");
       return FALSE;
     }
-    if (!isfinite(v) || (k->positive ? v <= 0.0 : v < 0.0)) {
+    if (!in_range(k, v)) {
       g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_INVALID,
-                  "%s: [%s]: key '%s' = %g is out of range (expected a %s number)", path,
-                  group, k->key, v, k->positive ? "positive" : "non-negative");
+                  "%s: [%s]: key '%s' = %g is out of range (expected %g to %g %s)", path,
+                  group, k->key, v, k->min, k->max, k->unit);
       return FALSE;
     }
     *field = v;
@@ -416,7 +424,10 @@ gboolean paleo_catalog_add_file(PaleoCatalog *catalog, const char *path, GError 
   g_return_val_if_fail(catalog && path, FALSE);
   g_autoptr(GKeyFile) kf = g_key_file_new();
   g_autoptr(GError) local = NULL;
-  if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &local)) {
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  if (!paleo_config_read_file(path, &text, &len, &local) ||
+      !g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, &local)) {
     g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_PARSE,
                 "%s: cannot read hardware catalog: %s", path, local->message);
     return FALSE;
@@ -620,9 +631,10 @@ gboolean paleo_catalog_set_number(PaleoCatalog *catalog, const char *kind, const
   double *f = number_field(catalog, kind, name, key, &spec, error);
   if (!f)
     return FALSE;
-  if (!isfinite(value) || (spec->positive ? value <= 0.0 : value < 0.0)) {
-    g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_INVALID, "%s %s: %s = %g is out of range (expected a %s number)",
-                kind, name, key, value, spec->positive ? "positive" : "non-negative");
+  if (!in_range(spec, value)) {
+    g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_INVALID,
+                "%s %s: %s = %g is out of range (expected %g to %g %s)", kind, name, key, value, spec->min,
+                spec->max, spec->unit);
     return FALSE;
   }
   if (!strcmp(kind, "device") && !strcmp(key, "peak_gflops"))

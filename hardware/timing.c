@@ -5,8 +5,9 @@
 
 uint64_t paleo_timing_ms_to_ns(double ms)
 {
-  g_return_val_if_fail(ms >= 0.0 && isfinite(ms), 0);
-  return (uint64_t)llround(ms * 1e6);
+  g_return_val_if_fail(ms >= 0.0, 0);
+  double ns = ms * 1e6;
+  return ns >= (double)PALEO_TIMING_MAX_NS ? PALEO_TIMING_MAX_NS : (uint64_t)llround(ns);
 }
 
 double paleo_timing_cycle_ms(const PaleoDevice *device)

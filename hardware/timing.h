@@ -33,7 +33,12 @@ static inline double paleo_time_ms(PaleoCompComm t, gboolean pipeline)
   return pipeline ? paleo_time_lowerbound_ms(t) : paleo_time_total_ms(t);
 }
 
-/* Milliseconds to engine nanoseconds (rounded to nearest). */
+/* The longest duration a cost model hands the engine: 2^60 ns (36 years). Longer ones
+ * (absurd device or link figures) saturate, so that adding one to any simulated time below
+ * the run's horizon never wraps the 64-bit clock. */
+#define PALEO_TIMING_MAX_NS (UINT64_C(1) << 60)
+
+/* Milliseconds to engine nanoseconds (rounded to nearest, saturating at PALEO_TIMING_MAX_NS). */
 uint64_t paleo_timing_ms_to_ns(double ms);
 
 /* One clock cycle of the device: 1 / (clock_mhz * 1e6) s, in ms. */

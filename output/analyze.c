@@ -9,18 +9,22 @@
 
 #include "output/critical_path.h"
 #include "output/entity_map.h"
+#include "output/id_map.h"
 #include "output/interval_set.h"
 
 #define NS_PER_MS 1e6
 
 typedef struct {
+  uint32_t iteration;      /* its number */
   uint64_t start_ns, end_ns, wait_ns;
   uint64_t compute_end_ns; /* end of the last forward/backward task */
   gboolean has_iteration, has_task;
 } WorkerIteration;
 
 typedef struct {
-  GArray *iterations;           /* WorkerIteration indexed by iteration number */
+  uint32_t rank;
+  PaleoIdMap iteration_ids;     /* iteration number -> index in iterations */
+  GArray *iterations;           /* WorkerIteration, first seen first */
   PaleoIntervalSet compute;     /* union of task intervals */
   PaleoIntervalSet comm;        /* union of flow intervals */
   guint64 n_iterations;         /* iteration records */
@@ -29,6 +33,7 @@ typedef struct {
 } WorkerState;
 
 typedef struct {
+  uint32_t id;
   gboolean known;
   char *name;                   /* owned */
   double sum_util_ns;           /* Σ utilization · duration */
@@ -37,6 +42,8 @@ typedef struct {
   uint64_t busy_ns, contended_ns;
 } LinkState;
 
+/* Ids come from the trace (checked against its tables by the reader, but of any size), so
+ * every per-id table is an id map plus a dense array in first-seen order. */
 struct PaleoAnalysis {
   PaleoTraceSink base;          /* first: the analysis is its own sink */
   char *scenario_name, *version, *closed_status;
@@ -44,11 +51,15 @@ struct PaleoAnalysis {
   gboolean any_time;
   uint64_t first_ns, last_ns;
   guint64 n_iteration_records, n_tasks, n_flows, n_link_usage, n_ps_updates;
-  GArray *staleness_counts;     /* guint64 updates indexed by staleness */
+  PaleoIdMap staleness_ids;     /* staleness value -> index in staleness */
+  GArray *staleness;            /* PaleoStalenessBin */
   PaleoEntityMap *entities;
-  GPtrArray *workers;           /* WorkerState* indexed by rank (NULL: none seen) */
-  GArray *links;                /* LinkState indexed by link id */
-  uint32_t n_iteration_numbers; /* 1 + highest iteration number seen */
+  PaleoIdMap worker_ids;        /* rank -> index in workers */
+  GPtrArray *workers;           /* WorkerState* */
+  PaleoIdMap link_ids;          /* link id -> index in links */
+  GArray *links;                /* LinkState */
+  PaleoIdMap iteration_ids;     /* every iteration number seen -> index in iteration_numbers */
+  GArray *iteration_numbers;    /* uint32_t */
   PaleoPathCollector *paths;    /* records of the iterations whose critical path is wanted */
   guint64 n_task_deps;
 };
@@ -61,8 +72,7 @@ static PaleoAnalysis *from_sink(PaleoTraceSink *sink)
 static void worker_state_free(gpointer data)
 {
   WorkerState *w = data;
-  if (!w)
-    return;
+  paleo_id_map_clear(&w->iteration_ids);
   g_array_free(w->iterations, TRUE);
   paleo_interval_set_clear(&w->compute);
   paleo_interval_set_clear(&w->comm);
@@ -71,33 +81,53 @@ static void worker_state_free(gpointer data)
 
 static WorkerState *worker_state(PaleoAnalysis *a, uint32_t rank)
 {
-  if (rank >= a->workers->len)
-    g_ptr_array_set_size(a->workers, rank + 1);
-  WorkerState *w = g_ptr_array_index(a->workers, rank);
-  if (!w) {
-    w = g_new0(WorkerState, 1);
-    w->iterations = g_array_new(FALSE, TRUE, sizeof(WorkerIteration));
-    paleo_interval_set_init(&w->compute);
-    paleo_interval_set_init(&w->comm);
-    g_ptr_array_index(a->workers, rank) = w;
-  }
+  gboolean added = FALSE;
+  guint slot = paleo_id_map_insert(&a->worker_ids, rank, &added);
+  if (!added)
+    return g_ptr_array_index(a->workers, slot);
+  WorkerState *w = g_new0(WorkerState, 1);
+  w->rank = rank;
+  paleo_id_map_init(&w->iteration_ids);
+  w->iterations = g_array_new(FALSE, TRUE, sizeof(WorkerIteration));
+  paleo_interval_set_init(&w->compute);
+  paleo_interval_set_init(&w->comm);
+  g_ptr_array_add(a->workers, w);
   return w;
 }
 
-static WorkerIteration *worker_iteration(PaleoAnalysis *a, uint32_t rank, uint32_t iteration)
+/* A worker's record of iteration `number`, or NULL. */
+static const WorkerIteration *find_iteration(const WorkerState *w, uint32_t number)
+{
+  guint slot;
+  if (!paleo_id_map_lookup(&w->iteration_ids, number, &slot))
+    return NULL;
+  return &g_array_index(w->iterations, WorkerIteration, slot);
+}
+
+static WorkerIteration *worker_iteration(PaleoAnalysis *a, uint32_t rank, uint32_t number)
 {
   WorkerState *w = worker_state(a, rank);
-  if (iteration >= w->iterations->len)
-    g_array_set_size(w->iterations, iteration + 1);
-  a->n_iteration_numbers = MAX(a->n_iteration_numbers, iteration + 1);
-  return &g_array_index(w->iterations, WorkerIteration, iteration);
+  gboolean added = FALSE;
+  guint slot = paleo_id_map_insert(&w->iteration_ids, number, &added);
+  if (added) {
+    WorkerIteration wi = {.iteration = number};
+    g_array_append_val(w->iterations, wi);
+    paleo_id_map_insert(&a->iteration_ids, number, &added);
+    if (added)
+      g_array_append_val(a->iteration_numbers, number);
+  }
+  return &g_array_index(w->iterations, WorkerIteration, slot);
 }
 
 static LinkState *link_state(PaleoAnalysis *a, uint32_t link)
 {
-  if (link >= a->links->len)
-    g_array_set_size(a->links, link + 1);
-  return &g_array_index(a->links, LinkState, link);
+  gboolean added = FALSE;
+  guint slot = paleo_id_map_insert(&a->link_ids, link, &added);
+  if (added) {
+    LinkState l = {.id = link};
+    g_array_append_val(a->links, l);
+  }
+  return &g_array_index(a->links, LinkState, slot);
 }
 
 static void see_time(PaleoAnalysis *a, uint64_t start_ns, uint64_t end_ns)
@@ -246,9 +276,13 @@ static gboolean on_ps_update(PaleoTraceSink *sink, const PaleoPsUpdateRecord *re
 {
   (void)error;
   PaleoAnalysis *a = from_sink(sink);
-  if (rec->staleness >= a->staleness_counts->len)
-    g_array_set_size(a->staleness_counts, rec->staleness + 1);
-  g_array_index(a->staleness_counts, guint64, rec->staleness)++;
+  gboolean added = FALSE;
+  guint slot = paleo_id_map_insert(&a->staleness_ids, rec->staleness, &added);
+  if (added) {
+    PaleoStalenessBin bin = {rec->staleness, 0};
+    g_array_append_val(a->staleness, bin);
+  }
+  g_array_index(a->staleness, PaleoStalenessBin, slot).updates++;
   a->n_ps_updates++;
   see_time(a, rec->time_ns, rec->time_ns);
   return TRUE;
@@ -293,9 +327,14 @@ PaleoAnalysis *paleo_analysis_new(void)
   a->scenario_name = g_strdup("");
   a->version = g_strdup("");
   a->entities = paleo_entity_map_new();
+  paleo_id_map_init(&a->worker_ids);
   a->workers = g_ptr_array_new_with_free_func(worker_state_free);
+  paleo_id_map_init(&a->link_ids);
   a->links = g_array_new(FALSE, TRUE, sizeof(LinkState));
-  a->staleness_counts = g_array_new(FALSE, TRUE, sizeof(guint64));
+  paleo_id_map_init(&a->iteration_ids);
+  a->iteration_numbers = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+  paleo_id_map_init(&a->staleness_ids);
+  a->staleness = g_array_new(FALSE, TRUE, sizeof(PaleoStalenessBin));
   a->paths = paleo_path_collector_new(0, G_MAXUINT32);
   return a;
 }
@@ -315,11 +354,16 @@ void paleo_analysis_free(PaleoAnalysis *a)
   g_free(a->closed_status);
   paleo_path_collector_free(a->paths);
   paleo_entity_map_free(a->entities);
+  paleo_id_map_clear(&a->worker_ids);
   g_ptr_array_free(a->workers, TRUE);
+  paleo_id_map_clear(&a->link_ids);
   for (guint i = 0; i < a->links->len; i++)
     g_free(g_array_index(a->links, LinkState, i).name);
   g_array_free(a->links, TRUE);
-  g_array_free(a->staleness_counts, TRUE);
+  paleo_id_map_clear(&a->iteration_ids);
+  g_array_free(a->iteration_numbers, TRUE);
+  paleo_id_map_clear(&a->staleness_ids);
+  g_array_free(a->staleness, TRUE);
   g_free(a);
 }
 
@@ -344,6 +388,12 @@ static int compare_u64(const void *x, const void *y)
   return (a > b) - (a < b);
 }
 
+static int compare_worker_ranks(const void *x, const void *y)
+{
+  const WorkerState *a = *(const WorkerState *const *)x, *b = *(const WorkerState *const *)y;
+  return (a->rank > b->rank) - (a->rank < b->rank);
+}
+
 static double median_ns(GArray *values)
 {
   qsort(values->data, values->len, sizeof(uint64_t), compare_u64);
@@ -353,25 +403,33 @@ static double median_ns(GArray *values)
   return ((double)lo + (double)hi) / 2.0;
 }
 
+/* Worker states in ascending rank (the reports' tie-break order); g_free the result. */
+static const WorkerState **workers_by_rank(const PaleoAnalysis *a)
+{
+  const WorkerState **order = g_new(const WorkerState *, a->workers->len + 1);
+  for (guint i = 0; i < a->workers->len; i++)
+    order[i] = g_ptr_array_index(a->workers, i);
+  qsort(order, a->workers->len, sizeof *order, compare_worker_ranks);
+  return order;
+}
+
 /* Per-iteration figures for iteration `it`; FALSE when no worker recorded it. Charges the
- * others' waiting to the straggler in `charges` (PaleoStraggler indexed by rank). */
-static gboolean iteration_lag(const PaleoAnalysis *a, uint32_t it, GArray *scratch,
+ * others' waiting to the straggler in `charges` (PaleoStraggler, one per entry of `order`). */
+static gboolean iteration_lag(const WorkerState **order, guint n, uint32_t it, GArray *scratch,
                               GArray *charges, PaleoIterationLag *out)
 {
   g_array_set_size(scratch, 0);
-  uint64_t slowest_work = 0, wait_total = 0;
-  uint32_t slowest = 0;
-  for (guint r = 0; r < a->workers->len; r++) {
-    const WorkerState *w = g_ptr_array_index(a->workers, r);
-    if (!w || it >= w->iterations->len)
-      continue;
-    const WorkerIteration *wi = &g_array_index(w->iterations, WorkerIteration, it);
-    if (!wi->has_iteration)
+  uint64_t slowest_work = 0, wait_total = 0, slowest_wait = 0;
+  guint slowest = 0;
+  for (guint k = 0; k < n; k++) {
+    const WorkerIteration *wi = find_iteration(order[k], it);
+    if (!wi || !wi->has_iteration)
       continue;
     uint64_t work = work_ns(wi);
     if (scratch->len == 0 || work > slowest_work) {
       slowest_work = work;
-      slowest = r;
+      slowest = k;
+      slowest_wait = wi->wait_ns;
     }
     wait_total += wi->wait_ns;
     g_array_append_val(scratch, work);
@@ -380,16 +438,14 @@ static gboolean iteration_lag(const PaleoAnalysis *a, uint32_t it, GArray *scrat
     return FALSE;
   double median = median_ns(scratch);
   *out = (PaleoIterationLag){
-    .iteration = it, .slowest_worker = slowest, .n_workers = scratch->len,
+    .iteration = it, .slowest_worker = order[slowest]->rank, .n_workers = scratch->len,
     .work_ms = (double)slowest_work / NS_PER_MS, .median_work_ms = median / NS_PER_MS,
     .lag_ms = ((double)slowest_work - median) / NS_PER_MS,
     .wait_ms = (double)wait_total / NS_PER_MS,
   };
   if (out->lag_ms > 0) {
-    const WorkerState *w = g_ptr_array_index(a->workers, slowest);
-    uint64_t own_wait = g_array_index(w->iterations, WorkerIteration, it).wait_ns;
     PaleoStraggler *s = &g_array_index(charges, PaleoStraggler, slowest);
-    s->caused_wait_ms += (double)(wait_total - own_wait) / NS_PER_MS;
+    s->caused_wait_ms += (double)(wait_total - slowest_wait) / NS_PER_MS;
     s->lag_ms += out->lag_ms; /* summed here, averaged by the caller */
     s->slowest_iterations++;
   }
@@ -416,27 +472,27 @@ static int compare_iteration_lags(const void *x, const void *y)
 
 static void report_stragglers(const PaleoAnalysis *a, PaleoAnalysisReport *r)
 {
+  g_autofree const WorkerState **order = workers_by_rank(a);
+  guint n = a->workers->len;
   GArray *scratch = g_array_new(FALSE, FALSE, sizeof(uint64_t));
   GArray *charges = g_array_new(FALSE, TRUE, sizeof(PaleoStraggler));
-  g_array_set_size(charges, a->workers->len);
-  for (uint32_t it = 0; it < a->n_iteration_numbers; it++) {
+  g_array_set_size(charges, n);
+  for (guint i = 0; i < a->iteration_numbers->len; i++) {
     PaleoIterationLag lag;
-    if (iteration_lag(a, it, scratch, charges, &lag))
+    if (iteration_lag(order, n, g_array_index(a->iteration_numbers, uint32_t, i), scratch,
+                      charges, &lag))
       g_array_append_val(r->iterations, lag);
   }
-  for (guint rank = 0; rank < charges->len; rank++) {
-    PaleoStraggler s = g_array_index(charges, PaleoStraggler, rank);
+  uint64_t total_wait_ns = 0;
+  for (guint k = 0; k < n; k++) {
+    PaleoStraggler s = g_array_index(charges, PaleoStraggler, k);
+    for (guint it = 0; it < order[k]->iterations->len; it++)
+      total_wait_ns += g_array_index(order[k]->iterations, WorkerIteration, it).wait_ns;
     if (s.slowest_iterations == 0)
       continue;
-    s.worker = rank;
+    s.worker = order[k]->rank;
     s.lag_ms /= s.slowest_iterations;
     g_array_append_val(r->stragglers, s);
-  }
-  uint64_t total_wait_ns = 0;
-  for (guint rank = 0; rank < a->workers->len; rank++) {
-    const WorkerState *w = g_ptr_array_index(a->workers, rank);
-    for (guint it = 0; w && it < w->iterations->len; it++)
-      total_wait_ns += g_array_index(w->iterations, WorkerIteration, it).wait_ns;
   }
   r->total_wait_ms = (double)total_wait_ns / NS_PER_MS;
   g_array_sort(r->stragglers, compare_stragglers);
@@ -466,13 +522,11 @@ static int compare_overlaps(const void *x, const void *y)
 static void report_overlap(const PaleoAnalysis *a, PaleoAnalysisReport *r)
 {
   uint64_t comm_total = 0, hidden_total = 0;
-  for (guint rank = 0; rank < a->workers->len; rank++) {
-    const WorkerState *w = g_ptr_array_index(a->workers, rank);
-    if (!w)
-      continue;
+  for (guint i = 0; i < a->workers->len; i++) {
+    const WorkerState *w = g_ptr_array_index(a->workers, i);
     uint64_t comm = paleo_interval_set_total_ns(&w->comm);
     uint64_t hidden = paleo_interval_set_overlap_ns(&w->comm, &w->compute);
-    PaleoOverlap o = {.worker = rank};
+    PaleoOverlap o = {.worker = w->rank};
     overlap_finish(&o, comm, hidden);
     g_array_append_val(r->overlap_workers, o);
     comm_total += comm;
@@ -509,13 +563,13 @@ static double link_mean_slowdown(const LinkState *l)
 static void report_links(const PaleoAnalysis *a, PaleoAnalysisReport *r)
 {
   double span_ns = (double)(r->last_ns - r->first_ns);
-  for (guint id = 0; id < a->links->len; id++) {
-    const LinkState *l = &g_array_index(a->links, LinkState, id);
+  for (guint i = 0; i < a->links->len; i++) {
+    const LinkState *l = &g_array_index(a->links, LinkState, i);
     if (!l->known && l->busy_ns == 0 && l->sum_util_ns == 0)
       continue;
     PaleoLinkContention c = {
-      .link = id,
-      .name = l->name ? g_strdup(l->name) : g_strdup_printf("link %u", id),
+      .link = l->id,
+      .name = l->name ? g_strdup(l->name) : g_strdup_printf("link %u", l->id),
       .utilization = span_ns > 0 ? l->sum_util_ns / span_ns : 0.0,
       .contended_fraction = span_ns > 0 ? (double)l->contended_ns / span_ns : 0.0,
       .mean_slowdown = link_mean_slowdown(l),
@@ -542,10 +596,23 @@ static int compare_workers(const void *x, const void *y)
   return (a->worker > b->worker) - (a->worker < b->worker);
 }
 
+/* Every worker rank the trace names (entity records and records of workers), and its
+ * figures (no iterations: mean slowdown NAN). */
 static void report_workers(const PaleoAnalysis *a, PaleoAnalysisReport *r)
 {
-  for (guint rank = 0; rank < r->n_workers; rank++) {
-    const WorkerState *w = rank < a->workers->len ? g_ptr_array_index(a->workers, rank) : NULL;
+  PaleoIdMap seen;
+  paleo_id_map_init(&seen);
+  guint n_entity = paleo_entity_map_n_workers(a->entities);
+  for (guint i = 0; i < n_entity + a->workers->len; i++) {
+    const WorkerState *w = i < n_entity ? NULL : g_ptr_array_index(a->workers, i - n_entity);
+    uint32_t rank = w ? w->rank : paleo_entity_map_worker_rank(a->entities, i);
+    gboolean added = FALSE;
+    paleo_id_map_insert(&seen, rank, &added);
+    guint slot;
+    if (!added)
+      continue;
+    if (!w && paleo_id_map_lookup(&a->worker_ids, rank, &slot))
+      w = g_ptr_array_index(a->workers, slot);
     guint64 n = w ? w->n_iterations : 0;
     PaleoWorkerSummary s = {
       .worker = rank,
@@ -555,19 +622,29 @@ static void report_workers(const PaleoAnalysis *a, PaleoAnalysisReport *r)
     };
     g_array_append_val(r->workers, s);
   }
+  r->n_workers = paleo_id_map_size(&seen);
+  paleo_id_map_clear(&seen);
   g_array_sort(r->workers, compare_workers);
 }
 
 /* ---- staleness ---- */
 
-/* The smallest staleness whose cumulative count reaches rank ceil(q·n) (at least 1). */
-static uint32_t staleness_percentile(const GArray *counts, guint64 n, double q)
+static int compare_bins(const void *x, const void *y)
+{
+  const PaleoStalenessBin *a = x, *b = y;
+  return (a->staleness > b->staleness) - (a->staleness < b->staleness);
+}
+
+/* The smallest staleness whose cumulative count reaches rank ceil(q·n) (at least 1), over
+ * bins in ascending staleness. */
+static uint32_t staleness_percentile(const GArray *bins, guint64 n, double q)
 {
   guint64 rank = MAX((guint64)ceil(q * (double)n), 1), seen = 0;
-  for (guint v = 0; v < counts->len; v++) {
-    seen += g_array_index(counts, guint64, v);
+  for (guint i = 0; i < bins->len; i++) {
+    const PaleoStalenessBin *bin = &g_array_index(bins, PaleoStalenessBin, i);
+    seen += bin->updates;
     if (seen >= rank)
-      return v;
+      return bin->staleness;
   }
   g_assert_not_reached();
   return 0;
@@ -576,23 +653,21 @@ static uint32_t staleness_percentile(const GArray *counts, guint64 n, double q)
 static void report_staleness(const PaleoAnalysis *a, PaleoAnalysisReport *r)
 {
   PaleoStalenessSummary *s = &r->staleness;
-  s->histogram = g_array_new(FALSE, TRUE, sizeof(PaleoStalenessBin));
+  s->histogram = g_array_sized_new(FALSE, TRUE, sizeof(PaleoStalenessBin), a->staleness->len);
+  g_array_append_vals(s->histogram, a->staleness->data, a->staleness->len);
+  g_array_sort(s->histogram, compare_bins);
   s->updates = a->n_ps_updates;
   if (s->updates == 0)
     return;
   double sum = 0;
-  for (guint v = 0; v < a->staleness_counts->len; v++) {
-    guint64 c = g_array_index(a->staleness_counts, guint64, v);
-    if (!c)
-      continue;
-    PaleoStalenessBin bin = {v, c};
-    g_array_append_val(s->histogram, bin);
-    sum += (double)v * (double)c;
-    s->max = v;
+  for (guint i = 0; i < s->histogram->len; i++) {
+    const PaleoStalenessBin *bin = &g_array_index(s->histogram, PaleoStalenessBin, i);
+    sum += (double)bin->staleness * (double)bin->updates;
+    s->max = bin->staleness;
   }
   s->mean = sum / (double)s->updates;
-  s->p50 = staleness_percentile(a->staleness_counts, s->updates, 0.50);
-  s->p99 = staleness_percentile(a->staleness_counts, s->updates, 0.99);
+  s->p50 = staleness_percentile(s->histogram, s->updates, 0.50);
+  s->p99 = staleness_percentile(s->histogram, s->updates, 0.99);
 }
 
 static void clear_link_contention(gpointer data)
@@ -609,7 +684,6 @@ PaleoAnalysisReport *paleo_analysis_report(const PaleoAnalysis *a, const char *s
   r->seed = a->seed;
   r->first_ns = a->any_time ? a->first_ns : 0;
   r->last_ns = a->any_time ? a->last_ns : 0;
-  r->n_workers = MAX(a->workers->len, paleo_entity_map_n_workers(a->entities));
   r->n_iteration_records = a->n_iteration_records;
   r->n_tasks = a->n_tasks;
   r->n_flows = a->n_flows;

@@ -7,6 +7,8 @@
 #include <stdio.h>
 
 #include "output/entity_map.h"
+#include "output/id_map.h"
+#include "output/output_file.h"
 #include "output/trace_io.h"
 
 #define FILE_BUFFER_BYTES (1 << 20)
@@ -35,11 +37,13 @@ typedef struct {
 struct PaleoChromeExport {
   PaleoTraceSink base;       /* first: the export is its own sink */
   char *path;
-  FILE *file;
+  PaleoOutputFile *out;      /* the partial file; NULL once finished */
+  FILE *file;                /* its stream (owned by out) */
   char *scenario_name, *version;
   uint64_t seed;
   PaleoEntityMap *entities;
-  GPtrArray *layer_names;    /* char* indexed by layer index (NULL when unnamed) */
+  PaleoIdMap layer_ids;      /* layer index -> index in layer_names */
+  GPtrArray *layer_names;    /* char* (NULL when unnamed) */
   GHashTable *streams;       /* &Stream.key -> Stream; lookups only, never iterated */
   GHashTable *pids_named;    /* pid -> pid (a set); lookups only */
   int next_tid;
@@ -236,10 +240,12 @@ static gboolean on_layer(PaleoTraceSink *sink, const PaleoLayerRecord *rec, GErr
 {
   (void)error;
   PaleoChromeExport *x = from_sink(sink);
-  if (rec->index >= x->layer_names->len)
-    g_ptr_array_set_size(x->layer_names, rec->index + 1);
-  g_free(g_ptr_array_index(x->layer_names, rec->index));
-  g_ptr_array_index(x->layer_names, rec->index) = g_strdup(rec->name);
+  gboolean added = FALSE;
+  guint slot = paleo_id_map_insert(&x->layer_ids, rec->index, &added);
+  if (added)
+    g_ptr_array_add(x->layer_names, NULL);
+  g_free(g_ptr_array_index(x->layer_names, slot));
+  g_ptr_array_index(x->layer_names, slot) = g_strdup(rec->name);
   return TRUE;
 }
 
@@ -261,8 +267,9 @@ static gboolean on_task(PaleoTraceSink *sink, const PaleoTaskRecord *rec, GError
   static const char *const phase_names[] = {"forward", "backward", "update"};
   PaleoChromeExport *x = from_sink(sink);
   g_assert(rec->phase <= PALEO_PHASE_UPDATE);
-  const char *layer = rec->layer < x->layer_names->len
-                        ? g_ptr_array_index(x->layer_names, rec->layer) : NULL;
+  guint slot;
+  const char *layer = paleo_id_map_lookup(&x->layer_ids, rec->layer, &slot)
+                        ? g_ptr_array_index(x->layer_names, slot) : NULL;
   g_autofree char *fallback = rec->layer == UINT32_MAX ? g_strdup("update")
                                                        : g_strdup_printf("layer %u", rec->layer);
   begin_event(x, STREAM_COMPUTE, rec->worker, layer ? layer : fallback,
@@ -307,21 +314,27 @@ static const PaleoTraceSinkOps chrome_ops = {
 
 PaleoChromeExport *paleo_chrome_export_new(const char *path, GError **error)
 {
-  FILE *file = fopen(path, "wb");
-  if (!file) {
-    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO, "cannot write '%s': %s", path,
-                g_strerror(errno));
+  PaleoOutputFile *out = paleo_output_file_open(path, "output", error);
+  FILE *file = out ? paleo_output_file_stream(out) : NULL;
+  if (out && !file) {
+    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO, "cannot write '%s': %s",
+                paleo_output_file_partial(out), g_strerror(errno));
+    paleo_output_file_free(out);
     return NULL;
   }
+  if (!out)
+    return NULL;
   PaleoChromeExport *x = g_new0(PaleoChromeExport, 1);
   x->base.ops = &chrome_ops;
   x->base.level = PALEO_TRACE_LEVEL_FLOWS;
   x->path = g_strdup(path);
+  x->out = out;
   x->file = file;
   setvbuf(x->file, NULL, _IOFBF, FILE_BUFFER_BYTES);
   x->scenario_name = g_strdup("");
   x->version = g_strdup("");
   x->entities = paleo_entity_map_new();
+  paleo_id_map_init(&x->layer_ids);
   x->layer_names = g_ptr_array_new_with_free_func(g_free);
   x->streams = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, stream_free);
   x->pids_named = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -341,27 +354,22 @@ gboolean paleo_chrome_export_finish(PaleoChromeExport *x, const char *status, GE
   fprintf(x->file, ",\"seed\":\"%" PRIu64 "\",\"status\":", x->seed);
   put_string(x->file, status ? status : "unknown");
   fputs("}}\n", x->file);
-  gboolean failed = ferror(x->file) != 0;
-  failed |= fclose(x->file) != 0;
   x->file = NULL;
-  if (failed) {
-    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO, "writing '%s' failed: %s",
-                x->path, g_strerror(errno));
-    return FALSE;
-  }
-  return TRUE;
+  gboolean ok = paleo_output_file_commit(x->out, error);
+  g_clear_pointer(&x->out, paleo_output_file_free);
+  return ok;
 }
 
 void paleo_chrome_export_free(PaleoChromeExport *x)
 {
   if (!x)
     return;
-  if (x->file)
-    fclose(x->file);
+  paleo_output_file_free(x->out); /* not finished: removes the partial file */
   g_free(x->path);
   g_free(x->scenario_name);
   g_free(x->version);
   paleo_entity_map_free(x->entities);
+  paleo_id_map_clear(&x->layer_ids);
   g_ptr_array_free(x->layer_names, TRUE);
   g_hash_table_destroy(x->streams);
   g_hash_table_destroy(x->pids_named);

@@ -15,13 +15,16 @@
 
 typedef struct PaleoChromeExport PaleoChromeExport;
 
-/* Creates `path` (PALEO_OUTPUT_ERROR_IO when it cannot). */
+/* Starts writing `path` through a partial file (output_file.h: a non-regular `path` is
+ * PALEO_OUTPUT_ERROR_FORMAT, a file that cannot be created PALEO_OUTPUT_ERROR_IO). */
 PaleoChromeExport *paleo_chrome_export_new(const char *path, GError **error);
 void paleo_chrome_export_free(PaleoChromeExport *export);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoChromeExport, paleo_chrome_export_free)
 PaleoTraceSink *paleo_chrome_export_sink(PaleoChromeExport *export);
 /* Writes the closing part (run metadata under "otherData", with `status` when not NULL)
- * and closes the file; FALSE with PALEO_OUTPUT_ERROR_IO when any write failed. */
+ * and renames the file into place; FALSE with PALEO_OUTPUT_ERROR_IO when any write failed
+ * (then nothing is left at `path` that was not there before). Freeing an export that was
+ * not finished abandons its partial file. */
 gboolean paleo_chrome_export_finish(PaleoChromeExport *export, const char *status,
                                     GError **error);
 /* Complete events written so far, and threads (streams) opened. */

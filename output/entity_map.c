@@ -1,6 +1,8 @@
 /* Index of entity records by node id and worker rank (see entity_map.h). */
 #include "output/entity_map.h"
 
+#include "output/id_map.h"
+
 typedef struct {
   gboolean known;        /* an entity record names this node */
   PaleoEntityKind kind;
@@ -11,14 +13,15 @@ typedef struct {
 } NodeInfo;
 
 typedef struct {
-  gboolean known;
+  uint32_t rank;
   uint32_t node;
   uint32_t host;
 } WorkerInfo;
 
 struct PaleoEntityMap {
   GHashTable *nodes;     /* node id -> NodeInfo; lookups only, never iterated */
-  GArray *workers;       /* WorkerInfo indexed by rank */
+  PaleoIdMap ranks;      /* worker rank -> index in workers */
+  GArray *workers;       /* WorkerInfo, first recorded first */
 };
 
 static void node_info_free(gpointer data)
@@ -33,6 +36,7 @@ PaleoEntityMap *paleo_entity_map_new(void)
 {
   PaleoEntityMap *map = g_new0(PaleoEntityMap, 1);
   map->nodes = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, node_info_free);
+  paleo_id_map_init(&map->ranks);
   map->workers = g_array_new(FALSE, TRUE, sizeof(WorkerInfo));
   return map;
 }
@@ -42,6 +46,7 @@ void paleo_entity_map_free(PaleoEntityMap *map)
   if (!map)
     return;
   g_hash_table_destroy(map->nodes);
+  paleo_id_map_clear(&map->ranks);
   g_array_free(map->workers, TRUE);
   g_free(map);
 }
@@ -91,10 +96,11 @@ void paleo_entity_map_add(PaleoEntityMap *map, const PaleoEntityRecord *rec)
   uint32_t host = rec->host >= 0 ? (uint32_t)rec->host : rec->id;
   if (host != rec->id)
     add_rank(node_ensure(map, host)->workers, rank);
-  if (rank >= map->workers->len)
-    g_array_set_size(map->workers, rank + 1);
-  WorkerInfo *w = &g_array_index(map->workers, WorkerInfo, rank);
-  *w = (WorkerInfo){TRUE, rec->id, host};
+  gboolean added = FALSE;
+  guint slot = paleo_id_map_insert(&map->ranks, rank, &added);
+  if (added)
+    g_array_set_size(map->workers, slot + 1);
+  g_array_index(map->workers, WorkerInfo, slot) = (WorkerInfo){rank, rec->id, host};
 }
 
 const uint32_t *paleo_entity_map_node_workers(const PaleoEntityMap *map, uint32_t node,
@@ -108,11 +114,10 @@ const uint32_t *paleo_entity_map_node_workers(const PaleoEntityMap *map, uint32_
 gboolean paleo_entity_map_worker_node(const PaleoEntityMap *map, uint32_t worker,
                                       uint32_t *node_out, uint32_t *host_out)
 {
-  if (worker >= map->workers->len)
+  guint slot;
+  if (!paleo_id_map_lookup(&map->ranks, worker, &slot))
     return FALSE;
-  const WorkerInfo *w = &g_array_index(map->workers, WorkerInfo, worker);
-  if (!w->known)
-    return FALSE;
+  const WorkerInfo *w = &g_array_index(map->workers, WorkerInfo, slot);
   if (node_out)
     *node_out = w->node;
   if (host_out)
@@ -145,4 +150,10 @@ uint32_t paleo_entity_map_node_host(const PaleoEntityMap *map, uint32_t node)
 guint paleo_entity_map_n_workers(const PaleoEntityMap *map)
 {
   return map->workers->len;
+}
+
+uint32_t paleo_entity_map_worker_rank(const PaleoEntityMap *map, guint i)
+{
+  g_return_val_if_fail(i < map->workers->len, 0);
+  return g_array_index(map->workers, WorkerInfo, i).rank;
 }

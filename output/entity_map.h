@@ -32,7 +32,8 @@ gboolean paleo_entity_map_node_kind(const PaleoEntityMap *map, uint32_t node,
                                     PaleoEntityKind *kind_out);
 /* The host node of any node: its recorded host, else the node itself. */
 uint32_t paleo_entity_map_node_host(const PaleoEntityMap *map, uint32_t node);
-/* 1 + the highest worker rank recorded (0 when there are no workers). */
+/* The worker ranks recorded: how many, and the i-th (0 <= i < n) in the order first recorded. */
 guint paleo_entity_map_n_workers(const PaleoEntityMap *map);
+uint32_t paleo_entity_map_worker_rank(const PaleoEntityMap *map, guint i);
 
 #endif

@@ -117,18 +117,28 @@ static void see_time(PaleoTimelineScan *s, uint64_t start_ns, uint64_t end_ns)
   s->any_time = TRUE;
 }
 
-static void see_worker(PaleoTimelineScan *s, uint32_t rank)
+/* The worker's slot in workers and stage_of. */
+static guint see_worker(PaleoTimelineScan *s, uint32_t rank)
 {
-  if (rank >= s->workers_seen->len)
-    g_array_set_size(s->workers_seen, rank + 1);
-  g_array_index(s->workers_seen, gboolean, rank) = TRUE;
+  gboolean added = FALSE;
+  guint slot = paleo_id_map_insert(&s->worker_ids, rank, &added);
+  if (added) {
+    uint32_t stage = 0;
+    g_array_append_val(s->workers, rank);
+    g_array_append_val(s->stage_of, stage);
+  }
+  return slot;
 }
 
 static PaleoScanLink *scan_link(PaleoTimelineScan *s, uint32_t id)
 {
-  if (id >= s->links->len)
-    g_array_set_size(s->links, id + 1);
-  return &g_array_index(s->links, PaleoScanLink, id);
+  gboolean added = FALSE;
+  guint slot = paleo_id_map_insert(&s->link_ids, id, &added);
+  if (added) {
+    PaleoScanLink l = {.id = id};
+    g_array_append_val(s->links, l);
+  }
+  return &g_array_index(s->links, PaleoScanLink, slot);
 }
 
 static gboolean scan_begin(PaleoTraceSink *sink, const PaleoRunMeta *meta, GError **error)
@@ -166,12 +176,15 @@ static gboolean scan_iteration(PaleoTraceSink *sink, const PaleoIterationRecord 
   PaleoTimelineScan *s = from_sink(sink);
   see_worker(s, rec->worker);
   see_time(s, rec->start_ns, rec->end_ns);
-  if (rec->iteration >= s->iterations->len)
-    g_array_set_size(s->iterations, rec->iteration + 1);
-  PaleoScanIteration *it = &g_array_index(s->iterations, PaleoScanIteration, rec->iteration);
-  it->start_ns = it->seen ? MIN(it->start_ns, rec->start_ns) : rec->start_ns;
-  it->end_ns = it->seen ? MAX(it->end_ns, rec->end_ns) : rec->end_ns;
-  it->seen = TRUE;
+  gboolean added = FALSE;
+  guint slot = paleo_id_map_insert(&s->iteration_ids, rec->iteration, &added);
+  if (added) {
+    PaleoScanIteration first = {rec->iteration, rec->start_ns, rec->end_ns};
+    g_array_append_val(s->iterations, first);
+  }
+  PaleoScanIteration *it = &g_array_index(s->iterations, PaleoScanIteration, slot);
+  it->start_ns = MIN(it->start_ns, rec->start_ns);
+  it->end_ns = MAX(it->end_ns, rec->end_ns);
   return TRUE;
 }
 
@@ -179,13 +192,11 @@ static gboolean scan_task(PaleoTraceSink *sink, const PaleoTaskRecord *rec, GErr
 {
   (void)error;
   PaleoTimelineScan *s = from_sink(sink);
-  see_worker(s, rec->worker);
+  guint slot = see_worker(s, rec->worker);
   see_time(s, rec->start_ns, rec->end_ns);
   s->n_tasks++;
   s->max_micro_batch = MAX(s->max_micro_batch, rec->micro_batch);
-  if (rec->worker >= s->stage_of->len)
-    g_array_set_size(s->stage_of, rec->worker + 1);
-  g_array_index(s->stage_of, uint32_t, rec->worker) = rec->stage;
+  g_array_index(s->stage_of, uint32_t, slot) = rec->stage;
   return TRUE;
 }
 
@@ -242,8 +253,11 @@ PaleoTimelineScan *paleo_timeline_scan_new(void)
   s->base.ops = &scan_ops;
   s->base.level = PALEO_TRACE_LEVEL_ALL;
   s->scenario_name = g_strdup("");
-  s->workers_seen = g_array_new(FALSE, TRUE, sizeof(gboolean));
+  paleo_id_map_init(&s->worker_ids);
+  s->workers = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+  paleo_id_map_init(&s->iteration_ids);
   s->iterations = g_array_new(FALSE, TRUE, sizeof(PaleoScanIteration));
+  paleo_id_map_init(&s->link_ids);
   s->links = g_array_new(FALSE, TRUE, sizeof(PaleoScanLink));
   s->stage_of = g_array_new(FALSE, TRUE, sizeof(uint32_t));
   return s;
@@ -254,8 +268,11 @@ void paleo_timeline_scan_free(PaleoTimelineScan *s)
   if (!s)
     return;
   g_free(s->scenario_name);
-  g_array_free(s->workers_seen, TRUE);
+  paleo_id_map_clear(&s->worker_ids);
+  g_array_free(s->workers, TRUE);
+  paleo_id_map_clear(&s->iteration_ids);
   g_array_free(s->iterations, TRUE);
+  paleo_id_map_clear(&s->link_ids);
   for (guint i = 0; i < s->links->len; i++)
     g_free(g_array_index(s->links, PaleoScanLink, i).name);
   g_array_free(s->links, TRUE);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "output/entity_map.h"
+#include "output/output_file.h"
 #include "output/timeline_int.h"
 #include "output/trace_io.h"
 
@@ -28,6 +29,7 @@
 #define AXIS_PX 48
 #define LINK_LANE_RATIO 0.75
 #define DEFAULT_MAX_LINKS 16
+#define MAX_AXIS_TICKS 64
 
 static const double palette[PALEO_TIMELINE_N_COLOURS][3] = {
   [PALEO_TIMELINE_FORWARD] = {0.25, 0.5, 0.85},
@@ -74,24 +76,26 @@ struct PaleoTimeline {
   PaleoTimelineFormat format;
   GArray *iterations;         /* owned copy of the selection, NULL = all */
   gboolean has_tasks;
-  FILE *file;
+  PaleoOutputFile *out;       /* the partial file; NULL once finished */
+  FILE *file;                 /* its stream (owned by out) */
+  int write_errno;            /* the first failed write's reason, 0 when none */
   cairo_surface_t *surface;
   cairo_t *cr;
   int width_px, height_px;
   int plot_x0, plot_x1;
   uint64_t from_ns, to_ns;
   double px_per_ns;
-  GArray *lane_of_worker;     /* int indexed by rank, -1 when not shown */
+  PaleoIdMap lane_ids;        /* shown rank -> slot in lane_of_slot; absent: not shown */
+  GArray *lane_of_slot;       /* guint: the lane index of each shown rank */
   GArray *lanes;              /* PaleoTimelineLane */
   guint per_lane;             /* workers per lane (> 1: aggregated) */
   gboolean comm_tasks;        /* draw the task graph's comm tasks (not flows) */
   gboolean has_p2p;           /* a third sub-lane for transfers */
-  const GArray *stage_of;     /* the scan's stage per rank (labels) */
   gboolean label_micro_batches;
   Pending *pending;           /* SUBLANES per lane */
   RecordKind current_kind;
   PaleoEntityMap *entities;
-  GArray *link_lane_of;       /* int indexed by link id, -1 when not shown */
+  PaleoIdMap link_lane_ids;   /* link id -> its lane (slot = index in link_lanes) */
   GArray *link_lanes;         /* LinkLane */
   guint64 records_drawn, rects_drawn;
   const PaleoTimelineScan *scan; /* not owned: must outlive the timeline's drawing */
@@ -221,7 +225,8 @@ static gboolean clip(const PaleoTimeline *t, uint64_t start_ns, uint64_t end_ns,
 
 static int lane_of(const PaleoTimeline *t, uint32_t worker)
 {
-  return worker < t->lane_of_worker->len ? g_array_index(t->lane_of_worker, int, worker) : -1;
+  guint slot;
+  return paleo_id_map_lookup(&t->lane_ids, worker, &slot) ? (int)g_array_index(t->lane_of_slot, guint, slot) : -1;
 }
 
 static guint sub(int lane, guint stream)
@@ -338,9 +343,9 @@ static gboolean draw_link_usage(PaleoTraceSink *sink, const PaleoLinkUsageRecord
 {
   (void)error;
   PaleoTimeline *t = from_sink(sink);
-  int lane = rec->link < t->link_lane_of->len ? g_array_index(t->link_lane_of, int, rec->link) : -1;
+  guint lane;
   double x0, x1;
-  if (lane < 0 || rec->end_ns <= rec->start_ns || !clip(t, rec->start_ns, rec->end_ns, &x0, &x1))
+  if (!paleo_id_map_lookup(&t->link_lane_ids, rec->link, &lane) || rec->end_ns <= rec->start_ns || !clip(t, rec->start_ns, rec->end_ns, &x0, &x1))
     return TRUE;
   t->records_drawn++;
   LinkLane *l = &g_array_index(t->link_lanes, LinkLane, lane);
@@ -378,36 +383,45 @@ static guint readable_lanes(const PaleoTimelineOptions *o)
   return (guint)MAX(1, (height - fixed_px) / READABLE_LANE_PX);
 }
 
+static int compare_u32(const void *x, const void *y)
+{
+  uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+  return (a > b) - (a < b);
+}
+
+/* Lanes for the selected workers in ascending rank: one each, or runs of consecutive
+ * selected ranks aggregated when more than fit readably. */
 static gboolean select_lanes(PaleoTimeline *t, const PaleoTimelineScan *scan,
                              const PaleoTimelineOptions *o, GError **error)
 {
   const GArray *workers = o->workers;
-  g_array_set_size(t->lane_of_worker, scan->workers_seen->len);
-  guint n_seen = 0, shown = 0;
-  for (guint r = 0; r < scan->workers_seen->len; r++) {
-    g_array_index(t->lane_of_worker, int, r) = -1;
-    if (!g_array_index(scan->workers_seen, gboolean, r))
-      continue;
-    n_seen++;
-    shown += !workers || paleo_range_list_contains(workers, r);
-  }
+  g_autoptr(GArray) ranks = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), scan->workers->len);
+  g_array_append_vals(ranks, scan->workers->data, scan->workers->len);
+  g_array_sort(ranks, compare_u32);
+  guint shown = 0;
+  for (guint i = 0; i < ranks->len; i++)
+    shown += !workers || paleo_range_list_contains(workers, g_array_index(ranks, uint32_t, i));
   guint fit = readable_lanes(o) - (o->links ? MIN(readable_lanes(o) / 2, o->max_links ? o->max_links : 16) : 0);
   t->per_lane = shown > fit ? (shown + fit - 1) / fit : 1;
   guint k = 0;
-  for (guint r = 0; r < scan->workers_seen->len; r++) {
-    if (!g_array_index(scan->workers_seen, gboolean, r) || (workers && !paleo_range_list_contains(workers, r)))
+  for (guint i = 0; i < ranks->len; i++) {
+    uint32_t r = g_array_index(ranks, uint32_t, i);
+    if (workers && !paleo_range_list_contains(workers, r))
       continue;
     if (k++ % t->per_lane == 0) {
       PaleoTimelineLane lane = {.worker = r};
       g_array_append_val(t->lanes, lane);
     }
     g_array_index(t->lanes, PaleoTimelineLane, t->lanes->len - 1).last_worker = r;
-    g_array_index(t->lane_of_worker, int, r) = (int)t->lanes->len - 1;
+    guint lane_index = t->lanes->len - 1;
+    paleo_id_map_insert(&t->lane_ids, r, NULL);
+    g_array_append_val(t->lane_of_slot, lane_index);
   }
   if (t->lanes->len == 0) {
     g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_FORMAT,
-                "--workers selects none of the trace's %u workers (ranks 0-%u)", n_seen,
-                scan->workers_seen->len ? scan->workers_seen->len - 1 : 0);
+                "--workers selects none of the trace's %u workers (ranks %u-%u)", ranks->len,
+                ranks->len ? g_array_index(ranks, uint32_t, 0) : 0,
+                ranks->len ? g_array_index(ranks, uint32_t, ranks->len - 1) : 0);
     return FALSE;
   }
   return TRUE;
@@ -425,9 +439,12 @@ static gboolean select_window(PaleoTimeline *t, const PaleoTimelineScan *scan,
   t->to_ns = scan->last_ns;
   if (o->iterations) {
     gboolean any = FALSE;
+    uint32_t lowest = G_MAXUINT32, highest = 0;
     for (guint i = 0; i < scan->iterations->len; i++) {
       const PaleoScanIteration *it = &g_array_index(scan->iterations, PaleoScanIteration, i);
-      if (!it->seen || !paleo_range_list_contains(o->iterations, i))
+      lowest = MIN(lowest, it->iteration);
+      highest = MAX(highest, it->iteration);
+      if (!paleo_range_list_contains(o->iterations, it->iteration))
         continue;
       t->from_ns = any ? MIN(t->from_ns, it->start_ns) : it->start_ns;
       t->to_ns = any ? MAX(t->to_ns, it->end_ns) : it->end_ns;
@@ -435,8 +452,8 @@ static gboolean select_window(PaleoTimeline *t, const PaleoTimelineScan *scan,
     }
     if (!any) {
       g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_FORMAT,
-                  "--iterations selects none of the trace's %u iterations (0-%u)",
-                  scan->iterations->len, scan->iterations->len ? scan->iterations->len - 1 : 0);
+                  "--iterations selects none of the trace's %u iterations (%u-%u)",
+                  scan->iterations->len, scan->iterations->len ? lowest : 0, highest);
       return FALSE;
     }
   }
@@ -455,34 +472,27 @@ static gboolean select_window(PaleoTimeline *t, const PaleoTimelineScan *scan,
   return TRUE;
 }
 
-static int compare_links_by_use(const void *x, const void *y, gpointer data)
+static int compare_links_by_use(const void *x, const void *y)
 {
-  const GArray *links = data;
-  uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-  double ua = g_array_index(links, PaleoScanLink, a).util_ns;
-  double ub = g_array_index(links, PaleoScanLink, b).util_ns;
-  if (ua != ub)
-    return ua < ub ? 1 : -1;
-  return (a > b) - (a < b);
+  const PaleoScanLink *a = *(const PaleoScanLink *const *)x, *b = *(const PaleoScanLink *const *)y;
+  if (a->util_ns != b->util_ns)
+    return a->util_ns < b->util_ns ? 1 : -1;
+  return (a->id > b->id) - (a->id < b->id);
 }
 
 /* The busiest links (Σ utilization · time over the whole trace), most used first. */
 static void select_links(PaleoTimeline *t, const PaleoTimelineScan *scan, guint max_links)
 {
-  g_autoptr(GArray) used = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-  for (uint32_t id = 0; id < scan->links->len; id++)
-    if (g_array_index(scan->links, PaleoScanLink, id).util_ns > 0)
-      g_array_append_val(used, id);
-  g_array_sort_with_data(used, compare_links_by_use, scan->links);
-  g_array_set_size(t->link_lane_of, scan->links->len);
-  for (guint id = 0; id < scan->links->len; id++)
-    g_array_index(t->link_lane_of, int, id) = -1;
+  g_autoptr(GPtrArray) used = g_ptr_array_new();
+  for (guint i = 0; i < scan->links->len; i++)
+    if (g_array_index(scan->links, PaleoScanLink, i).util_ns > 0)
+      g_ptr_array_add(used, &g_array_index(scan->links, PaleoScanLink, i));
+  qsort(used->pdata, used->len, sizeof(gpointer), compare_links_by_use);
   for (guint i = 0; i < MIN(used->len, max_links); i++) {
-    uint32_t id = g_array_index(used, uint32_t, i);
-    const PaleoScanLink *sl = &g_array_index(scan->links, PaleoScanLink, id);
-    LinkLane lane = {.link = id,
-                     .name = sl->name ? g_strdup(sl->name) : g_strdup_printf("link %u", id)};
-    g_array_index(t->link_lane_of, int, id) = (int)t->link_lanes->len;
+    const PaleoScanLink *sl = g_ptr_array_index(used, i);
+    LinkLane lane = {.link = sl->id,
+                     .name = sl->name ? g_strdup(sl->name) : g_strdup_printf("link %u", sl->id)};
+    paleo_id_map_insert(&t->link_lane_ids, sl->id, NULL);
     g_array_append_val(t->link_lanes, lane);
   }
 }
@@ -581,9 +591,7 @@ static char *time_text(uint64_t ns, uint64_t span_ns)
 static void draw_title(PaleoTimeline *t, const PaleoTimelineScan *scan)
 {
   g_autofree char *iters = t->iterations ? ranges_text(t->iterations) : NULL;
-  guint workers = 0;
-  for (guint i = 0; i < t->lane_of_worker->len; i++)
-    workers += g_array_index(t->lane_of_worker, int, i) >= 0;
+  guint workers = paleo_id_map_size(&t->lane_ids);
   g_autofree char *from = time_text(t->from_ns, t->to_ns - t->from_ns);
   g_autofree char *to = time_text(t->to_ns, t->to_ns - t->from_ns);
   g_autofree char *grouped = t->per_lane > 1 ? g_strdup_printf(" (each lane aggregates %u workers)", t->per_lane)
@@ -621,7 +629,9 @@ static void draw_lane_labels(PaleoTimeline *t)
     double h = lane->comm_y1 - lane->compute_y0;
     cairo_set_source_rgb(t->cr, 0.2, 0.2, 0.2);
     if (h >= 8) {
-      uint32_t stage = lane->worker < t->stage_of->len ? g_array_index(t->stage_of, uint32_t, lane->worker) : 0;
+      guint slot = 0;
+      uint32_t stage = paleo_id_map_lookup(&t->scan->worker_ids, lane->worker, &slot)
+                         ? g_array_index(t->scan->stage_of, uint32_t, slot) : 0;
       g_autofree char *label = lane->last_worker != lane->worker
                                  ? g_strdup_printf("workers %u-%u", lane->worker, lane->last_worker)
                                  : stage ? g_strdup_printf("w%u stage %u", lane->worker, stage)
@@ -633,7 +643,8 @@ static void draw_lane_labels(PaleoTimeline *t)
     const LinkLane *l = &g_array_index(t->link_lanes, LinkLane, i);
     if (l->y1 - l->y0 < 7)
       continue;
-    g_autofree char *label = g_strndup(l->name, 14);
+    glong chars = g_utf8_strlen(l->name, -1);
+    g_autofree char *label = g_utf8_substring(l->name, 0, MIN(chars, 14)); /* whole characters */
     cairo_set_source_rgb(t->cr, 0.2, 0.2, 0.2);
     text_at(t->cr, 8, (l->y0 + l->y1) / 2 + 4, MIN(10, (l->y1 - l->y0) * 0.7), label);
     cairo_set_source_rgb(t->cr, 0.8, 0.8, 0.8); /* baseline: 0 % utilization */
@@ -698,7 +709,11 @@ static void draw_axis(PaleoTimeline *t)
   cairo_line_to(t->cr, t->plot_x1, y + 0.5);
   cairo_stroke(t->cr);
   double from_u = t->from_ns / units[u].ns, to_u = t->to_ns / units[u].ns;
-  for (double k = ceil(from_u / step - 1e-9); k * step <= to_u + 1e-9 * step; k++) {
+  /* Ticks k0, k0 + 1, ... (about 8 of them). A window of a few ns at 2^63 ns lies beyond a
+   * double's precision: k + 1 == k there, so the count is capped and no progress ends it. */
+  double k0 = ceil(from_u / step - 1e-9);
+  for (int i = 0; i < MAX_AXIS_TICKS && k0 + i != k0 + i - 1 && (k0 + i) * step <= to_u + 1e-9 * step; i++) {
+    double k = k0 + i;
     double tick = k == 0 ? 0.0 : k * step; /* no "-0" */
     double x = round(t->plot_x0 + (tick - from_u) * units[u].ns * t->px_per_ns) + 0.5;
     cairo_move_to(t->cr, x, y);
@@ -732,27 +747,36 @@ static void draw_link_lanes(PaleoTimeline *t)
 
 /* ---- output ---- */
 
+/* cairo's writer; a failed write keeps the system's reason for the message. */
 static cairo_status_t write_to_file(void *closure, const unsigned char *data, unsigned int length)
 {
-  return fwrite(data, 1, length, closure) == length ? CAIRO_STATUS_SUCCESS
-                                                    : CAIRO_STATUS_WRITE_ERROR;
+  PaleoTimeline *t = closure;
+  errno = 0;
+  if (fwrite(data, 1, length, t->file) == length)
+    return CAIRO_STATUS_SUCCESS;
+  if (!t->write_errno)
+    t->write_errno = errno ? errno : EIO;
+  return CAIRO_STATUS_WRITE_ERROR;
 }
 
 static gboolean open_surface(PaleoTimeline *t, const char *path, GError **error)
 {
-  t->file = fopen(path, "wb");
+  t->out = paleo_output_file_open(path, "output", error);
+  if (!t->out)
+    return FALSE;
+  t->file = paleo_output_file_stream(t->out);
   if (!t->file) {
     g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO, "cannot write '%s': %s",
-                path, g_strerror(errno));
+                paleo_output_file_partial(t->out), g_strerror(errno));
     return FALSE;
   }
   if (t->format == PALEO_TIMELINE_PNG)
     t->surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, t->width_px, t->height_px);
   else if (t->format == PALEO_TIMELINE_SVG)
-    t->surface = cairo_svg_surface_create_for_stream(write_to_file, t->file, t->width_px,
+    t->surface = cairo_svg_surface_create_for_stream(write_to_file, t, t->width_px,
                                                      t->height_px);
   else
-    t->surface = cairo_pdf_surface_create_for_stream(write_to_file, t->file, t->width_px,
+    t->surface = cairo_pdf_surface_create_for_stream(write_to_file, t, t->width_px,
                                                      t->height_px);
   if (cairo_surface_status(t->surface) != CAIRO_STATUS_SUCCESS) {
     g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO, "cannot draw '%s': %s", path,
@@ -776,10 +800,11 @@ PaleoTimeline *paleo_timeline_new(const PaleoTimelineScan *scan,
   t->comm_tasks = scan->n_comm_tasks > 0;
   t->has_p2p = scan->n_transfers > 0;
   t->label_micro_batches = scan->max_micro_batch > 0;
-  t->stage_of = scan->stage_of;
-  t->lane_of_worker = g_array_new(FALSE, TRUE, sizeof(int));
+  t->scan = scan;
+  paleo_id_map_init(&t->lane_ids);
+  t->lane_of_slot = g_array_new(FALSE, FALSE, sizeof(guint));
   t->lanes = g_array_new(FALSE, TRUE, sizeof(PaleoTimelineLane));
-  t->link_lane_of = g_array_new(FALSE, TRUE, sizeof(int));
+  paleo_id_map_init(&t->link_lane_ids);
   t->link_lanes = g_array_new(FALSE, TRUE, sizeof(LinkLane));
   t->entities = paleo_entity_map_new();
   if (o->iterations) {
@@ -798,7 +823,6 @@ PaleoTimeline *paleo_timeline_new(const PaleoTimelineScan *scan,
   draw_legend(t);
   draw_lane_labels(t);
   draw_axis(t);
-  t->scan = scan;
   return t;
 }
 
@@ -816,17 +840,19 @@ gboolean paleo_timeline_finish(PaleoTimeline *t, GError **error)
   cairo_destroy(t->cr);
   t->cr = NULL;
   cairo_status_t status = t->format == PALEO_TIMELINE_PNG
-                            ? cairo_surface_write_to_png_stream(t->surface, write_to_file, t->file)
+                            ? cairo_surface_write_to_png_stream(t->surface, write_to_file, t)
                             : (cairo_surface_finish(t->surface), cairo_surface_status(t->surface));
-  int closed = fclose(t->file);
   t->file = NULL;
-  if (status != CAIRO_STATUS_SUCCESS || closed != 0) {
-    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO, "writing the timeline failed: %s",
-                status != CAIRO_STATUS_SUCCESS ? cairo_status_to_string(status)
-                                               : g_strerror(errno));
+  if (status != CAIRO_STATUS_SUCCESS) {
+    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO, "cannot write '%s': %s",
+                paleo_output_file_path(t->out),
+                t->write_errno ? g_strerror(t->write_errno) : cairo_status_to_string(status));
+    g_clear_pointer(&t->out, paleo_output_file_free);
     return FALSE;
   }
-  return TRUE;
+  gboolean ok = paleo_output_file_commit(t->out, error);
+  g_clear_pointer(&t->out, paleo_output_file_free);
+  return ok;
 }
 
 void paleo_timeline_free(PaleoTimeline *t)
@@ -837,16 +863,16 @@ void paleo_timeline_free(PaleoTimeline *t)
     cairo_destroy(t->cr);
   if (t->surface)
     cairo_surface_destroy(t->surface);
-  if (t->file)
-    fclose(t->file);
+  paleo_output_file_free(t->out); /* not finished: removes the partial file */
   for (guint i = 0; i < t->link_lanes->len; i++) {
     g_free(g_array_index(t->link_lanes, LinkLane, i).name);
     g_free(g_array_index(t->link_lanes, LinkLane, i).column_util);
   }
   g_array_free(t->link_lanes, TRUE);
-  g_array_free(t->link_lane_of, TRUE);
+  paleo_id_map_clear(&t->link_lane_ids);
   g_array_free(t->lanes, TRUE);
-  g_array_free(t->lane_of_worker, TRUE);
+  paleo_id_map_clear(&t->lane_ids);
+  g_array_free(t->lane_of_slot, TRUE);
   if (t->iterations)
     g_array_free(t->iterations, TRUE);
   paleo_entity_map_free(t->entities);

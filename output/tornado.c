@@ -5,12 +5,10 @@
 #include <cairo-svg.h>
 #include <cairo.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <unistd.h>
-#include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
 
+#include "output/output_file.h"
 #include "output/timeline.h"
 #include "output/trace_io.h"
 
@@ -138,9 +136,21 @@ static void draw(cairo_t *cr, const char *title, const char *metric, double base
   draw_axis(cr, &s, axis_y, metric);
 }
 
+/* cairo's writer; a failed write keeps the system's reason. */
+typedef struct {
+  FILE *f;
+  int write_errno;
+} Sink;
+
 static cairo_status_t write_chunk(void *closure, const unsigned char *data, unsigned int length)
 {
-  return fwrite(data, 1, length, closure) == length ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
+  Sink *sink = closure;
+  errno = 0;
+  if (fwrite(data, 1, length, sink->f) == length)
+    return CAIRO_STATUS_SUCCESS;
+  if (!sink->write_errno)
+    sink->write_errno = errno ? errno : EIO;
+  return CAIRO_STATUS_WRITE_ERROR;
 }
 
 gboolean paleo_tornado_draw(const char *path, const char *title, const char *metric, double base,
@@ -149,33 +159,28 @@ gboolean paleo_tornado_draw(const char *path, const char *title, const char *met
   PaleoTimelineFormat format;
   if (!paleo_timeline_format_from_path(path, &format, error))
     return FALSE;
-  double height = TOP + n * ROW_H + BOTTOM + 6;
-  g_autofree char *partial = g_strconcat(path, ".XXXXXX.partial", NULL);
-  int fd = g_mkstemp_full(partial, O_WRONLY | O_CLOEXEC, 0644);
-  FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
-  if (!f) {
-    if (fd >= 0)
-      close(fd), g_unlink(partial);
-    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO, "cannot write '%s': %s", partial, g_strerror(errno));
+  g_autoptr(PaleoOutputFile) out = paleo_output_file_open(path, "output", error);
+  Sink sink = {out ? paleo_output_file_stream(out) : NULL, 0};
+  if (out && !sink.f)
+    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO, "cannot write '%s': %s",
+                paleo_output_file_partial(out), g_strerror(errno));
+  if (!sink.f)
     return FALSE;
-  }
+  double height = TOP + n * ROW_H + BOTTOM + 6;
   cairo_surface_t *surface =
     format == PALEO_TIMELINE_PNG ? cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)WIDTH, (int)height)
-    : format == PALEO_TIMELINE_SVG ? cairo_svg_surface_create_for_stream(write_chunk, f, WIDTH, height)
-                                   : cairo_pdf_surface_create_for_stream(write_chunk, f, WIDTH, height);
+    : format == PALEO_TIMELINE_SVG ? cairo_svg_surface_create_for_stream(write_chunk, &sink, WIDTH, height)
+                                   : cairo_pdf_surface_create_for_stream(write_chunk, &sink, WIDTH, height);
   cairo_t *cr = cairo_create(surface);
   draw(cr, title, metric, base, bars, n);
   cairo_destroy(cr);
-  cairo_status_t status = format == PALEO_TIMELINE_PNG ? cairo_surface_write_to_png_stream(surface, write_chunk, f)
+  cairo_status_t status = format == PALEO_TIMELINE_PNG ? cairo_surface_write_to_png_stream(surface, write_chunk, &sink)
                                                        : (cairo_surface_finish(surface), cairo_surface_status(surface));
   cairo_surface_destroy(surface);
-  int closed = fclose(f);
-  if (status != CAIRO_STATUS_SUCCESS || closed != 0 || g_rename(partial, path) != 0) {
-    int e = errno;
-    g_unlink(partial);
+  if (status != CAIRO_STATUS_SUCCESS) {
     g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO, "cannot write '%s': %s", path,
-                status != CAIRO_STATUS_SUCCESS ? cairo_status_to_string(status) : g_strerror(e));
-    return FALSE;
+                sink.write_errno ? g_strerror(sink.write_errno) : cairo_status_to_string(status));
+    return FALSE; /* freeing `out` removes the partial file */
   }
-  return TRUE;
+  return paleo_output_file_commit(out, error);
 }

@@ -1,11 +1,14 @@
 /* HDF5 trace sink and reader. One chunked, extendible compound dataset per table, appended
  * from an in-memory buffer a few chunks at a time (shuffle + deflate when compression > 0);
  * run metadata as root attributes; units and descriptions as dataset attributes. Like the
- * SQLite sink it writes `path.partial` and renames it at close, so a failure never leaves an
- * unreadable `path`. Layout documented in output/README.md. */
+ * SQLite sink it writes a partial file (output_file.h) and renames it at close, so a failure
+ * never leaves an unreadable `path`. Layout documented in output/README.md. */
 #include "output/trace_int.h"
 #include "output/trace_io.h"
 #include "output/trace_schema.h"
+
+#include "output/hdf5_guard.h"
+#include "output/output_file.h"
 
 #include <hdf5.h>
 #include <inttypes.h>
@@ -260,19 +263,22 @@ static void typeset_clear(TypeSet *ts)
   memset(ts, 0, sizeof *ts);
 }
 
-/* The deepest HDF5 message; for a failed system call, just the system's message
- * (HDF5 writes "..., error message = 'File too large', ..."). */
+/* The system's reason when a system call failed anywhere in the stack (HDF5 writes
+ * "..., error message = 'No space left on device', ..."), else the deepest message. */
 static herr_t deepest_error(unsigned n, const H5E_error2_t *err, void *data)
 {
   char **out = data;
-  if (n != 0 || !err->desc)
+  if (!err->desc)
     return 0;
   const char *marker = "error message = '";
   const char *sys = strstr(err->desc, marker);
   const char *end = sys ? strchr(sys + strlen(marker), '\'') : NULL;
-  if (end)
+  if (end) {
+    g_free(*out);
     *out = g_strndup(sys + strlen(marker), (gsize)(end - sys - strlen(marker)));
-  else
+    return 1; /* the cause: stop walking */
+  }
+  if (n == 0)
     *out = g_strdup(err->desc);
   return 0;
 }
@@ -304,6 +310,22 @@ static void h5_quiet(void)
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
+/* A transfer property list whose type-conversion buffers fit `count` rows (HDF5 otherwise
+ * allocates and clears 1 MiB for every read and write, which dominates small traces), with
+ * checksum verification on. */
+static hid_t xfer_for(hid_t dset, hid_t mem_type, hsize_t count)
+{
+  hid_t ftype = H5Dget_type(dset);
+  size_t row = MAX(H5Tget_size(mem_type), ftype >= 0 ? H5Tget_size(ftype) : 0);
+  if (ftype >= 0)
+    H5Tclose(ftype);
+  hsize_t bytes = MIN(MAX(count, 1) * MAX(row, 1), (hsize_t)1 << 20);
+  hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
+  H5Pset_buffer(dxpl, MAX(bytes, (hsize_t)64 << 10), NULL, NULL); /* vlen members need room */
+  H5Pset_edc_check(dxpl, H5Z_ENABLE_EDC); /* fletcher32 verified on every read (HDF5's default) */
+  return dxpl;
+}
+
 /* ---- attributes ---- */
 
 static gboolean write_attr(hid_t obj, const char *name, hid_t type, const void *value)
@@ -313,9 +335,12 @@ static gboolean write_attr(hid_t obj, const char *name, hid_t type, const void *
   hid_t space = H5Screate(H5S_SCALAR);
   hid_t attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
   herr_t rc = attr < 0 ? -1 : H5Awrite(attr, type, value);
+  hid_t cause = rc < 0 ? H5Eget_current_stack() : -1; /* every API call clears the stack */
   if (attr >= 0)
     H5Aclose(attr);
   H5Sclose(space);
+  if (rc < 0)
+    H5Eset_current_stack(cause);
   return rc >= 0;
 }
 
@@ -325,12 +350,22 @@ static gboolean write_str_attr(hid_t obj, hid_t str_type, const char *name, cons
   return write_attr(obj, name, str_type, &v);
 }
 
+/* Reads one value: only from an attribute holding exactly one value of the class of `type`
+ * (H5Aread fills as many values as the attribute holds; a vlen string must be one). */
 static gboolean read_attr(hid_t obj, const char *name, hid_t type, void *value)
 {
   hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
   if (attr < 0)
     return FALSE;
-  herr_t rc = H5Aread(attr, type, value);
+  hid_t space = H5Aget_space(attr), ftype = H5Aget_type(attr);
+  gboolean fits = space >= 0 && ftype >= 0 && H5Sget_simple_extent_npoints(space) == 1 &&
+                  H5Tget_class(ftype) == H5Tget_class(type) &&
+                  (H5Tget_class(type) != H5T_STRING || H5Tis_variable_str(ftype) > 0);
+  herr_t rc = fits ? H5Aread(attr, type, value) : -1;
+  if (space >= 0)
+    H5Sclose(space);
+  if (ftype >= 0)
+    H5Tclose(ftype);
   H5Aclose(attr);
   return rc >= 0;
 }
@@ -350,7 +385,7 @@ static gboolean read_str_attr(hid_t obj, hid_t str_type, const char *name, char 
 
 typedef struct {
   hid_t dset;
-  char *buf;            /* capacity rows */
+  char *buf;            /* capacity rows (grows to chunk_rows x BUFFER_CHUNKS) */
   hsize_t buffered;     /* rows in buf */
   hsize_t capacity;
   hsize_t written;      /* rows in the dataset */
@@ -359,7 +394,7 @@ typedef struct {
 typedef struct {
   PaleoTraceSink base;
   char *path;
-  char *partial;
+  PaleoOutputFile *file_out; /* the partial file being written; NULL once closed */
   hid_t file;
   int compression;
   TypeSet types;
@@ -393,14 +428,14 @@ static gboolean create_table(Hdf5Sink *s, Table t)
     H5Pset_shuffle(dcpl);
     H5Pset_deflate(dcpl, (unsigned)s->compression);
   }
+  H5Pset_fletcher32(dcpl); /* last: a checksum of the stored bytes, verified by every read */
   TableOut *out = &s->out[t];
   out->dset = H5Dcreate2(s->file, spec->name, s->types.row[t], space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
   H5Pclose(dcpl);
   H5Sclose(space);
   if (out->dset < 0)
     return FALSE;
-  out->capacity = spec->chunk_rows * BUFFER_CHUNKS;
-  out->buf = g_malloc0(out->capacity * spec->row_size);
+  out->capacity = 0; /* the buffer grows with the first rows (small traces stay small) */
   g_autofree char *units = paleo_trace_schema_units(spec->name); /* the one schema description */
   return write_str_attr(out->dset, s->types.str, "units", units) &&
          write_str_attr(out->dset, s->types.str, "description", spec->description);
@@ -417,12 +452,17 @@ static gboolean flush_table(Hdf5Sink *s, Table t, GError **error)
   hid_t fspace = H5Dget_space(out->dset);
   hid_t mspace = H5Screate_simple(1, &out->buffered, NULL);
   herr_t rc = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &out->written, NULL, &out->buffered, NULL);
+  hid_t dxpl = xfer_for(out->dset, s->types.row[t], out->buffered);
   if (rc >= 0)
-    rc = H5Dwrite(out->dset, s->types.row[t], mspace, fspace, H5P_DEFAULT, out->buf);
+    rc = H5Dwrite(out->dset, s->types.row[t], mspace, fspace, dxpl, out->buf);
+  hid_t cause = rc < 0 ? H5Eget_current_stack() : -1; /* every API call clears the stack */
+  H5Pclose(dxpl);
   H5Sclose(mspace);
   H5Sclose(fspace);
-  if (rc < 0)
+  if (rc < 0) {
+    H5Eset_current_stack(cause);
     return sink_fail(s, table_specs[t].name, error);
+  }
   out->written = size;
   out->buffered = 0;
   return TRUE;
@@ -437,9 +477,15 @@ static void *next_row(Hdf5Sink *s, Table t, GError **error)
                 "trace '%s': record after a failed write or close", s->path);
     return NULL;
   }
+  const TableSpec *spec = &table_specs[t];
+  if (out->buffered == out->capacity && out->capacity < spec->chunk_rows * BUFFER_CHUNKS) {
+    out->capacity = out->capacity ? 2 * out->capacity : spec->chunk_rows;
+    out->buf = g_realloc(out->buf, out->capacity * spec->row_size);
+    memset(out->buf + out->buffered * spec->row_size, 0, (out->capacity - out->buffered) * spec->row_size);
+  }
   if (out->buffered == out->capacity && !flush_table(s, t, error))
     return NULL;
-  return out->buf + (out->buffered++) * table_specs[t].row_size;
+  return out->buf + (out->buffered++) * spec->row_size;
 }
 
 static const char *keep(Hdf5Sink *s, const char *str)
@@ -645,23 +691,19 @@ static gboolean hdf5_close(PaleoTraceSink *sink, const char *status, GError **er
   gboolean ok = !s->failed && finish_file(s, status, error);
   if (!close_file(s) && ok)
     ok = sink_fail(s, "close", error);
-  if (!ok) {
-    paleo_trace_partial_discard(s->partial);
-    if (error && !*error)
-      g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO,
-                  "trace '%s' not written: an earlier write failed", s->path);
-    return FALSE;
-  }
-  return paleo_trace_partial_commit(s->partial, s->path, error);
+  if (!ok && error && !*error)
+    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO,
+                "trace '%s' not written: an earlier write failed", s->path);
+  ok = ok && paleo_output_file_commit(s->file_out, error);
+  g_clear_pointer(&s->file_out, paleo_output_file_free); /* removes the partial file on failure */
+  return ok;
 }
 
 static void hdf5_free(PaleoTraceSink *sink)
 {
   Hdf5Sink *s = hdf5_of(sink);
-  if (s->file >= 0) { /* never closed: abandon the partial file */
-    close_file(s);
-    paleo_trace_partial_discard(s->partial);
-  }
+  close_file(s);
+  paleo_output_file_free(s->file_out); /* never closed: abandons the partial file */
   for (int t = 0; t < T_COUNT; t++)
     g_free(s->out[t].buf);
   typeset_clear(&s->types);
@@ -669,7 +711,6 @@ static void hdf5_free(PaleoTraceSink *sink)
   g_ptr_array_unref(s->collectives);
   g_string_chunk_free(s->strings);
   g_free(s->path);
-  g_free(s->partial);
   g_free(s);
 }
 
@@ -690,9 +731,24 @@ static const PaleoTraceSinkOps hdf5_ops = {
   .free = hdf5_free,
 };
 
+/* The file format of HDF5 1.10: every piece of metadata (superblock, object headers,
+ * chunk indices) carries a checksum that HDF5 verifies when it reads it, so corruption is
+ * an error instead of garbage fed to the library's parsers. Readable by HDF5 >= 1.10. */
+static hid_t checksummed_fapl(void)
+{
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110);
+  return fapl;
+}
+
 static gboolean create_file(Hdf5Sink *s, GError **error)
 {
-  s->file = H5Fcreate(s->partial, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t fapl = checksummed_fapl();
+  hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+  H5Pset_obj_track_times(fcpl, FALSE); /* the root group too: same records => same bytes */
+  s->file = H5Fcreate(paleo_output_file_partial(s->file_out), H5F_ACC_TRUNC, fcpl, fapl);
+  H5Pclose(fcpl);
+  H5Pclose(fapl);
   if (s->file < 0)
     return sink_fail(s, "create", error);
   int version = PALEO_TRACE_SCHEMA_VERSION;
@@ -714,7 +770,6 @@ PaleoTraceSink *paleo_trace_hdf5_open(const char *path, PaleoTraceLevel level, i
   s->base.ops = &hdf5_ops;
   s->base.level = level;
   s->path = g_strdup(path);
-  s->partial = paleo_trace_partial_path(path);
   s->file = -1;
   s->compression = compression;
   for (int t = 0; t < T_COUNT; t++)
@@ -723,7 +778,8 @@ PaleoTraceSink *paleo_trace_hdf5_open(const char *path, PaleoTraceLevel level, i
   s->collective_index = g_hash_table_new(g_str_hash, g_str_equal);
   s->collectives = g_ptr_array_new_with_free_func(g_free);
   s->strings = g_string_chunk_new(4096);
-  if (!paleo_trace_partial_prepare(s->partial, error) || !create_file(s, error)) {
+  s->file_out = paleo_output_file_open(path, "trace", error);
+  if (!s->file_out || !create_file(s, error)) {
     hdf5_free(&s->base);
     return NULL;
   }
@@ -739,6 +795,7 @@ typedef struct {
   TypeSet types;
   GPtrArray *collectives; /* names by index */
   PaleoTraceSink *sink;
+  PaleoHdf5Heaps *heaps;  /* the file's global heap objects, checked before HDF5 opens it */
 } Reader;
 
 /* Version 1 iteration rows lack `slowdown`, versions before 3 the task-graph members of
@@ -875,10 +932,15 @@ static herr_t read_rows(hid_t dset, hid_t type, hsize_t first, hsize_t count, vo
   hid_t fspace = H5Dget_space(dset);
   hid_t mspace = H5Screate_simple(1, &count, NULL);
   herr_t rc = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &first, NULL, &count, NULL);
+  hid_t dxpl = xfer_for(dset, type, count);
   if (rc >= 0)
-    rc = H5Dread(dset, type, mspace, fspace, H5P_DEFAULT, buf);
+    rc = H5Dread(dset, type, mspace, fspace, dxpl, buf);
+  hid_t cause = rc < 0 ? H5Eget_current_stack() : -1; /* every API call clears the stack */
+  H5Pclose(dxpl);
   H5Sclose(mspace);
   H5Sclose(fspace);
+  if (rc < 0)
+    H5Eset_current_stack(cause);
   return rc;
 }
 
@@ -945,7 +1007,7 @@ static gboolean stream_rows(Reader *r, hid_t dset, Table t, hsize_t n, GError **
   size_t row_size = table_specs[t].row_size;
   hid_t type = r->types.row[t];
   gboolean has_str = H5Tdetect_class(type, H5T_STRING) > 0;
-  char *buf = g_malloc0(READ_BLOCK_ROWS * row_size);
+  char *buf = g_malloc0(MIN(n, (hsize_t)READ_BLOCK_ROWS) * row_size + 1);
   gboolean ok = TRUE;
   for (hsize_t first = 0; ok && first < n; first += READ_BLOCK_ROWS) {
     hsize_t count = MIN((hsize_t)READ_BLOCK_ROWS, n - first);
@@ -995,16 +1057,12 @@ static gboolean replay_table(Reader *r, Table t, GError **error)
   hid_t dset = H5Dopen2(r->file, table_specs[t].name, H5P_DEFAULT);
   if (dset < 0)
     return h5_error(error, PALEO_OUTPUT_ERROR_FORMAT, r->path, table_specs[t].name);
-  hid_t space = H5Dget_space(dset);
   hsize_t n = 0;
-  int ndims = H5Sget_simple_extent_dims(space, &n, NULL);
-  H5Sclose(space);
   SortKey *keys = NULL;
-  gboolean sorted = TRUE, ok;
-  if (ndims != 1)
-    ok = format_error(error, r, "a table dataset is not one-dimensional");
-  else
-    ok = read_keys(r, dset, t, n, &keys, &sorted, error);
+  gboolean sorted = TRUE;
+  gboolean ok = paleo_hdf5_dataset_check(r->file, dset, r->types.row[t], r->path, table_specs[t].name, &n,
+                                         error) &&
+                read_keys(r, dset, t, n, &keys, &sorted, error);
   if (ok && sorted) {
     g_clear_pointer(&keys, g_free);
     ok = stream_rows(r, dset, t, n, error);
@@ -1021,11 +1079,24 @@ static gboolean read_collectives(Reader *r, GError **error)
   hid_t dset = H5Dopen2(r->file, "collective", H5P_DEFAULT);
   if (dset < 0)
     return h5_error(error, PALEO_OUTPUT_ERROR_FORMAT, r->path, "collective");
-  hid_t space = H5Dget_space(dset);
   hsize_t n = 0;
-  H5Sget_simple_extent_dims(space, &n, NULL);
+  if (!paleo_hdf5_dataset_check(r->file, dset, r->types.str, r->path, "collective", &n, error)) {
+    H5Dclose(dset);
+    return FALSE;
+  }
+  /* stored contiguously, without a checksum (HDF5 takes no filter on a string dataset):
+   * its heap ids are checked before HDF5 follows them */
+  haddr_t at = n ? H5Dget_offset(dset) : 0;
+  if (n && (at == HADDR_UNDEF || !paleo_hdf5_heap_ids_ok(r->heaps, at, n))) {
+    H5Eclear2(H5E_DEFAULT);
+    H5Dclose(dset);
+    return format_error(error, r, "dataset /collective names strings missing from the global heap");
+  }
+  hid_t space = H5Dget_space(dset);
   char **names = g_new0(char *, n + 1);
-  herr_t rc = n ? H5Dread(dset, r->types.str, H5S_ALL, H5S_ALL, H5P_DEFAULT, names) : 0;
+  hid_t dxpl = xfer_for(dset, r->types.str, n);
+  herr_t rc = n ? H5Dread(dset, r->types.str, H5S_ALL, H5S_ALL, dxpl, names) : 0;
+  H5Pclose(dxpl);
   for (hsize_t i = 0; rc >= 0 && i < n; i++)
     g_ptr_array_add(r->collectives, g_strdup(names[i] ? names[i] : ""));
   if (rc >= 0 && n)
@@ -1079,12 +1150,15 @@ gboolean paleo_trace_hdf5_replay(const char *path, PaleoTraceSink *sink, char **
                                  PaleoTraceLevel *level_out, GError **error)
 {
   h5_quiet();
-  Reader r = {.path = path, .sink = sink, .collectives = g_ptr_array_new_with_free_func(g_free)};
+  Reader r = {.path = path, .sink = sink, .heaps = paleo_hdf5_heaps_new(path, error)};
+  if (!r.heaps)
+    return FALSE;
   r.file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (r.file < 0) {
-    g_ptr_array_unref(r.collectives);
+    paleo_hdf5_heaps_free(r.heaps);
     return h5_error(error, PALEO_OUTPUT_ERROR_FORMAT, path, "open");
   }
+  r.collectives = g_ptr_array_new_with_free_func(g_free);
   typeset_init(&r.types);
   g_autofree char *status = NULL;
   gboolean ok = read_run(&r, &status, level_out, error);
@@ -1095,6 +1169,7 @@ gboolean paleo_trace_hdf5_replay(const char *path, PaleoTraceSink *sink, char **
       ok = replay_table(&r, t, error);
   typeset_clear(&r.types);
   H5Fclose(r.file);
+  paleo_hdf5_heaps_free(r.heaps);
   g_ptr_array_unref(r.collectives);
   if (ok && status_out)
     *status_out = g_steal_pointer(&status);

@@ -35,13 +35,16 @@ const char *paleo_trace_entity_kind_name(PaleoEntityKind kind);
 gboolean paleo_trace_entity_kind_parse(const char *name, PaleoEntityKind *kind_out);
 const char *paleo_trace_phase_name(PaleoPhase phase);
 
-/* The file a sink writes before close renames it to `path` (newly allocated). */
-char *paleo_trace_partial_path(const char *path);
-/* Removes a stale partial file of `path` and checks the directory can take it. */
-gboolean paleo_trace_partial_prepare(const char *partial, GError **error);
-/* Renames the finished partial file onto `path`. */
-gboolean paleo_trace_partial_commit(const char *partial, const char *path, GError **error);
-/* Deletes the partial file after a failure (errors ignored: the failure is reported). */
-void paleo_trace_partial_discard(const char *partial);
+/* trace_check.c: a sink that checks every record against the trace's own tables before it
+ * reaches `inner` (not owned): ids of the entity, link and layer tables unique; every worker
+ * rank, node, link and layer a record names present in them; numbers finite; text UTF-8.
+ * A violation is PALEO_OUTPUT_ERROR_FORMAT naming the trace `path`, the table and the
+ * value. paleo_trace_check_finish completes the checks that need the whole entity table. */
+typedef struct PaleoTraceCheck PaleoTraceCheck;
+PaleoTraceCheck *paleo_trace_check_new(const char *path, PaleoTraceSink *inner);
+PaleoTraceSink *paleo_trace_check_sink(PaleoTraceCheck *check);
+gboolean paleo_trace_check_finish(PaleoTraceCheck *check, GError **error);
+void paleo_trace_check_free(PaleoTraceCheck *check);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoTraceCheck, paleo_trace_check_free)
 
 #endif

@@ -1,12 +1,15 @@
-/* SQLite trace sink and reader. The sink writes `path.partial` with prepared statements in
- * large transactions (journal off: the partial file is discarded on any failure), creates
- * the indices at close and renames the file onto `path`, so `path` is always a complete,
- * openable database. Tables from the one schema description (output/trace_schema.h), views
- * below (both documented in output/README.md). */
+/* SQLite trace sink and reader. The sink writes a partial file (output_file.h) with
+ * prepared statements in large transactions (journal off: the partial file is discarded on
+ * any failure), creates the indices at close and renames the file onto `path`, so `path` is
+ * always a complete, openable database. Tables from the one schema description
+ * (output/trace_schema.h), views below (both documented in output/README.md). */
 #include "output/trace_int.h"
 #include "output/trace_io.h"
 #include "output/trace_schema.h"
 
+#include "output/output_file.h"
+
+#include <errno.h>
 #include <inttypes.h>
 #include <sqlite3.h>
 #include <string.h>
@@ -73,7 +76,7 @@ typedef struct {
   PaleoTraceSink base;
   sqlite3 *db;
   char *path;
-  char *partial;
+  PaleoOutputFile *out;  /* the partial file being written; NULL once closed */
   sqlite3_stmt *insert[T_COUNT];
   guint64 pending_rows;  /* rows in the open transaction */
   gboolean failed;       /* a write failed: the partial file will be discarded */
@@ -84,11 +87,17 @@ static SqliteSink *sqlite_of(PaleoTraceSink *sink)
   return (SqliteSink *)sink;
 }
 
-/* Records a failure of `what` with SQLite's message; always returns FALSE. */
+/* Records a failure of `what` with SQLite's message and, for an I/O error, the system's
+ * reason (SQLite often leaves sqlite3_system_errno at 0 then, while errno still holds what
+ * the failed write said, e.g. EFBIG); always returns FALSE. */
 static gboolean sink_fail(SqliteSink *s, const char *what, GError **error)
 {
+  int last_errno = errno;
   s->failed = TRUE;
   int sys_errno = s->db ? sqlite3_system_errno(s->db) : 0;
+  int code = s->db ? sqlite3_extended_errcode(s->db) & 0xff : SQLITE_OK;
+  if (!sys_errno && (code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_CANTOPEN))
+    sys_errno = last_errno;
   g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO, "trace '%s': %s failed: %s%s%s%s",
               s->path, what, s->db ? sqlite3_errmsg(s->db) : "no database",
               sys_errno ? " (" : "", sys_errno ? g_strerror(sys_errno) : "", sys_errno ? ")" : "");
@@ -367,7 +376,7 @@ static gboolean sqlite_close(PaleoTraceSink *sink, const char *status, GError **
   }
   if (s->failed) {
     close_db(s);
-    paleo_trace_partial_discard(s->partial);
+    g_clear_pointer(&s->out, paleo_output_file_free);
     g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO,
                 "trace '%s' not written: an earlier write failed", s->path);
     return FALSE;
@@ -375,22 +384,17 @@ static gboolean sqlite_close(PaleoTraceSink *sink, const char *status, GError **
   gboolean ok = finish_db(s, status, error);
   if (!close_db(s) && ok)
     ok = sink_fail(s, "close", error);
-  if (!ok) {
-    paleo_trace_partial_discard(s->partial);
-    return FALSE;
-  }
-  return paleo_trace_partial_commit(s->partial, s->path, error);
+  ok = ok && paleo_output_file_commit(s->out, error);
+  g_clear_pointer(&s->out, paleo_output_file_free); /* removes the partial file on failure */
+  return ok;
 }
 
 static void sqlite_free(PaleoTraceSink *sink)
 {
   SqliteSink *s = sqlite_of(sink);
-  if (s->db) { /* never closed: abandon the partial file */
-    close_db(s);
-    paleo_trace_partial_discard(s->partial);
-  }
+  close_db(s);
+  paleo_output_file_free(s->out); /* never closed: abandons the partial file */
   g_free(s->path);
-  g_free(s->partial);
   g_free(s);
 }
 
@@ -414,7 +418,7 @@ static const PaleoTraceSinkOps sqlite_ops = {
 /* Creates the schema, the run row (status "running") and the insert statements. */
 static gboolean create_db(SqliteSink *s, GError **error)
 {
-  if (sqlite3_open_v2(s->partial, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+  if (sqlite3_open_v2(paleo_output_file_partial(s->out), &s->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
     return sink_fail(s, "create", error);
   g_autofree char *tables = paleo_trace_schema_sql();
   g_autofree char *setup = g_strdup_printf(
@@ -438,8 +442,8 @@ PaleoTraceSink *paleo_trace_sqlite_open(const char *path, PaleoTraceLevel level,
   s->base.ops = &sqlite_ops;
   s->base.level = level;
   s->path = g_strdup(path);
-  s->partial = paleo_trace_partial_path(path);
-  if (!paleo_trace_partial_prepare(s->partial, error) || !create_db(s, error)) {
+  s->out = paleo_output_file_open(path, "trace", error);
+  if (!s->out || !create_db(s, error)) {
     sqlite_free(&s->base);
     return NULL;
   }
@@ -448,177 +452,262 @@ PaleoTraceSink *paleo_trace_sqlite_open(const char *path, PaleoTraceLevel level,
 
 /* ---- reader ---- */
 
-typedef gboolean (*RowReader)(sqlite3_stmt *st, PaleoTraceSink *sink, GError **error);
+/* One row being read: its columns are checked for type and range as they are taken, and
+ * the first problem is kept (a FORMAT error naming trace, table, column and value). */
+typedef struct {
+  sqlite3_stmt *st;
+  const char *path;
+  const char *table;
+  GError *error;
+} Row;
 
-static const char *column_text(sqlite3_stmt *st, int col)
+typedef gboolean (*RowReader)(Row *row, PaleoTraceSink *sink, GError **error);
+
+static void row_bad(Row *r, int col, const char *name, const char *expected)
 {
-  return (const char *)sqlite3_column_text(st, col);
+  if (r->error)
+    return;
+  int type = sqlite3_column_type(r->st, col);
+  g_autofree char *value =
+    type == SQLITE_NULL ? g_strdup("NULL")
+    : type == SQLITE_BLOB ? g_strdup("(a blob)")
+    : type == SQLITE_INTEGER ? g_strdup_printf("%" PRId64, (int64_t)sqlite3_column_int64(r->st, col))
+    : type == SQLITE_FLOAT ? g_strdup_printf("%g", sqlite3_column_double(r->st, col))
+    : g_strdup_printf("'%.40s'", (const char *)sqlite3_column_text(r->st, col));
+  g_set_error(&r->error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_FORMAT,
+              "trace '%s': table %s: %s %s is not %s", r->path, r->table, name, value, expected);
 }
 
-static int64_t column_int_or(sqlite3_stmt *st, int col, int64_t null_value)
+static int64_t col_int(Row *r, int col, const char *name, int64_t min, int64_t max,
+                       const char *expected)
 {
-  return sqlite3_column_type(st, col) == SQLITE_NULL ? null_value : sqlite3_column_int64(st, col);
-}
-
-static gboolean read_entity(sqlite3_stmt *st, PaleoTraceSink *sink, GError **error)
-{
-  PaleoEntityRecord r = {
-    .id = (uint32_t)sqlite3_column_int64(st, 0),
-    .host = (int32_t)column_int_or(st, 2, -1),
-    .worker = (int32_t)column_int_or(st, 3, -1),
-    .name = column_text(st, 4),
-  };
-  if (!paleo_trace_entity_kind_parse(column_text(st, 1), &r.kind)) {
-    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_FORMAT,
-                "entity %u: kind '%s' is unknown (expected worker, host, switch or ps)", r.id,
-                column_text(st, 1));
-    return FALSE;
+  int64_t v = sqlite3_column_int64(r->st, col);
+  if (sqlite3_column_type(r->st, col) != SQLITE_INTEGER || v < min || v > max) {
+    row_bad(r, col, name, expected);
+    return min;
   }
-  return sink->ops->entity(sink, &r, error);
+  return v;
 }
 
-static gboolean read_link(sqlite3_stmt *st, PaleoTraceSink *sink, GError **error)
+/* Ids and counts: 0 to 2^32 - 1. */
+static uint32_t col_u32(Row *r, int col, const char *name)
 {
-  PaleoLinkRecord r = {
-    .id = (uint32_t)sqlite3_column_int64(st, 0),
-    .src = (uint32_t)sqlite3_column_int64(st, 1),
-    .dst = (uint32_t)sqlite3_column_int64(st, 2),
-    .bw_bytes_per_s = sqlite3_column_double(st, 3),
-    .latency_ns = (uint64_t)sqlite3_column_int64(st, 4),
-    .name = column_text(st, 5),
-  };
-  return sink->ops->link(sink, &r, error);
+  return (uint32_t)col_int(r, col, name, 0, UINT32_MAX, "an integer from 0 to 4294967295");
 }
 
-static gboolean read_layer(sqlite3_stmt *st, PaleoTraceSink *sink, GError **error)
+/* Optional ids (host, worker, bucket): NULL for none, else 0 to 2^31 - 1. */
+static int32_t col_id_or_none(Row *r, int col, const char *name)
 {
-  PaleoLayerRecord r = {
-    .index = (uint32_t)sqlite3_column_int64(st, 0),
-    .name = column_text(st, 1),
-    .type = column_text(st, 2),
-  };
-  return sink->ops->layer(sink, &r, error);
+  if (sqlite3_column_type(r->st, col) == SQLITE_NULL)
+    return -1;
+  return (int32_t)col_int(r, col, name, 0, INT32_MAX, "NULL or an integer from 0 to 2147483647");
 }
 
-static gboolean read_iteration(sqlite3_stmt *st, PaleoTraceSink *sink, GError **error)
+/* Times: 0 to 2^63 - 1 ns. */
+static uint64_t col_time(Row *r, int col, const char *name)
 {
-  PaleoIterationRecord r = {
-    .worker = (uint32_t)sqlite3_column_int64(st, 0),
-    .iteration = (uint32_t)sqlite3_column_int64(st, 1),
-    .start_ns = (uint64_t)sqlite3_column_int64(st, 2),
-    .end_ns = (uint64_t)sqlite3_column_int64(st, 3),
-    .wait_ns = (uint64_t)sqlite3_column_int64(st, 4),
-    .slowdown = sqlite3_column_double(st, 5),
-  };
-  return sink->ops->iteration(sink, &r, error);
+  return (uint64_t)col_int(r, col, name, 0, INT64_MAX, "a time in ns >= 0");
 }
 
-static gboolean read_task(sqlite3_stmt *st, PaleoTraceSink *sink, GError **error)
+/* 64-bit unsigned figures stored as their int64 bit pattern (bytes, flow ids, the seed). */
+static uint64_t col_u64(Row *r, int col, const char *name)
 {
-  PaleoTaskRecord r = {
-    .worker = (uint32_t)sqlite3_column_int64(st, 0),
-    .iteration = (uint32_t)sqlite3_column_int64(st, 1),
-    .layer = (uint32_t)column_int_or(st, 2, UINT32_MAX),
-    .phase = (PaleoPhase)sqlite3_column_int64(st, 3),
-    .start_ns = (uint64_t)sqlite3_column_int64(st, 4),
-    .end_ns = (uint64_t)sqlite3_column_int64(st, 5),
-    .id = (uint64_t)column_int_or(st, 6, (int64_t)PALEO_TASK_ID_NONE),
-    .stream = (PaleoStreamKind)sqlite3_column_int64(st, 7),
-    .micro_batch = (uint32_t)sqlite3_column_int64(st, 8),
-    .stage = (uint32_t)sqlite3_column_int64(st, 9),
-  };
-  if (r.stream >= PALEO_STREAM_KINDS) {
-    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_FORMAT,
-                "task of worker %u: stream %d is unknown (expected 0 compute, 1 comm, 2 p2p)", r.worker,
-                (int)r.stream);
-    return FALSE;
+  return (uint64_t)col_int(r, col, name, INT64_MIN, INT64_MAX, "an integer");
+}
+
+static double col_real(Row *r, int col, const char *name)
+{
+  int type = sqlite3_column_type(r->st, col);
+  if (type != SQLITE_FLOAT && type != SQLITE_INTEGER) {
+    row_bad(r, col, name, "a number");
+    return 0;
   }
-  if (!paleo_trace_phase_name(r.phase)) {
-    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_FORMAT,
-                "task of worker %u: phase %d is unknown (expected 0 fwd, 1 bwd, 2 update)",
-                r.worker, (int)r.phase);
-    return FALSE;
+  return sqlite3_column_double(r->st, col);
+}
+
+/* Text or NULL (NULL: none). */
+static const char *col_text(Row *r, int col, const char *name)
+{
+  int type = sqlite3_column_type(r->st, col);
+  if (type != SQLITE_TEXT && type != SQLITE_NULL) {
+    row_bad(r, col, name, "text");
+    return NULL;
   }
-  return sink->ops->task(sink, &r, error);
+  return (const char *)sqlite3_column_text(r->st, col);
 }
 
-static gboolean read_flow(sqlite3_stmt *st, PaleoTraceSink *sink, GError **error)
+/* TRUE when every column of the row was good; else its first problem goes to `error`. */
+static gboolean row_ok(Row *r, GError **error)
 {
-  PaleoFlowRecord r = {
-    .id = (uint64_t)sqlite3_column_int64(st, 0),
-    .src = (uint32_t)sqlite3_column_int64(st, 1),
-    .dst = (uint32_t)sqlite3_column_int64(st, 2),
-    .bytes = (uint64_t)sqlite3_column_int64(st, 3),
-    .collective = column_text(st, 4),
-    .bucket = (int32_t)column_int_or(st, 5, -1),
-    .iteration = (uint32_t)sqlite3_column_int64(st, 6),
-    .start_ns = (uint64_t)sqlite3_column_int64(st, 7),
-    .end_ns = (uint64_t)sqlite3_column_int64(st, 8),
+  if (!r->error)
+    return TRUE;
+  g_propagate_error(error, g_steal_pointer(&r->error));
+  return FALSE;
+}
+
+static gboolean read_entity(Row *r, PaleoTraceSink *sink, GError **error)
+{
+  PaleoEntityRecord rec = {
+    .id = col_u32(r, 0, "id"),
+    .host = col_id_or_none(r, 2, "host"),
+    .worker = col_id_or_none(r, 3, "worker"),
+    .name = col_text(r, 4, "name"),
   };
-  return sink->ops->flow(sink, &r, error);
+  const char *kind = col_text(r, 1, "kind");
+  if (!r->error && !paleo_trace_entity_kind_parse(kind, &rec.kind))
+    row_bad(r, 1, "kind", "worker, host, switch or ps");
+  return row_ok(r, error) && sink->ops->entity(sink, &rec, error);
 }
 
-static gboolean read_link_usage(sqlite3_stmt *st, PaleoTraceSink *sink, GError **error)
+static gboolean read_link(Row *r, PaleoTraceSink *sink, GError **error)
 {
-  PaleoLinkUsageRecord r = {
-    .link = (uint32_t)sqlite3_column_int64(st, 0),
-    .start_ns = (uint64_t)sqlite3_column_int64(st, 1),
-    .end_ns = (uint64_t)sqlite3_column_int64(st, 2),
-    .flows = (uint32_t)sqlite3_column_int64(st, 3),
-    .utilization = sqlite3_column_double(st, 4),
+  PaleoLinkRecord rec = {
+    .id = col_u32(r, 0, "id"),
+    .src = col_u32(r, 1, "src"),
+    .dst = col_u32(r, 2, "dst"),
+    .bw_bytes_per_s = col_real(r, 3, "bw_bytes_per_s"),
+    .latency_ns = col_time(r, 4, "latency_ns"),
+    .name = col_text(r, 5, "name"),
   };
-  return sink->ops->link_usage(sink, &r, error);
+  return row_ok(r, error) && sink->ops->link(sink, &rec, error);
 }
 
-static gboolean read_ps_update(sqlite3_stmt *st, PaleoTraceSink *sink, GError **error)
+static gboolean read_layer(Row *r, PaleoTraceSink *sink, GError **error)
 {
-  PaleoPsUpdateRecord r = {
-    .server = (uint32_t)sqlite3_column_int64(st, 0),
-    .worker = (uint32_t)sqlite3_column_int64(st, 1),
-    .iteration = (uint32_t)sqlite3_column_int64(st, 2),
-    .staleness = (uint32_t)sqlite3_column_int64(st, 3),
-    .time_ns = (uint64_t)sqlite3_column_int64(st, 4),
+  PaleoLayerRecord rec = {
+    .index = col_u32(r, 0, "id"),
+    .name = col_text(r, 1, "name"),
+    .type = col_text(r, 2, "type"),
   };
-  return sink->ops->ps_update(sink, &r, error);
+  return row_ok(r, error) && sink->ops->layer(sink, &rec, error);
 }
 
-static gboolean read_comm_task(sqlite3_stmt *st, PaleoTraceSink *sink, GError **error)
+static gboolean read_iteration(Row *r, PaleoTraceSink *sink, GError **error)
 {
-  PaleoCommTaskRecord r = {
-    .id = (uint64_t)sqlite3_column_int64(st, 0),
-    .worker = (uint32_t)sqlite3_column_int64(st, 1),
-    .iteration = (uint32_t)sqlite3_column_int64(st, 2),
-    .kind = (PaleoTaskKind)sqlite3_column_int64(st, 3),
-    .stream = (PaleoStreamKind)sqlite3_column_int64(st, 4),
-    .collective = column_text(st, 5),
-    .bucket = (int32_t)column_int_or(st, 6, -1),
-    .micro_batch = (uint32_t)sqlite3_column_int64(st, 7),
-    .stage = (uint32_t)sqlite3_column_int64(st, 8),
-    .phase = (PaleoPhase)sqlite3_column_int64(st, 9),
-    .peer = (int32_t)column_int_or(st, 10, -1),
-    .bytes = (uint64_t)sqlite3_column_int64(st, 11),
-    .instance = (uint64_t)column_int_or(st, 12, -1),
-    .start_ns = (uint64_t)sqlite3_column_int64(st, 13),
-    .end_ns = (uint64_t)sqlite3_column_int64(st, 14),
+  PaleoIterationRecord rec = {
+    .worker = col_u32(r, 0, "worker"),
+    .iteration = col_u32(r, 1, "iteration"),
+    .start_ns = col_time(r, 2, "start_ns"),
+    .end_ns = col_time(r, 3, "end_ns"),
+    .wait_ns = col_time(r, 4, "wait_ns"),
+    .slowdown = col_real(r, 5, "slowdown"),
   };
-  if (r.kind != PALEO_TASK_TRANSFER && r.kind != PALEO_TASK_COLLECTIVE) {
-    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_FORMAT,
-                "comm_task %" G_GUINT64_FORMAT ": kind %d is not 1 transfer or 2 collective", r.id, (int)r.kind);
-    return FALSE;
-  }
-  if (r.stream >= PALEO_STREAM_KINDS || !paleo_trace_phase_name(r.phase)) {
-    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_FORMAT,
-                "comm_task %" G_GUINT64_FORMAT ": stream %d or phase %d is unknown", r.id, (int)r.stream,
-                (int)r.phase);
-    return FALSE;
-  }
-  return sink->ops->comm_task(sink, &r, error);
+  return row_ok(r, error) && sink->ops->iteration(sink, &rec, error);
 }
 
-static gboolean read_task_dep(sqlite3_stmt *st, PaleoTraceSink *sink, GError **error)
+/* Task ids (task.id, comm_task.id, instances): 0 to 2^63 - 1. */
+static uint64_t col_task_id(Row *r, int col, const char *name)
 {
-  PaleoTaskDepRecord r = {(uint64_t)sqlite3_column_int64(st, 0), (uint64_t)sqlite3_column_int64(st, 1)};
-  return sink->ops->task_dep(sink, &r, error);
+  return (uint64_t)col_int(r, col, name, 0, INT64_MAX, "an id from 0 to 2^63 - 1");
+}
+
+/* Optional task ids: NULL for none (PALEO_TASK_ID_NONE), else 0 to 2^63 - 1. */
+static uint64_t col_task_id_or_none(Row *r, int col, const char *name)
+{
+  if (sqlite3_column_type(r->st, col) == SQLITE_NULL)
+    return PALEO_TASK_ID_NONE;
+  return (uint64_t)col_int(r, col, name, 0, INT64_MAX, "NULL or an id from 0 to 2^63 - 1");
+}
+
+static PaleoPhase col_phase(Row *r, int col)
+{
+  return (PaleoPhase)col_int(r, col, "phase", 0, 2, "0 (fwd), 1 (bwd) or 2 (update)");
+}
+
+static PaleoStreamKind col_stream(Row *r, int col)
+{
+  return (PaleoStreamKind)col_int(r, col, "stream", 0, PALEO_STREAM_KINDS - 1,
+                                  "0 (compute), 1 (comm) or 2 (p2p)");
+}
+
+static gboolean read_task(Row *r, PaleoTraceSink *sink, GError **error)
+{
+  gboolean update = sqlite3_column_type(r->st, 2) == SQLITE_NULL;
+  PaleoTaskRecord rec = {
+    .worker = col_u32(r, 0, "worker"),
+    .iteration = col_u32(r, 1, "iteration"),
+    .layer = update ? UINT32_MAX : col_u32(r, 2, "layer"),
+    .phase = col_phase(r, 3),
+    .start_ns = col_time(r, 4, "start_ns"),
+    .end_ns = col_time(r, 5, "end_ns"),
+    .id = col_task_id_or_none(r, 6, "id"),
+    .stream = col_stream(r, 7),
+    .micro_batch = col_u32(r, 8, "micro_batch"),
+    .stage = col_u32(r, 9, "stage"),
+  };
+  return row_ok(r, error) && sink->ops->task(sink, &rec, error);
+}
+
+static gboolean read_flow(Row *r, PaleoTraceSink *sink, GError **error)
+{
+  PaleoFlowRecord rec = {
+    .id = col_u64(r, 0, "id"),
+    .src = col_u32(r, 1, "src"),
+    .dst = col_u32(r, 2, "dst"),
+    .bytes = col_u64(r, 3, "bytes"),
+    .collective = col_text(r, 4, "collective"),
+    .bucket = col_id_or_none(r, 5, "bucket"),
+    .iteration = col_u32(r, 6, "iteration"),
+    .start_ns = col_time(r, 7, "start_ns"),
+    .end_ns = col_time(r, 8, "end_ns"),
+  };
+  return row_ok(r, error) && sink->ops->flow(sink, &rec, error);
+}
+
+static gboolean read_link_usage(Row *r, PaleoTraceSink *sink, GError **error)
+{
+  PaleoLinkUsageRecord rec = {
+    .link = col_u32(r, 0, "link"),
+    .start_ns = col_time(r, 1, "start_ns"),
+    .end_ns = col_time(r, 2, "end_ns"),
+    .flows = col_u32(r, 3, "flows"),
+    .utilization = col_real(r, 4, "utilization"),
+  };
+  return row_ok(r, error) && sink->ops->link_usage(sink, &rec, error);
+}
+
+static gboolean read_ps_update(Row *r, PaleoTraceSink *sink, GError **error)
+{
+  PaleoPsUpdateRecord rec = {
+    .server = col_u32(r, 0, "server"),
+    .worker = col_u32(r, 1, "worker"),
+    .iteration = col_u32(r, 2, "iteration"),
+    .staleness = col_u32(r, 3, "staleness"),
+    .time_ns = col_time(r, 4, "time_ns"),
+  };
+  return row_ok(r, error) && sink->ops->ps_update(sink, &rec, error);
+}
+
+static gboolean read_comm_task(Row *r, PaleoTraceSink *sink, GError **error)
+{
+  PaleoCommTaskRecord rec = {
+    .id = col_task_id(r, 0, "id"),
+    .worker = col_u32(r, 1, "worker"),
+    .iteration = col_u32(r, 2, "iteration"),
+    .kind = (PaleoTaskKind)col_int(r, 3, "kind", PALEO_TASK_TRANSFER, PALEO_TASK_COLLECTIVE,
+                                   "1 (transfer) or 2 (collective)"),
+    .stream = col_stream(r, 4),
+    .collective = col_text(r, 5, "collective"),
+    .bucket = col_id_or_none(r, 6, "bucket"),
+    .micro_batch = col_u32(r, 7, "micro_batch"),
+    .stage = col_u32(r, 8, "stage"),
+    .phase = col_phase(r, 9),
+    .peer = col_id_or_none(r, 10, "peer"),
+    .bytes = col_u64(r, 11, "bytes"),
+    .instance = col_task_id_or_none(r, 12, "instance"),
+    .start_ns = col_time(r, 13, "start_ns"),
+    .end_ns = col_time(r, 14, "end_ns"),
+  };
+  return row_ok(r, error) && sink->ops->comm_task(sink, &rec, error);
+}
+
+static gboolean read_task_dep(Row *r, PaleoTraceSink *sink, GError **error)
+{
+  PaleoTaskDepRecord rec = {
+    .task = col_task_id(r, 0, "task"),
+    .dep = col_task_id(r, 1, "dep"),
+  };
+  return row_ok(r, error) && sink->ops->task_dep(sink, &rec, error);
 }
 
 static gboolean reader_fail(sqlite3 *db, const char *path, const char *what, GError **error)
@@ -628,20 +717,21 @@ static gboolean reader_fail(sqlite3 *db, const char *path, const char *what, GEr
   return FALSE;
 }
 
-/* Runs `sql` and hands every row to `row`. */
-static gboolean query_each(sqlite3 *db, const char *path, const char *sql, RowReader row,
-                           PaleoTraceSink *sink, GError **error)
+/* Runs `sql` and hands every row of `table` to `read`. */
+static gboolean query_each(sqlite3 *db, const char *path, const char *table, const char *sql,
+                           RowReader read, PaleoTraceSink *sink, GError **error)
 {
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+  Row row = {.path = path, .table = table};
+  if (sqlite3_prepare_v2(db, sql, -1, &row.st, NULL) != SQLITE_OK)
     return reader_fail(db, path, sql, error);
   int rc;
   gboolean ok = TRUE;
-  while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW)
-    ok = row(st, sink, error);
+  while (ok && (rc = sqlite3_step(row.st)) == SQLITE_ROW)
+    ok = read(&row, sink, error);
   if (ok && rc != SQLITE_DONE)
     ok = reader_fail(db, path, sql, error);
-  sqlite3_finalize(st);
+  sqlite3_finalize(row.st);
+  g_clear_error(&row.error);
   return ok;
 }
 
@@ -662,33 +752,36 @@ static gboolean check_schema_version(sqlite3 *db, const char *path, int *version
 static gboolean read_run(sqlite3 *db, const char *path, PaleoTraceSink *sink, char **status_out,
                          PaleoTraceLevel *level_out, GError **error)
 {
-  sqlite3_stmt *st = NULL;
+  Row r = {.path = path, .table = "run"};
   if (sqlite3_prepare_v2(db, "SELECT scenario_name, scenario_text, seed, version, start_unix_s,"
-                         " status, trace_level FROM run", -1, &st, NULL) != SQLITE_OK)
+                         " status, trace_level FROM run", -1, &r.st, NULL) != SQLITE_OK)
     return reader_fail(db, path, "read of the run table", error);
   gboolean ok = FALSE;
   PaleoTraceLevel level;
-  if (sqlite3_step(st) != SQLITE_ROW)
+  if (sqlite3_step(r.st) != SQLITE_ROW) {
     g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_FORMAT,
                 "trace '%s': the run table is empty", path);
-  else if (!paleo_trace_level_parse(column_text(st, 6) ? column_text(st, 6) : "", &level))
-    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_FORMAT,
-                "trace '%s': run.trace_level '%s' is unknown", path, column_text(st, 6));
-  else {
+  } else {
     PaleoRunMeta meta = {
-      .scenario_name = column_text(st, 0),
-      .scenario_text = column_text(st, 1),
-      .seed = (uint64_t)sqlite3_column_int64(st, 2),
-      .version = column_text(st, 3),
-      .start_unix_s = sqlite3_column_int64(st, 4),
+      .scenario_name = col_text(&r, 0, "scenario_name"),
+      .scenario_text = col_text(&r, 1, "scenario_text"),
+      .seed = col_u64(&r, 2, "seed"),
+      .version = col_text(&r, 3, "version"),
+      .start_unix_s = (int64_t)col_u64(&r, 4, "start_unix_s"),
     };
-    ok = !sink || !sink->ops->begin || sink->ops->begin(sink, &meta, error);
+    const char *status = col_text(&r, 5, "status"), *level_name = col_text(&r, 6, "trace_level");
+    if (!status)
+      row_bad(&r, 5, "status", "text");
+    if (!r.error && !paleo_trace_level_parse(level_name ? level_name : "", &level))
+      row_bad(&r, 6, "trace_level", "iterations, tasks, flows or all");
+    ok = row_ok(&r, error) && (!sink || !sink->ops->begin || sink->ops->begin(sink, &meta, error));
     if (ok && status_out)
-      *status_out = g_strdup(column_text(st, 5));
+      *status_out = g_strdup(status);
     if (ok && level_out)
       *level_out = level;
   }
-  sqlite3_finalize(st);
+  sqlite3_finalize(r.st);
+  g_clear_error(&r.error);
   return ok;
 }
 
@@ -718,7 +811,7 @@ static gboolean replay_tables(sqlite3 *db, const char *path, int version, PaleoT
     if (!readers[i].row || paleo_trace_table(table_names[readers[i].table])->since > version)
       continue;
     g_autofree char *sql = paleo_trace_schema_select_sql(table_names[readers[i].table], version, readers[i].order);
-    if (!query_each(db, path, sql, readers[i].row, sink, error))
+    if (!query_each(db, path, table_names[readers[i].table], sql, readers[i].row, sink, error))
       return FALSE;
   }
   return TRUE;

@@ -2,9 +2,13 @@
 #include "sim/cli_common.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "output/output_file.h"
 
 #define MAX_WORKERS 1048576u
 #define MAX_ENTRIES 65536u
@@ -128,6 +132,27 @@ gboolean paleo_cli_parse_workers(const char *spec, GArray *out, GError **error)
 gboolean paleo_cli_check_jobs(int jobs, GError **error)
 {
   return (jobs >= 0 && jobs <= 4096) || paleo_cli_bad_value(error, "-j %d: expected 1..4096 worker processes", jobs);
+}
+
+void paleo_cli_fatal_signal(int sig)
+{
+  (void)sig;
+  static const char msg[] = "paleosim: interrupted; files being written were removed\n";
+  paleo_output_files_remove_all();
+  ssize_t written = write(STDERR_FILENO, msg, sizeof msg - 1);
+  (void)written;
+  _exit(PALEO_EXIT_FAILURE);
+}
+
+void paleo_cli_catch_fatal_signals(void)
+{
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = paleo_cli_fatal_signal;
+  sigemptyset(&sa.sa_mask);
+  const int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGALRM};
+  for (size_t i = 0; i < G_N_ELEMENTS(signals); i++)
+    sigaction(signals[i], &sa, NULL);
 }
 
 int paleo_cli_fail(const char *command, const GError *error)

@@ -31,6 +31,13 @@ gboolean paleo_cli_bad_value(GError **error, const char *fmt, ...) G_GNUC_PRINTF
 
 /* -j N of the commands that fork workers: 0 (the default) or 1..4096. */
 gboolean paleo_cli_check_jobs(int jobs, GError **error);
+/* SIGINT, SIGTERM, SIGHUP and SIGALRM end the process at once (paleo_cli_fatal_signal);
+ * `run` and `compare` then make SIGINT and SIGTERM stop gracefully instead. */
+void paleo_cli_catch_fatal_signals(void);
+/* A signal handler's way out: removes every output file being written (its partial file
+ * and lock, output/output_file.h), says "interrupted" on stderr and exits 1.
+ * Async-signal-safe. */
+G_NORETURN void paleo_cli_fatal_signal(int sig);
 
 /* Prints "paleosim COMMAND: message" on stderr and returns PALEO_EXIT_USAGE. */
 int paleo_cli_fail(const char *command, const GError *error);

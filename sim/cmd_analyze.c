@@ -1,9 +1,11 @@
 /* `paleosim analyze TRACE`: stragglers, communication/compute overlap and link contention
  * of a recorded run (SQLite or HDF5 trace), as a table, JSON or CSV. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "output/analyze.h"
+#include "output/output_file.h"
 #include "output/timeline.h"
 #include "output/trace_io.h"
 #include "sim/cli_common.h"
@@ -47,18 +49,22 @@ static gboolean check_args(const AnalyzeArgs *a, PaleoReportFormat *format, GErr
   return FALSE;
 }
 
+/* The report on stdout, or through a partial file renamed onto `path`. */
 static gboolean write_text(const char *path, const char *text, GError **error)
 {
   if (!path) {
     fputs(text, stdout);
     return TRUE;
   }
-  if (g_file_set_contents(path, text, -1, error))
-    return TRUE;
-  g_autofree char *message = g_strdup((*error)->message);
-  g_clear_error(error);
-  g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO, "%s", message);
-  return FALSE;
+  g_autoptr(PaleoOutputFile) out = paleo_output_file_open(path, "output", error);
+  FILE *f = out ? paleo_output_file_stream(out) : NULL;
+  if (out && !f)
+    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO, "cannot write '%s': %s",
+                paleo_output_file_partial(out), g_strerror(errno));
+  if (!f)
+    return FALSE;
+  fputs(text, f);
+  return paleo_output_file_commit(out, error);
 }
 
 int paleo_cmd_analyze(int argc, char **argv)
@@ -96,7 +102,8 @@ int paleo_cmd_analyze(int argc, char **argv)
   }
   g_autofree char *status = NULL;
   int rc = PALEO_EXIT_OK;
-  if (paleo_trace_replay(argv[1], paleo_analysis_sink(analysis), &status, &error)) {
+  if ((!a.output || paleo_output_target_check(a.output, "output", &error)) &&
+      paleo_trace_replay(argv[1], paleo_analysis_sink(analysis), &status, &error)) {
     g_autoptr(PaleoAnalysisReport) report = paleo_analysis_report(analysis, status);
     g_autofree char *text = paleo_analysis_report_format(report, format, (guint)a.top, a.table);
     if (!write_text(a.output, text, &error))

@@ -2,11 +2,15 @@
  * model's constants to measured kernel or layer times and writes them as a profile that
  * `--hardware profile.ini` loads. Prints the error per device, kind and pass before
  * (paleo) and after (refined with the fitted profile). */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "output/output_file.h"
+#include "output/trace_io.h"
 #include "sim/cli_common.h"
+#include "sim/trace_cli.h"
 #include "workloads/calibrate.h"
 
 #define CMD "calibrate"
@@ -74,10 +78,19 @@ static void print_errors(GArray *rows)
   }
 }
 
-/* Writes `text` to `path` atomically (nothing half-written on failure). */
+/* Writes `text` to `path` atomically (output_file.h: nothing half-written on failure, a
+ * non-regular path refused). */
 static gboolean write_profile(const char *path, const char *text, GError **error)
 {
-  return g_file_set_contents(path, text, -1, error);
+  g_autoptr(PaleoOutputFile) out = paleo_output_file_open(path, "output", error);
+  FILE *f = out ? paleo_output_file_stream(out) : NULL;
+  if (out && !f)
+    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO, "cannot write '%s': %s",
+                paleo_output_file_partial(out), g_strerror(errno));
+  if (!f)
+    return FALSE;
+  fputs(text, f);
+  return paleo_output_file_commit(out, error);
 }
 
 /* With --by-arch: one `[refined ARCH]` group per generation among the rows, each fitted on
@@ -151,8 +164,7 @@ static int run(const CalibrateArgs *a, int argc, char **argv)
     return paleo_cli_fail(CMD, error);
   if (!write_profile(a->output, text->str, &error)) {
     paleo_error_rows_free(rows);
-    fprintf(stderr, "paleosim %s: %s\n", CMD, error->message);
-    return PALEO_EXIT_FAILURE;
+    return paleo_trace_cli_fail(CMD, error); /* exit 1 for a failed write, 2 for a bad path */
   }
   print_errors(rows);
   printf("objective (mean |ln(pred/measured)|): %.4f -> %.4f after %u evaluations; wrote %s\n",

@@ -160,7 +160,7 @@ static guint run_entries(GArray *entries, gboolean progress, const PaleoCatalog 
   PaleoRunOptions opt = {.progress = progress, .catalog = catalog};
   for (guint i = 0; i < entries->len; i++) {
     Entry *e = &g_array_index(entries, Entry, i);
-    if (paleo_summary_stop_requested())
+    if (paleo_run_stop_requested())
       return i;
     gboolean ok = paleo_run_scenario(e->scenario, &opt, &e->summary, error);
     e->ran = TRUE;

@@ -1,6 +1,5 @@
 /* `paleosim export TRACE --chrome OUT.json`: a recorded run as Chrome trace-event JSON for
  * Perfetto (ui.perfetto.dev) or chrome://tracing. */
-#include <glib/gstdio.h>
 #include <stdio.h>
 
 #include "output/chrome_export.h"
@@ -16,11 +15,8 @@ static int export_chrome(const char *trace, const char *out)
     return paleo_trace_cli_fail("export", error);
   g_autofree char *status = NULL;
   if (!paleo_trace_replay(trace, paleo_chrome_export_sink(x), &status, &error) ||
-      !paleo_chrome_export_finish(x, status, &error)) {
-    g_clear_pointer(&x, paleo_chrome_export_free);
-    g_remove(out);
-    return paleo_trace_cli_fail("export", error);
-  }
+      !paleo_chrome_export_finish(x, status, &error))
+    return paleo_trace_cli_fail("export", error); /* freeing x abandons its partial file */
   printf("%s: %" G_GUINT64_FORMAT " events on %u threads\n", out,
          paleo_chrome_export_n_events(x), paleo_chrome_export_n_threads(x));
   return PALEO_EXIT_OK;

@@ -483,7 +483,7 @@ static int search_main(Search *s, const Args *a, const char *scenario)
     g_ptr_array_add(points, paleo_grid_point(s->grid, i));
   char *analytical[] = {"training.fidelity=analytical", NULL};
   g_autoptr(GPtrArray) rows = paleo_exec_collect(&s->base, points, analytical, jobs, !a->no_progress, CMD, &error);
-  if (!rows || paleo_summary_stop_requested())
+  if (!rows || paleo_run_stop_requested())
     return fprintf(stderr, "paleosim " CMD ": %s\n", rows ? "interrupted" : error->message), PALEO_EXIT_FAILURE;
   if (!collect_candidates(s, rows, &error))
     return paleo_cli_fail(CMD, error);
@@ -492,7 +492,7 @@ static int search_main(Search *s, const Args *a, const char *scenario)
   gboolean rechecked = !a->recheck || !strcmp(a->recheck, "flow");
   if (rechecked && !recheck(s, (guint)a->top, jobs, !a->no_progress, &error))
     return fprintf(stderr, "paleosim " CMD ": %s\n", error->message), paleo_summary_exit_code(error);
-  if (paleo_summary_stop_requested())
+  if (paleo_run_stop_requested())
     return fprintf(stderr, "paleosim " CMD ": interrupted\n"), PALEO_EXIT_FAILURE;
   gboolean ok = format == PALEO_FORMAT_JSON
                   ? (write_json(s, (guint)a->top), fflush(stdout) == 0 && !ferror(stdout))

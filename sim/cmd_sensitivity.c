@@ -530,7 +530,7 @@ static int study_main(Study *s, const Args *a, const char *scenario)
   g_autoptr(GPtrArray) rows = paleo_exec_collect(&s->base, s->points, NULL,
                                                  a->jobs ? (guint)a->jobs : paleo_exec_default_jobs(),
                                                  !a->no_progress, CMD, &error);
-  if (!rows || paleo_summary_stop_requested()) {
+  if (!rows || paleo_run_stop_requested()) {
     fprintf(stderr, "paleosim " CMD ": %s\n", rows ? "interrupted" : error->message);
     return PALEO_EXIT_FAILURE;
   }

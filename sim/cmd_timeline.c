@@ -1,9 +1,9 @@
 /* `paleosim timeline TRACE -o FILE.png|svg|pdf`: a recorded run drawn as a timeline (one
  * lane per worker, compute and communication streams, optional link-utilization lanes).
  * Reads the trace twice: once for its extent and lanes, once to draw. */
-#include <glib/gstdio.h>
 #include <stdio.h>
 
+#include "output/output_file.h"
 #include "output/timeline.h"
 #include "output/trace_io.h"
 #include "sim/cli_common.h"
@@ -72,18 +72,16 @@ static gboolean draw(const char *trace, const PaleoTimelineOptions *o, GError **
 {
   g_autoptr(PaleoTimelineScan) scan = paleo_timeline_scan_new();
   g_autofree char *status = NULL;
-  if (!paleo_trace_replay(trace, paleo_timeline_scan_sink(scan), &status, error))
+  if (!paleo_output_target_check(o->output_path, "output", error) ||
+      !paleo_trace_replay(trace, paleo_timeline_scan_sink(scan), &status, error))
     return FALSE;
   g_autoptr(PaleoTimeline) t = paleo_timeline_new(scan, o, error);
   if (!t)
     return FALSE;
   g_autofree char *status_again = NULL;
   if (!paleo_trace_replay(trace, paleo_timeline_sink(t), &status_again, error) ||
-      !paleo_timeline_finish(t, error)) {
-    g_clear_pointer(&t, paleo_timeline_free);
-    g_remove(o->output_path);
-    return FALSE;
-  }
+      !paleo_timeline_finish(t, error))
+    return FALSE; /* freeing t abandons its partial file */
   PaleoTimelineInfo info;
   paleo_timeline_info(t, &info);
   printf("%s: %dx%d, %u worker lanes, %u link lanes, %" G_GUINT64_FORMAT " records in the "

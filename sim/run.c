@@ -14,17 +14,36 @@
 #include "paleo_config.h"
 #include "topology/generators.h"
 #include "topology/network.h"
+#include "workloads/collective.h"
 #include "workloads/footprint.h"
 #include "workloads/train.h"
 #include "workloads/train_costs.h"
 
-static PaleoEngine *volatile running_engine;
+/* The simulated-time horizon: a run whose clock would pass 2^62 ns (146 years; absurd
+ * device, link or net figures) stops there with an error. Every duration the models hand
+ * the engine is at most 2^62 ns (flows; cost-model times at most 2^60), so no event time
+ * below the horizon plus one duration wraps the 64-bit clock. */
+#define RUN_HORIZON_NS ((PaleoTime)1 << 62)
 
-void paleo_run_request_stop(void)
+/* Process-wide because signals are: a stop request (SIGINT/SIGTERM) stops the engine now
+ * running, and one that comes during set-up (no engine yet) stops the run before its first
+ * event and cuts set-up short. */
+static PaleoEngine *volatile running_engine;
+static volatile sig_atomic_t stop_pending;
+static volatile sig_atomic_t in_setup;
+
+gboolean paleo_run_request_stop(void)
 {
+  stop_pending = 1;
   PaleoEngine *e = running_engine;
   if (e)
     paleo_engine_stop(e);
+  return !in_setup;
+}
+
+gboolean paleo_run_stop_requested(void)
+{
+  return stop_pending != 0;
 }
 
 /* Everything a run holds; freed by run_clear. */
@@ -326,6 +345,53 @@ static gboolean load_workload(Run *r, int64_t *bpw_out, GError **error)
   if (!r->costs_one)
     return scenario_fail(sc, error, local, "workload", "cost_model");
   return TRUE;
+}
+
+/* ---- memory of the collective schedules ---- */
+
+/* Flow-fidelity task-graph strategies build every collective's message pattern up front
+ * (workloads/executor.c): 32 bytes per message (PaleoMessage), plus about 21 per message of
+ * each collective in progress (its cursor and start times). A ring over the data-parallel
+ * replicas is O(replicas^2) messages, so this is checked before anything is built, against
+ * a budget that leaves a 24 GiB machine room: one collective per gradient bucket over the
+ * replicas (with hosts of gpus_per_host when that divides them). */
+#define SCHEDULE_BYTES_PER_MESSAGE 32.0
+#define CURSOR_BYTES_PER_MESSAGE 21.0
+#define SCHEDULE_LIMIT_GIB 8.0
+
+static gboolean check_schedule_memory(Run *r, GError **error)
+{
+  const PaleoScenario *sc = r->sc;
+  if (sc->training.fidelity != PALEO_FIDELITY_FLOW || !paleo_scenario_strategy(sc)->task_graph)
+    return TRUE;
+  uint32_t n = r->replicas, g = (uint32_t)sc->cluster.gpus_per_host;
+  g_autoptr(GArray) first = g_array_new(FALSE, FALSE, sizeof(guint));
+  g_autoptr(GArray) bytes = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+  paleo_train_buckets(r->costs, sc->training.overlap, (uint64_t)llround(sc->training.bucket_mb * 1024 * 1024),
+                      first, bytes);
+  guint phases = sc->training.collective == PALEO_COLLECTIVE_BUTTERFLY_MIXING
+                   ? MAX(paleo_collective_log2_ceil(n + 1) - 1, 1) : 1;
+  double messages = 0, need = 0;
+  for (guint b = 0; b < bytes->len; b++) {
+    PaleoCollectiveSpec spec = {.kind = sc->training.collective, .workers = n,
+                                .bytes = g_array_index(bytes, uint64_t, b), .ps_servers = (uint32_t)sc->cluster.ps_count,
+                                .ps_dedicated = sc->cluster.ps_placement == PALEO_PS_DEDICATED,
+                                .gpus_per_host = g <= n && n % g == 0 ? g : 1};
+    double m = (double)paleo_schedule_message_count(&spec);
+    messages += m;
+    need += m * (phases * SCHEDULE_BYTES_PER_MESSAGE + CURSOR_BYTES_PER_MESSAGE);
+  }
+  double gib = need / (1024.0 * 1024 * 1024);
+  if (gib <= SCHEDULE_LIMIT_GIB)
+    return TRUE;
+  paleo_scenario_set_error(sc, error, PALEO_SCENARIO_ERROR_RANGE, "cluster", "workers",
+                           "%u data-parallel replicas with collective %s in flow fidelity make %.3g messages per "
+                           "iteration (%u gradient buckets), about %.1f GiB of message schedules: more than "
+                           "paleosim's limit of %.0f GiB. Use fewer workers, more gpus_per_host (hierarchical), "
+                           "collective tree or butterfly, fewer buckets (training.bucket_mb), or fidelity analytical",
+                           n, paleo_collective_names[sc->training.collective], messages, bytes->len, gib,
+                           SCHEDULE_LIMIT_GIB);
+  return FALSE;
 }
 
 static double bytes_per_s(const PaleoLink *l, double ppp_comm)
@@ -1040,9 +1106,10 @@ gboolean paleo_run_scenario(const PaleoScenario *sc, const PaleoRunOptions *opti
   out->strategy = paleo_scenario_strategy(sc)->name;
   out->workers = (uint32_t)sc->cluster.workers;
   Run r = {.sc = sc, .wall_start_us = g_get_monotonic_time()};
+  in_setup = 1;
   int64_t bpw = 0;
   gboolean ok = resolve_hardware(&r, options ? options->catalog : NULL, error) && load_workload(&r, &bpw, error) &&
-                check_memory(&r, options, &out->memory, error);
+                check_memory(&r, options, &out->memory, error) && check_schedule_memory(&r, error);
   if (ok)
     closed_form_links(&r);
   if (ok) {
@@ -1050,6 +1117,7 @@ gboolean paleo_run_scenario(const PaleoScenario *sc, const PaleoRunOptions *opti
     ok = (sc->training.fidelity == PALEO_FIDELITY_ANALYTICAL || build_topology(&r, error)) && open_trace(&r, error);
   }
   if (!ok) {
+    in_setup = 0;
     run_clear(&r);
     return FALSE;
   }
@@ -1060,7 +1128,10 @@ gboolean paleo_run_scenario(const PaleoScenario *sc, const PaleoRunOptions *opti
   if (options && options->progress && isatty(STDERR_FILENO))
     paleo_engine_set_progress(r.engine, progress, &r, 200000);
   running_engine = r.engine;
-  PaleoStopReason reason = paleo_engine_run(r.engine, NULL);
+  in_setup = 0;
+  if (stop_pending) /* a signal during set-up: stop before the first event */
+    paleo_engine_stop(r.engine);
+  PaleoStopReason reason = paleo_engine_run(r.engine, &(PaleoRunLimits){.until = RUN_HORIZON_NS});
   running_engine = NULL;
   /* An empty queue before the target is a failed worker blocking the others (anything
    * else would be a deadlock in the trainer). */
@@ -1075,7 +1146,15 @@ gboolean paleo_run_scenario(const PaleoScenario *sc, const PaleoRunOptions *opti
     paleo_network_flush_usage(r.network);
   out->interrupted = reason == PALEO_STOP_REQUESTED && !st->complete && !r.sink_error &&
                      paleo_trainer_trace_status(r.trainer, NULL);
-  ok = finish_trace(&r, reason == PALEO_STOP_REQUESTED && !st->complete, error);
+  gboolean past_horizon = reason == PALEO_STOP_TIME && !st->complete;
+  ok = finish_trace(&r, (reason == PALEO_STOP_REQUESTED || past_horizon) && !st->complete, error);
+  if (ok && past_horizon) {
+    paleo_scenario_set_error(sc, error, PALEO_SCENARIO_ERROR_RANGE, "training", "iterations",
+                             "the simulated clock passed %.0f years after %u of %" G_GINT64_FORMAT
+                             " iterations: check the device, link and net figures", RUN_HORIZON_NS / 3.15576e16,
+                             st->iterations_done, sc->training.iterations);
+    ok = FALSE;
+  }
   summarize(&r, out, bpw);
   out->wall_s = (g_get_monotonic_time() - r.wall_start_us) / 1e6;
   run_clear(&r);

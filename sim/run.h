@@ -108,8 +108,13 @@ char *paleo_run_memory_text(const PaleoMemory *memory);
 /* Nearest-rank percentile (q in [0, 1]) of n >= 1 sorted values: the statistic every
  * p50/p99 of a run uses. */
 double paleo_run_percentile(const double *sorted, guint n, double q);
-
-/* Stops the run in progress (async-signal-safe; for SIGINT/SIGTERM handlers). */
-void paleo_run_request_stop(void);
+/* Stops the run in progress, or the next one before its first event when it comes during
+ * set-up (async-signal-safe; for SIGINT/SIGTERM handlers). The request stays: every later
+ * run of the process stops at once. FALSE when a run is in set-up, which cannot be cut
+ * short (building a large topology or collective schedule may take seconds): the caller
+ * decides how long to wait. */
+gboolean paleo_run_request_stop(void);
+/* TRUE once paleo_run_request_stop was called. */
+gboolean paleo_run_stop_requested(void);
 
 #endif

@@ -915,7 +915,7 @@ char *paleo_scenario_read(const char *path, GError **error)
 {
   char *text = NULL;
   g_autoptr(GError) local = NULL;
-  if (!g_file_get_contents(path, &text, NULL, &local)) {
+  if (!paleo_config_read_file(path, &text, NULL, &local)) {
     g_set_error(error, PALEO_SCENARIO_ERROR, PALEO_SCENARIO_ERROR_PARSE, "cannot read scenario '%s': %s", path,
                 local->message);
     return NULL;

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "output/trace_io.h"
 #include "sim/cli_common.h"
@@ -445,13 +446,18 @@ void paleo_summary_write_json(FILE *out, JsonBuilder *b)
 
 /* ---- signals and exit codes ---- */
 
-static volatile sig_atomic_t stop_requested;
-
+/* The first signal stops the run gracefully (its trace is closed "interrupted"); during
+ * set-up, which cannot be cut short, it gives the run half a second to get there. A second
+ * signal, or the end of that half second (SIGALRM), ends the process at once
+ * (paleo_cli_fatal_signal). setitimer is a plain system call on Linux. */
 static void on_signal(int sig)
 {
-  (void)sig;
-  stop_requested = 1;
-  paleo_run_request_stop();
+  if (paleo_run_stop_requested())
+    paleo_cli_fatal_signal(sig);
+  if (!paleo_run_request_stop()) {
+    struct itimerval deadline = {.it_value = {.tv_sec = 0, .tv_usec = 500000}};
+    setitimer(ITIMER_REAL, &deadline, NULL);
+  }
 }
 
 void paleo_summary_catch_stop_signals(void)
@@ -462,11 +468,6 @@ void paleo_summary_catch_stop_signals(void)
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
-}
-
-gboolean paleo_summary_stop_requested(void)
-{
-  return stop_requested != 0;
 }
 
 int paleo_summary_exit_code(const GError *e)

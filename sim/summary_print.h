@@ -49,10 +49,11 @@ void paleo_summary_add_value(JsonBuilder *builder, const PaleoScenarioValue *val
 /* Writes the builder's root, pretty, with a newline. */
 void paleo_summary_write_json(FILE *out, JsonBuilder *builder);
 
-/* SIGINT/SIGTERM stop the run in progress (paleo_run_request_stop) and are remembered
- * for paleo_summary_stop_requested, so that a signal between two runs is not lost. */
+/* SIGINT/SIGTERM stop the run in progress, or in set-up, and every later one
+ * (paleo_run_request_stop; paleo_run_stop_requested tells whether one came): within a
+ * second, since set-up that takes longer is abandoned (paleo_cli_fatal_signal), as it is
+ * on a second signal. */
 void paleo_summary_catch_stop_signals(void);
-gboolean paleo_summary_stop_requested(void);
 
 /* Exit code for a failed run: 2 for bad input (scenario, trace format), else 1. */
 int paleo_summary_exit_code(const GError *error);

@@ -60,7 +60,7 @@ gboolean paleo_exec_next(const PaleoExec *e, guint *cursor, guint *point)
 {
   while (*cursor < e->n_points && e->skip && e->skip(*cursor, e->user_data))
     (*cursor)++;
-  if (*cursor >= e->n_points || paleo_summary_stop_requested())
+  if (*cursor >= e->n_points || paleo_run_stop_requested())
     return FALSE;
   *point = (*cursor)++;
   return TRUE;
@@ -108,7 +108,7 @@ gboolean paleo_exec_run(const PaleoExec *e, GError **error)
     paleo_pool_wait(pool, l.progress.shown ? PROGRESS_EVERY_US / 1000 : -1, local_done, &l);
   }
   paleo_exec_progress_end(&l.progress);
-  return !paleo_summary_stop_requested();
+  return !paleo_run_stop_requested();
 }
 
 /* ---- collecting rows ---- */

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "hardware/config_dir.h"
 #include "sim/cli_common.h"
 
 typedef struct {
@@ -239,7 +240,10 @@ gboolean paleo_grid_add_file(PaleoGrid *g, const char *path, GError **error)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new();
   g_autoptr(GError) local = NULL;
-  if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &local))
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  if (!paleo_config_read_file(path, &text, &len, &local) ||
+      !g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, &local))
     return paleo_cli_bad_value(error, "grid file %s: %s", path, local->message);
   g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
   if (!groups[0])

@@ -182,7 +182,7 @@ static gboolean run_root(const PaleoExec *e, int size, GError **error)
       g_usleep(500);
   }
   paleo_exec_progress_end(&r.progress);
-  return pool != NULL && !paleo_summary_stop_requested();
+  return pool != NULL && !paleo_run_stop_requested();
 }
 
 /* ---- the other ranks ---- */
@@ -219,14 +219,14 @@ static gboolean run_worker(const PaleoExec *e, GError **error)
   g_autoptr(PaleoPool) pool = paleo_pool_new(e->base, e->points, e->points_data, e->extra, e->jobs, error);
   gboolean more = pool != NULL;
   while (pool) {
-    if (more && !paleo_summary_stop_requested() && paleo_pool_idle(pool))
+    if (more && !paleo_run_stop_requested() && paleo_pool_idle(pool))
       more = fetch_work(pool, (int)paleo_pool_idle(pool));
-    if (!paleo_pool_busy(pool) && (!more || paleo_summary_stop_requested()))
+    if (!paleo_pool_busy(pool) && (!more || paleo_run_stop_requested()))
       break;
     paleo_pool_wait(pool, paleo_pool_idle(pool) && more ? 0 : -1, forward_result, NULL);
   }
   MPI_Send(NULL, 0, MPI_INT, 0, TAG_FINISHED, MPI_COMM_WORLD);
-  return pool != NULL && !paleo_summary_stop_requested();
+  return pool != NULL && !paleo_run_stop_requested();
 }
 
 gboolean paleo_exec_run_mpi(const PaleoExec *e, int rank, int size, GError **error)

@@ -66,7 +66,7 @@ static void child_main(PaleoPool *pool, int in, int out)
   guint32 point;
   while (read_full(in, &point, sizeof point)) {
     g_autofree char *text = NULL;
-    if (!paleo_summary_stop_requested()) {
+    if (!paleo_run_stop_requested()) {
       g_autoptr(JsonObject) row =
         paleo_sweep_point_run(pool->base, pool->points(point, pool->user_data), pool->extra);
       text = paleo_row_to_json(row);
@@ -231,7 +231,7 @@ static void collect(PaleoPool *pool, guint slot, PaleoPointDone done, void *user
 
 static void pass_stop_on(PaleoPool *pool)
 {
-  if (pool->stop_passed_on || !paleo_summary_stop_requested())
+  if (pool->stop_passed_on || !paleo_run_stop_requested())
     return;
   pool->stop_passed_on = TRUE;
   for (guint i = 0; i < pool->workers->len; i++) {

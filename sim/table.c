@@ -196,7 +196,7 @@ static void write_text(const PaleoTable *t, FILE *out)
   for (guint r = 0; r < nr; r++)
     for (guint c = 0; c < nc; c++) {
       char *s = human(&t->columns[c], cell_at(t, r, c));
-      width[c] = MAX(width[c], g_utf8_strlen(s, -1));
+      width[c] = MAX(width[c], (gsize)g_utf8_strlen(s, -1));
       g_ptr_array_add(cells, s);
     }
   write_meta(t, out);

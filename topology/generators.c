@@ -523,6 +523,20 @@ static gboolean parse_positive(const char *key, const char *value, double *out, 
   return TRUE;
 }
 
+static gboolean parse_bandwidth(const char *key, const char *value, double *out, GError **error) {
+  if (!parse_positive(key, value, out, error)) return FALSE;
+  if (*out < PALEO_TOPOLOGY_MIN_BW_BYTES_PER_S || *out > PALEO_TOPOLOGY_MAX_BW_BYTES_PER_S)
+    return bad_value(key, value, "a bandwidth from 1 to 1e15 bytes/s", error);
+  return TRUE;
+}
+
+static gboolean parse_latency(const char *key, const char *value, uint64_t *out, GError **error) {
+  if (!parse_u64(key, value, 0, out, error)) return FALSE;
+  if (*out > PALEO_TOPOLOGY_MAX_LATENCY_NS)
+    return bad_value(key, value, "a latency from 0 to 1000000000 ns (1 s)", error);
+  return TRUE;
+}
+
 /* "4x4x2", "4x4" or "4,4,2". */
 static gboolean parse_dims(const char *value, uint32_t dims[3], GError **error) {
   g_auto(GStrv) parts = g_strsplit_set(value, "x,", -1);
@@ -568,10 +582,10 @@ gboolean paleo_topology_params_set(PaleoTopologyParams *p, const char *key, cons
   case PALEO_TOPO_KEY_WORKERS: ok = parse_u32(key, value, 0, &p->workers, error); break;
   case PALEO_TOPO_KEY_GPUS_PER_HOST: ok = parse_u32(key, value, 1, &p->gpus_per_host, error); break;
   case PALEO_TOPO_KEY_NICS_PER_HOST: ok = parse_u32(key, value, 1, &p->nics_per_host, error); break;
-  case PALEO_TOPO_KEY_LINK_BW: ok = parse_positive(key, value, &p->link_bw_bytes_per_s, error); break;
-  case PALEO_TOPO_KEY_LINK_LATENCY: ok = parse_u64(key, value, 0, &p->link_latency_ns, error); break;
-  case PALEO_TOPO_KEY_INTRA_BW: ok = parse_positive(key, value, &p->intra_bw_bytes_per_s, error); break;
-  case PALEO_TOPO_KEY_INTRA_LATENCY: ok = parse_u64(key, value, 0, &p->intra_latency_ns, error); break;
+  case PALEO_TOPO_KEY_LINK_BW: ok = parse_bandwidth(key, value, &p->link_bw_bytes_per_s, error); break;
+  case PALEO_TOPO_KEY_LINK_LATENCY: ok = parse_latency(key, value, &p->link_latency_ns, error); break;
+  case PALEO_TOPO_KEY_INTRA_BW: ok = parse_bandwidth(key, value, &p->intra_bw_bytes_per_s, error); break;
+  case PALEO_TOPO_KEY_INTRA_LATENCY: ok = parse_latency(key, value, &p->intra_latency_ns, error); break;
   case PALEO_TOPO_KEY_OVERSUBSCRIPTION: ok = parse_positive(key, value, &p->oversubscription, error); break;
   case PALEO_TOPO_KEY_RADIX: ok = parse_u32(key, value, 2, &p->radix, error); break;
   case PALEO_TOPO_KEY_DIMS: ok = parse_dims(value, p->dims, error); break;

@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "hardware/config_dir.h"
+
 typedef struct {
   const char *unit;
   double scale;
@@ -34,7 +36,9 @@ gboolean paleo_topology_parse_bandwidth(const char *text, double *bytes_per_s) {
       {"Gbps", 1e9 / 8.0}, {"Tbps", 1e12 / 8.0},
   };
   double v;
-  if (!parse_with_units(text, units, G_N_ELEMENTS(units), &v) || !(v > 0.0)) return FALSE;
+  if (!parse_with_units(text, units, G_N_ELEMENTS(units), &v) ||
+      !(v >= PALEO_TOPOLOGY_MIN_BW_BYTES_PER_S && v <= PALEO_TOPOLOGY_MAX_BW_BYTES_PER_S))
+    return FALSE;
   *bytes_per_s = v;
   return TRUE;
 }
@@ -42,7 +46,9 @@ gboolean paleo_topology_parse_bandwidth(const char *text, double *bytes_per_s) {
 gboolean paleo_topology_parse_latency(const char *text, guint64 *ns) {
   static const Unit units[] = {{"ns", 1.0}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}};
   double v;
-  if (!parse_with_units(text, units, G_N_ELEMENTS(units), &v) || v < 0.0 || v > 1.8e19) return FALSE;
+  if (!parse_with_units(text, units, G_N_ELEMENTS(units), &v) || !(v >= 0.0) ||
+      v > (double)PALEO_TOPOLOGY_MAX_LATENCY_NS)
+    return FALSE;
   *ns = (guint64)llround(v);
   return TRUE;
 }
@@ -118,11 +124,12 @@ static gboolean read_link(Reader *r, char **tok, guint n, GError **error) {
   if (a == b) return fail(r, error, "link joins node \"%s\" to itself", tok[1]);
   double bw;
   if (!paleo_topology_parse_bandwidth(tok[3], &bw))
-    return fail(r, error, "bandwidth \"%s\": expected a number > 0 with an optional unit "
-                          "(B/s, KB/s, MB/s, GB/s, TB/s, bps, Kbps, Mbps, Gbps, Tbps)", tok[3]);
+    return fail(r, error, "bandwidth \"%s\": expected 1 B/s to 1 PB/s, a number with an optional "
+                          "unit (B/s, KB/s, MB/s, GB/s, TB/s, bps, Kbps, Mbps, Gbps, Tbps)", tok[3]);
   guint64 lat;
   if (!paleo_topology_parse_latency(tok[4], &lat))
-    return fail(r, error, "latency \"%s\": expected a number >= 0 with an optional unit (ns, us, ms, s)", tok[4]);
+    return fail(r, error, "latency \"%s\": expected 0 to 1 s, a number with an optional unit "
+                          "(ns, us, ms, s)", tok[4]);
   gboolean duplex = TRUE;
   if (n == 6) {
     if (strcmp(tok[5], "simplex") == 0) duplex = FALSE;
@@ -166,7 +173,7 @@ gboolean paleo_topology_file_parse(PaleoTopology *topo, const char *text, const 
 gboolean paleo_topology_file_load(PaleoTopology *topo, const char *path, GError **error) {
   g_autofree char *text = NULL;
   g_autoptr(GError) local = NULL;
-  if (!g_file_get_contents(path, &text, NULL, &local)) {
+  if (!paleo_config_read_file(path, &text, NULL, &local)) {
     g_set_error(error, PALEO_TOPOLOGY_ERROR, PALEO_TOPOLOGY_ERROR_PARSE,
                 "topology.file = %s: %s", path, local->message);
     return FALSE;

@@ -5,8 +5,9 @@
  *   link <from> <to> <bandwidth> <latency> [duplex|simplex]
  *
  * Bandwidth: a number in bytes/s, or with a unit: B/s, KB/s, MB/s, GB/s, TB/s (powers
- * of 1000 bytes) or bps, Kbps, Mbps, Gbps, Tbps (bits/s), e.g. 100Gbps or 12.5GB/s.
- * Latency: a number in ns, or with a unit ns, us, ms, s. Links are duplex (two directed
+ * of 1000 bytes) or bps, Kbps, Mbps, Gbps, Tbps (bits/s), e.g. 100Gbps or 12.5GB/s,
+ * from 1 B/s to 1 PB/s.
+ * Latency: a number in ns, or with a unit ns, us, ms, s, from 0 to 1 s. Links are duplex (two directed
  * links) unless marked simplex. Workers get ranks in file order. */
 #ifndef PALEO_TOPOFILE_H
 #define PALEO_TOPOFILE_H

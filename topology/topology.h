@@ -37,6 +37,13 @@ typedef struct {
   int32_t rank;         /* worker rank (0..n_workers-1) or PS index; -1 otherwise */
 } PaleoNode;
 
+/* Accepted link figures, wherever a topology is read: a latency up to 1 s (as a scenario's
+ * latency_us), a bandwidth from 1 B/s to 1 PB/s. They keep every simulated time far from
+ * the 64-bit nanosecond clock's end. */
+#define PALEO_TOPOLOGY_MAX_LATENCY_NS UINT64_C(1000000000)
+#define PALEO_TOPOLOGY_MIN_BW_BYTES_PER_S 1.0
+#define PALEO_TOPOLOGY_MAX_BW_BYTES_PER_S 1e15
+
 typedef struct {
   char *name;            /* "host3->leaf0", "host3->leaf0#1" for a second NIC (owned) */
   uint32_t src, dst;     /* node ids */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hardware/config_dir.h"
 #include "workloads/cost.h"
 #include "workloads/net.h"
 
@@ -263,7 +264,7 @@ PaleoMeasureSet *paleo_measure_load(const char *path, GError **error)
 {
   g_autofree char *text = NULL;
   g_autoptr(GError) local = NULL;
-  if (!g_file_get_contents(path, &text, NULL, &local)) {
+  if (!paleo_config_read_file(path, &text, NULL, &local)) {
     g_set_error(error, PALEO_CONFIG_ERROR, PALEO_CONFIG_ERROR_PARSE, "%s: cannot read: %s", path, local->message);
     return NULL;
   }

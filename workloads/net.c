@@ -62,14 +62,17 @@ void paleo_net_free(PaleoNet *net)
 static JsonParser *parse_text(const char *text, gssize len, const char *origin, JsonObject **root, GError **error)
 {
   g_autoptr(GError) local = NULL;
+  gsize size = len < 0 ? strlen(text) : (gsize)len;
+  if (!paleo_net_json_check(text, size, origin, PALEO_NET_JSON_MAX_DEPTH, error))
+    return NULL;
   g_autoptr(JsonParser) parser = json_parser_new();
-  if (!json_parser_load_from_data(parser, text, len, &local)) {
-    /* json-glib's message starts with "<data>:LINE:COL: Parse error: ..." */
+  if (!json_parser_load_from_data(parser, text, (gssize)size, &local)) {
+    /* json-glib's message starts with "<data>:LINE:COL: Parse error: ..." (some, like the
+     * one for bad UTF-8, have no position) */
     const char *msg = local->message;
-    if (g_str_has_prefix(msg, "<data>:"))
-      msg += strlen("<data>:");
-    g_set_error(error, PALEO_NET_ERROR, PALEO_NET_ERROR_PARSE, "%s:%s (malformed JSON)", origin,
-                msg);
+    gboolean located = g_str_has_prefix(msg, "<data>:");
+    g_set_error(error, PALEO_NET_ERROR, PALEO_NET_ERROR_PARSE, "%s:%s%s (malformed JSON)", origin,
+                located ? "" : " ", located ? msg + strlen("<data>:") : msg);
     return NULL;
   }
   JsonNode *node = json_parser_get_root(parser);
@@ -131,7 +134,7 @@ PaleoNet *paleo_net_load(const char *path, int64_t batch, GError **error)
   g_autoptr(GError) local = NULL;
   g_autofree char *text = NULL;
   gsize len = 0;
-  if (!g_file_get_contents(path, &text, &len, &local)) {
+  if (!paleo_config_read_file(path, &text, &len, &local)) {
     g_set_error(error, PALEO_NET_ERROR, PALEO_NET_ERROR_NOT_FOUND, "%s: cannot read: %s", path,
                 local->message);
     return NULL;

@@ -23,6 +23,13 @@ void paleo_net_flat_init(PaleoNetFlat *flat, const char *path);
 void paleo_net_flat_clear(PaleoNetFlat *flat);
 void paleo_net_layer_clear(PaleoLayer *layer);
 
+/* net_json.c: checks the raw JSON text (before json-glib parses it) for nesting deeper than
+ * max_depth and for duplicate member names, which json-glib would silently collapse to the
+ * last one; errors name path:line:column and, for layers, the layer. */
+#define PALEO_NET_JSON_MAX_DEPTH 256
+gboolean paleo_net_json_check(const char *text, gsize len, const char *path, guint max_depth,
+                              GError **error);
+
 /* net_parse.c: walks the "layers" object of the root into `flat`. */
 gboolean paleo_net_parse_layers(PaleoNetFlat *flat, JsonObject *layers, GError **error);
 

@@ -120,12 +120,16 @@ static void test_validation(void **state)
 {
   (void)state;
   expect_bad("[device X]\nclock_mhz=1\npeak_gflops=0\nmem_gbps=1\n", "[device X]", "peak_gflops");
-  expect_bad("[device X]\nclock_mhz=1\npeak_gflops=1\nmem_gbps=-3\n", "mem_gbps", "positive");
+  expect_bad("[device X]\nclock_mhz=1\npeak_gflops=1\nmem_gbps=-3\n", "mem_gbps", "out of range");
+  /* ranges that keep derived times on the clock (a cycle of 1e-300 MHz would last 1e295 s) */
+  expect_bad("[device X]\nclock_mhz=1e-300\npeak_gflops=1\nmem_gbps=1\n", "clock_mhz", "1 to 1e+09 MHz");
+  expect_bad("[device X]\nclock_mhz=1\npeak_gflops=1e300\nmem_gbps=1\n", "peak_gflops", "out of range");
+  expect_bad("[link L]\ngbps=1\nlatency_us=1e7\n", "latency_us", "0 to 1e+06 us");
   expect_bad("[device X]\nclock_mhz=1\npeak_gflops=1\n", "mem_gbps", "missing");
   expect_bad("[device X]\nclock_mhz=fast\npeak_gflops=1\nmem_gbps=1\n", "clock_mhz", "fast");
   expect_bad("[link L]\ngbps=0\n", "[link L]", "gbps");
   expect_bad("[link L]\ngbps=nan\n", "[link L]", "gbps");
-  expect_bad("[link L]\ngbps=1\nlatency_us=-1\n", "latency_us", "non-negative");
+  expect_bad("[link L]\ngbps=1\nlatency_us=-1\n", "latency_us", "out of range");
   expect_bad("[link L]\ngbps=1\nbandwidth=3\n", "bandwidth", "unknown key");
   expect_bad("[gpu X]\nclock_mhz=1\n", "gpu", "unknown kind");
   expect_bad("[device]\nclock_mhz=1\n", "[device]", "NAME");

@@ -156,6 +156,26 @@ static guint count_fills(const char *svg, PaleoTimelineColour colour)
   return n;
 }
 
+/* Link lane labels are cut to 14 characters, never inside a character, and a name shorter
+ * than that is drawn whole (the fuzzer found the cut reading past a short name's end). */
+static void test_link_labels(void **state)
+{
+  (void)state;
+  g_autoptr(SynthTrace) t = synth_data_parallel(&four_workers);
+  g_array_index(t->links, PaleoLinkRecord, 0).name = "x\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                                                     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9";
+  g_array_index(t->links, PaleoLinkRecord, 1).name = "a";
+  g_autofree char *path = fixture_tmp_path("timeline-labels.png");
+  PaleoTimelineOptions o = {.output_path = path, .format = PALEO_TIMELINE_PNG,
+                            .width_px = 900, .height_px = 320, .links = TRUE};
+  PaleoTimelineInfo info;
+  PaleoTimelineLane lanes[4];
+  g_autoptr(GError) error = NULL;
+  if (!render(t, &o, &info, lanes, 4, &error)) /* cairo refuses text that is not UTF-8 */
+    fail_msg("%s", error ? error->message : "render failed");
+  assert_int_equal(info.n_link_lanes, 2);
+}
+
 static void test_svg_one_rect_per_task(void **state)
 {
   (void)state;
@@ -287,6 +307,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_parse_options),
     cmocka_unit_test(test_png),
+    cmocka_unit_test(test_link_labels),
     cmocka_unit_test(test_svg_one_rect_per_task),
     cmocka_unit_test(test_coalescing),
     cmocka_unit_test(test_pdf),

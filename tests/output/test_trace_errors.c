@@ -15,11 +15,17 @@
 
 static const char *const formats[] = {"e.db", "e.h5"};
 
+static void assert_no_leftover(const char *path)
+{
+  g_autofree char *left = fixture_leftover(path);
+  if (left)
+    fail_msg("'%s' was left behind", left);
+}
+
 static void assert_absent(const char *path)
 {
-  g_autofree char *partial = g_strconcat(path, ".partial", NULL);
   assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
-  assert_false(g_file_test(partial, G_FILE_TEST_EXISTS));
+  assert_no_leftover(path);
 }
 
 static void test_unwritable_directory_is_io_error(void **state)
@@ -37,8 +43,9 @@ static void test_unwritable_directory_is_io_error(void **state)
   }
 }
 
-/* The target is a directory: writing succeeds, close cannot rename, nothing is left. */
-static void test_close_onto_directory_is_io_error(void **state)
+/* The target is a directory (or any other non-regular file): refused at open, before a
+ * record is written, as bad input; the directory stays. */
+static void test_directory_target_is_refused(void **state)
 {
   (void)state;
   for (size_t i = 0; i < G_N_ELEMENTS(formats); i++) {
@@ -46,14 +53,11 @@ static void test_close_onto_directory_is_io_error(void **state)
     g_mkdir_with_parents(path, 0755);
     g_autoptr(GError) error = NULL;
     PaleoTraceSink *sink = paleo_trace_sink_open(path, NULL, PALEO_TRACE_LEVEL_ALL, 0, &error);
-    assert_non_null(sink);
-    assert_true(fixture_write(sink, &error));
-    assert_false(paleo_trace_sink_close(sink, "complete", &error));
-    assert_true(g_error_matches(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO));
-    paleo_trace_sink_free(sink);
-    g_autofree char *partial = g_strconcat(path, ".partial", NULL);
+    assert_null(sink);
+    assert_true(g_error_matches(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_FORMAT));
+    assert_non_null(strstr(error->message, "is a directory"));
     assert_true(g_file_test(path, G_FILE_TEST_IS_DIR));
-    assert_false(g_file_test(partial, G_FILE_TEST_EXISTS));
+    assert_no_leftover(path);
     g_rmdir(path);
   }
 }
@@ -80,11 +84,16 @@ static void test_interrupted_trace_is_readable(void **state)
     g_autoptr(GError) error = NULL;
     PaleoTraceSink *sink = paleo_trace_sink_open(path, NULL, PALEO_TRACE_LEVEL_ALL, 3, &error);
     PaleoRunMeta meta = {"cut", "[run]\n", 1, "v", 0};
+    PaleoEntityRecord worker = {0, PALEO_ENTITY_WORKER, -1, 0, "w0"};
+    PaleoLayerRecord layer = {0, "conv", "Convolution"};
     PaleoTaskRecord task = {0, 0, 0, PALEO_PHASE_FWD, 10, 20, PALEO_TASK_ID_NONE, PALEO_STREAM_COMPUTE, 0, 0};
     assert_true(sink->ops->begin(sink, &meta, &error));
+    assert_true(sink->ops->entity(sink, &worker, &error));
+    assert_true(sink->ops->layer(sink, &layer, &error));
     for (int k = 0; k < 100000; k++) /* more than one HDF5 buffer */
       assert_true(sink->ops->task(sink, &task, &error));
-    assert_true(paleo_trace_sink_close(sink, "interrupted", &error));
+    if (!paleo_trace_sink_close(sink, "interrupted", &error))
+      fail_msg("%s", error->message);
     paleo_trace_sink_free(sink);
     g_autoptr(PaleoTraceMem) got = fixture_read_file(path);
     assert_string_equal(got->status, "interrupted");
@@ -162,8 +171,7 @@ static void test_disk_full_exits_1_and_keeps_old_file(void **state)
     g_autofree char *err = NULL;
     assert_int_equal(fixture_spawn(argv, NULL, &err), 1);
     assert_non_null(strstr(err, out));
-    g_autofree char *partial = g_strconcat(out, ".partial", NULL);
-    assert_false(g_file_test(partial, G_FILE_TEST_EXISTS));
+    assert_no_leftover(out);
     g_autoptr(PaleoTraceMem) old = fixture_read_file(out);
     assert_string_equal(old->status, "failed");
   }
@@ -215,7 +223,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_unwritable_directory_is_io_error),
-    cmocka_unit_test(test_close_onto_directory_is_io_error),
+    cmocka_unit_test(test_directory_target_is_refused),
     cmocka_unit_test(test_free_without_close_leaves_nothing),
     cmocka_unit_test(test_interrupted_trace_is_readable),
     cmocka_unit_test(test_not_a_trace_is_format_error),

@@ -17,21 +17,11 @@
 #include "output/trace_mem.h"
 #include "trace_fixture.h"
 
-static void sqlite_exec_or_fail(const char *path, const char *sql)
-{
-  sqlite3 *db = NULL;
-  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-  char *msg = NULL;
-  if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-    fail_msg("%s: %s", path, msg);
-  sqlite3_close(db);
-}
-
 /* The fixture as a version-2 SQLite file: no task-graph columns or tables. */
 static void write_sqlite_v2(const char *path)
 {
   fixture_write_file(path, "complete", 0);
-  sqlite_exec_or_fail(path,
+  fixture_sql(path,
     "ALTER TABLE task DROP COLUMN id; ALTER TABLE task DROP COLUMN stream;"
     " ALTER TABLE task DROP COLUMN micro_batch; ALTER TABLE task DROP COLUMN stage;"
     " DROP TABLE comm_task; DROP TABLE task_dep; DROP TABLE stream; DROP TABLE task_kind;"
@@ -43,7 +33,7 @@ static void write_sqlite_v2(const char *path)
 static void write_sqlite_v1(const char *path)
 {
   write_sqlite_v2(path);
-  sqlite_exec_or_fail(path,
+  fixture_sql(path,
     "DROP VIEW iteration_summary; DROP VIEW worker_summary;"
     " CREATE TABLE iteration_v1 (worker INTEGER NOT NULL, iteration INTEGER NOT NULL,"
     " start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, wait_ns INTEGER NOT NULL);"
@@ -251,9 +241,9 @@ static void test_unknown_versions_refused(void **state)
   (void)state;
   g_autofree char *db = fixture_tmp_path("v4.db");
   fixture_write_file(db, "complete", 0);
-  sqlite_exec_or_fail(db, "PRAGMA user_version = 4;");
+  fixture_sql(db, "PRAGMA user_version = 4;");
   assert_version_refused(db, 4);
-  sqlite_exec_or_fail(db, "PRAGMA user_version = 0;");
+  fixture_sql(db, "PRAGMA user_version = 0;");
   assert_version_refused(db, 0);
   g_autofree char *h5 = fixture_tmp_path("v4.h5");
   fixture_write_file(h5, "complete", 0);
@@ -292,7 +282,7 @@ static void test_cli_on_old_and_future_files(void **state)
                            "0,2,1.000000,0.000120\n1,2,1.000000,0.000340\n");
   g_autofree char *v4 = fixture_tmp_path("cli-v4.db");
   fixture_write_file(v4, "complete", 0);
-  sqlite_exec_or_fail(v4, "PRAGMA user_version = 4;");
+  fixture_sql(v4, "PRAGMA user_version = 4;");
   char *refused[] = {(char *)bin, "analyze", v4, NULL};
   g_autofree char *err = NULL;
   assert_int_equal(fixture_spawn(refused, NULL, &err), 2);

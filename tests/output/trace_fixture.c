@@ -3,8 +3,10 @@
 
 #include <glib/gstdio.h>
 #include <setjmp.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <cmocka.h>
 
@@ -118,6 +120,29 @@ int fixture_spawn(char **argv, char **stdout_out, char **stderr_out)
   if (!g_spawn_sync(NULL, argv, NULL, flags, NULL, NULL, stdout_out, stderr_out, &status, &error))
     fail_msg("spawn %s: %s", argv[0], error->message);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void fixture_sql(const char *path, const char *sql)
+{
+  sqlite3 *db = NULL;
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  char *msg = NULL;
+  if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+    fail_msg("%s: %s: %s", path, sql, msg);
+  sqlite3_close(db);
+}
+
+char *fixture_leftover(const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname(path);
+  g_autofree char *base = g_path_get_basename(path);
+  g_autofree char *prefix = g_strconcat(base, ".", NULL);
+  g_autofree char *lock = g_strconcat(base, ".lock", NULL);
+  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+  for (const char *name = d ? g_dir_read_name(d) : NULL; name; name = g_dir_read_name(d))
+    if (!strcmp(name, lock) || (g_str_has_prefix(name, prefix) && g_str_has_suffix(name, ".partial")))
+      return g_build_filename(dir, name, NULL);
+  return NULL;
 }
 
 gboolean fixture_have_tool(const char *tool)

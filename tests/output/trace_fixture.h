@@ -24,6 +24,11 @@ char *fixture_tmp_path(const char *name);
 /* Runs argv (argv[0] searched in PATH); returns the exit status; OUT (each may be NULL):
  * stdout and stderr text. */
 int fixture_spawn(char **argv, char **stdout_out, char **stderr_out);
+/* Runs SQL statements on an SQLite file (fails the test when SQLite refuses them). */
+void fixture_sql(const char *path, const char *sql);
+/* What a writer of `path` may leave behind by mistake: a partial file PATH.XXXXXX.partial
+ * or its lock PATH.lock; the first one found (newly allocated), NULL when none. */
+char *fixture_leftover(const char *path);
 /* TRUE when `tool` is found in PATH. */
 gboolean fixture_have_tool(const char *tool);
 #endif

@@ -14,23 +14,40 @@
 #include "sim/run.h"
 #include "sim/scenario.h"
 
-Result run_cli(const char *first, ...)
+static Result run_va(const char *const *prefix, const char *first, va_list ap)
 {
   const char *bin = g_getenv("PALEOSIM_BIN");
   assert_non_null(bin);
   g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  for (guint i = 0; prefix && prefix[i]; i++)
+    g_ptr_array_add(argv, (char *)prefix[i]);
   g_ptr_array_add(argv, (char *)bin);
-  va_list ap;
-  va_start(ap, first);
   for (const char *a = first; a; a = va_arg(ap, const char *))
     g_ptr_array_add(argv, (char *)a);
-  va_end(ap);
   g_ptr_array_add(argv, NULL);
   Result r = {0};
   g_autoptr(GError) error = NULL;
-  assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r.out, &r.err,
+  assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &r.out, &r.err,
                            &r.status, &error));
-  r.status = WIFEXITED(r.status) ? WEXITSTATUS(r.status) : -1;
+  r.status = WIFEXITED(r.status) ? WEXITSTATUS(r.status) : WIFSIGNALED(r.status) ? 128 + WTERMSIG(r.status) : -1;
+  return r;
+}
+
+Result run_cli(const char *first, ...)
+{
+  va_list ap;
+  va_start(ap, first);
+  Result r = run_va(NULL, first, ap);
+  va_end(ap);
+  return r;
+}
+
+Result run_cli_under(const char *const *prefix, const char *first, ...)
+{
+  va_list ap;
+  va_start(ap, first);
+  Result r = run_va(prefix, first, ap);
+  va_end(ap);
   return r;
 }
 

@@ -4,13 +4,16 @@
 #define PALEO_TEST_CLI_RESULT_H
 
 typedef struct {
-  int status; /* exit code; -1 when killed */
+  int status; /* exit code; 128 + the signal when killed */
   char *out;
   char *err;
 } Result;
 
 /* Runs paleosim with the NULL-terminated arguments (fails the test if it cannot start). */
 Result run_cli(const char *first, ...);
+/* The same behind the NULL-terminated words `prefix` (searched in PATH), e.g. {"sh", "-c",
+ * "ulimit -f 2 && exec \"$0\" \"$@\"", NULL}: the paleosim binary becomes "$0". */
+Result run_cli_under(const char *const *prefix, const char *first, ...);
 void result_clear(Result *r);
 
 /* Loads the INI text `ini` with the NULL-terminated overrides and runs it, expecting a

@@ -208,6 +208,18 @@ static void test_units(void **state) {
   assert_true(paleo_topology_parse_latency("2ms", &ns));
   assert_int_equal(ns, 2000000);
   assert_false(paleo_topology_parse_latency("-1", &ns));
+  /* finding 08: latencies from 0 to 1 s (as a scenario's latency_us), bandwidths from 1 B/s
+   * to 1 PB/s; beyond, simulated times would run off the 64-bit clock */
+  assert_true(paleo_topology_parse_latency("1s", &ns));
+  assert_int_equal(ns, 1000000000);
+  assert_false(paleo_topology_parse_latency("1.5s", &ns));
+  assert_false(paleo_topology_parse_latency("1e10s", &ns));
+  assert_false(paleo_topology_parse_latency("9223372036854775808", &ns));
+  assert_false(paleo_topology_parse_latency("nan", &ns));
+  assert_true(paleo_topology_parse_bandwidth("1e15", &bw));
+  assert_false(paleo_topology_parse_bandwidth("2e15", &bw));
+  assert_false(paleo_topology_parse_bandwidth("1e-300", &bw));
+  assert_false(paleo_topology_parse_bandwidth("0.5B/s", &bw));
 }
 
 /* The error message contains every fragment. */
@@ -231,6 +243,8 @@ static void test_bad_parameters(void **state) {
       {{"generator=ring", "radix=8"}, PALEO_TOPOLOGY_ERROR_UNKNOWN, "topology.radix", "ring"},
       {{"link_bw_bytes_per_s=0"}, PALEO_TOPOLOGY_ERROR_PARSE, "link_bw_bytes_per_s", "> 0"},
       {{"link_bw_bytes_per_s=-5"}, PALEO_TOPOLOGY_ERROR_PARSE, "link_bw_bytes_per_s", "\"-5\""},
+      {{"link_bw_bytes_per_s=1e300"}, PALEO_TOPOLOGY_ERROR_PARSE, "link_bw_bytes_per_s", "1e15"},
+      {{"link_latency_ns=9223372036854775808"}, PALEO_TOPOLOGY_ERROR_PARSE, "link_latency_ns", "1 s"},
       {{"workers=many"}, PALEO_TOPOLOGY_ERROR_PARSE, "topology.workers", "many"},
       {{"workers=0"}, PALEO_TOPOLOGY_ERROR_INVALID, "workers", ">= 1"},
       {{"generator=torus2d", "workers=10", "dims=4x4"}, PALEO_TOPOLOGY_ERROR_INVALID, "topology.dims", "10"},
@@ -266,6 +280,10 @@ static void test_bad_files(void **state) {
       {"node a worker\nnode b worker\nlink a b 1GB/s 1us simplex\n", PALEO_TOPOLOGY_ERROR_INVALID, "worker b",
        "disconnected"},
       {"connect a b\n", PALEO_TOPOLOGY_ERROR_PARSE, "test:1", "connect"},
+      {"node w0 worker\nnode w1 worker\nnode s0 switch\nlink w0 s0 1GB/s 1e10s\n", PALEO_TOPOLOGY_ERROR_PARSE,
+       "test:4", "latency \"1e10s\": expected 0 to 1 s"},
+      {"node a worker\nnode b worker\nlink a b 1e-300 1us\n", PALEO_TOPOLOGY_ERROR_PARSE, "test:3",
+       "expected 1 B/s to 1 PB/s"},
       {"node s switch\n", PALEO_TOPOLOGY_ERROR_INVALID, "no worker", NULL},
   };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {

@@ -140,6 +140,23 @@ static const BadCase kCases[] = {
   {"reshape_mismatch",
    "{'layers': {" DATA ", 'r': {'parents': ['data'], 'type': 'Reshape', 'output_shape': [2, 100]}}}",
    PALEO_NET_ERROR_INVALID, "r", "cannot reshape 2x8x8x3 into output_shape 2x100"},
+  /* finding 16: json-glib keeps the last of two equal member names, silently */
+  {"duplicate_layer_name",
+   "{'name': 'dup', 'layers': {\n " DATA ",\n 'fc': {'parents': ['data'], 'type': 'InnerProduct', "
+   "'num_outputs': 10},\n 'fc': {'parents': ['data'], 'type': 'InnerProduct', 'num_outputs': 99999}\n}}",
+   PALEO_NET_ERROR_PARSE, "fc", ":4:2: duplicate layer 'fc'"},
+  {"duplicate_layer_name_escaped",
+   "{'layers': {" DATA ", 'fc': {'parents': ['data'], 'type': 'LRN'}, 'f\\u0063': {'parents': ['data'], 'type': 'LRN'}}}",
+   PALEO_NET_ERROR_PARSE, "fc", "duplicate layer 'fc'"},
+  {"duplicate_layer_in_block",
+   "{'layers': {" DATA ", 'B': {'type': 'Block', 'parents': ['data'], 'layers': {"
+   "'x': {'parents': [], 'type': 'LRN'}, 'x': {'parents': [], 'type': 'ReLU'}}}}}",
+   PALEO_NET_ERROR_PARSE, "x", "duplicate layer 'x'"},
+  {"duplicate_key_in_layer",
+   "{'layers': {" DATA ", 'x': {'parents': ['data'], 'type': 'LRN', 'type': 'Dropout'}}}",
+   PALEO_NET_ERROR_PARSE, NULL, "duplicate key 'type' in 'x'"},
+  {"duplicate_top_level_key", "{'layers': {" DATA "}, 'layers': {" DATA "}}",
+   PALEO_NET_ERROR_PARSE, NULL, "duplicate key 'layers' in the top-level object"},
   {"deconv_not_invertible",
    "{'layers': {" DATA ", 'up': {'parents': ['data'], 'type': 'Deconvolution', 'filter': [3, 3, 3, 3],"
    " 'strides': [1, 2, 2, 1], 'padding': 'SAME', 'output_shape': [2, 20, 20, 3]}}}",
@@ -178,11 +195,53 @@ static void test_empty_file(void **state)
   assert_non_null(strstr(error->message, path));
 }
 
+/* Finding 07: 100,000 nested arrays overflowed the stack inside json-glib's recursive parser.
+ * Nesting beyond 256 levels is refused before json-glib sees it, naming line and column;
+ * 200 levels (in a member the loader ignores) still load. */
+static void test_deep_nesting(void **state)
+{
+  (void)state;
+  const int depths[] = {100000, 257};
+  for (guint i = 0; i < G_N_ELEMENTS(depths); i++) {
+    g_autofree char *open = g_strnfill(depths[i], '[');
+    g_autofree char *close = g_strnfill(depths[i], ']');
+    g_autofree char *text = g_strconcat("{\"name\": \"deep\", \"layers\": ", open, close, "}", NULL);
+    g_autofree char *path = net_test_write("deep.json", text);
+    g_autoptr(GError) error = NULL;
+    assert_null(paleo_net_load(path, 0, &error));
+    assert_true(g_error_matches(error, PALEO_NET_ERROR, PALEO_NET_ERROR_PARSE));
+    g_autofree char *where = g_strdup_printf("%s:1:%d: JSON nested deeper than 256 levels", path, 27 + 256); /* the root object is the first level */
+    if (!g_str_has_prefix(error->message, where))
+      fail_msg("'%s' does not start with '%s'", error->message, where);
+  }
+  g_autofree char *open = g_strnfill(200, '[');
+  g_autofree char *close = g_strnfill(200, ']');
+  g_autofree char *text = g_strconcat("{\"extra\": ", open, close, ", \"layers\": {\"data\": {\"parents\": [], "
+                                      "\"type\": \"Input\", \"tensor\": [1, 4, 4, 3]}}}", NULL);
+  g_autofree char *path = net_test_write("deep200.json", text);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PaleoNet) net = paleo_net_load(path, 0, &error);
+  assert_non_null(net);
+}
+
+/* json-glib's messages without a position read "FILE: message", not "FILE:message" (17). */
+static void test_bad_encoding_message(void **state)
+{
+  (void)state;
+  g_autofree char *path = net_test_write("latin1.json", "\xff{}");
+  g_autoptr(GError) error = NULL;
+  assert_null(paleo_net_load(path, 0, &error));
+  g_autofree char *expected = g_strconcat(path, ": JSON data must be UTF-8 encoded", NULL);
+  assert_true(g_str_has_prefix(error->message, expected));
+}
+
 int main(void)
 {
-  struct CMUnitTest tests[G_N_ELEMENTS(kCases) + 1];
+  struct CMUnitTest tests[G_N_ELEMENTS(kCases) + 3];
   for (gsize i = 0; i < G_N_ELEMENTS(kCases); i++)
     tests[i] = (struct CMUnitTest){kCases[i].name, run_case, NULL, NULL, (void *)&kCases[i]};
   tests[G_N_ELEMENTS(kCases)] = (struct CMUnitTest)cmocka_unit_test(test_empty_file);
+  tests[G_N_ELEMENTS(kCases) + 1] = (struct CMUnitTest)cmocka_unit_test(test_deep_nesting);
+  tests[G_N_ELEMENTS(kCases) + 2] = (struct CMUnitTest)cmocka_unit_test(test_bad_encoding_message);
   return _cmocka_run_group_tests("net_errors", tests, G_N_ELEMENTS(tests), NULL, NULL);
 }

@@ -1,0 +1,1 @@
+UPDATE layer SET id=-2147483648 WHERE rowid=1;

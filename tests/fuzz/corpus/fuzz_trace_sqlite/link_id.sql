@@ -1,0 +1,1 @@
+UPDATE link SET id=-1 WHERE rowid=1
