@@ -4,6 +4,8 @@
 
 #include <stdlib.h>
 
+#include "output/id_map.h"
+
 const char *const paleo_path_kind_names[] = {"compute", "comm", "wait", NULL};
 
 typedef struct {
@@ -17,16 +19,20 @@ typedef struct {
 } Node;
 
 typedef struct {
+  uint32_t iteration;
   uint64_t start_ns, end_ns;
-  gboolean seen;
+  gint64 last_task;        /* the walk's start (node index), -1 none */
 } Span;
 
+/* Layer ids and iteration numbers come from the trace, of any size: sparse maps. */
 struct PaleoPathCollector {
   uint32_t first, last;
   GArray *nodes;           /* Node */
   GArray *deps;            /* PaleoTaskDepRecord (ids) */
-  GPtrArray *layer_names;  /* by layer index, interned (NULL: unknown) */
-  GArray *spans;           /* Span per iteration number */
+  PaleoIdMap layer_ids;    /* layer index -> slot in layer_names */
+  GPtrArray *layer_names;  /* interned */
+  PaleoIdMap span_ids;     /* iteration number -> slot in spans */
+  GArray *spans;           /* Span, first-seen order */
   GStringChunk *strings;
 };
 
@@ -37,7 +43,9 @@ PaleoPathCollector *paleo_path_collector_new(uint32_t first, uint32_t last)
   c->last = last;
   c->nodes = g_array_new(FALSE, FALSE, sizeof(Node));
   c->deps = g_array_new(FALSE, FALSE, sizeof(PaleoTaskDepRecord));
+  paleo_id_map_init(&c->layer_ids);
   c->layer_names = g_ptr_array_new();
+  paleo_id_map_init(&c->span_ids);
   c->spans = g_array_new(FALSE, TRUE, sizeof(Span));
   c->strings = g_string_chunk_new(1024);
   return c;
@@ -49,7 +57,9 @@ void paleo_path_collector_free(PaleoPathCollector *c)
     return;
   g_array_free(c->nodes, TRUE);
   g_array_free(c->deps, TRUE);
+  paleo_id_map_clear(&c->layer_ids);
   g_ptr_array_free(c->layer_names, TRUE);
+  paleo_id_map_clear(&c->span_ids);
   g_array_free(c->spans, TRUE);
   g_string_chunk_free(c->strings);
   g_free(c);
@@ -62,21 +72,26 @@ static gboolean selected(const PaleoPathCollector *c, uint32_t iteration)
 
 void paleo_path_collector_layer(PaleoPathCollector *c, const PaleoLayerRecord *rec)
 {
-  if (rec->index >= c->layer_names->len)
-    g_ptr_array_set_size(c->layer_names, rec->index + 1);
-  g_ptr_array_index(c->layer_names, rec->index) = g_string_chunk_insert_const(c->strings, rec->name ? rec->name : "");
+  gboolean added = FALSE;
+  guint slot = paleo_id_map_insert(&c->layer_ids, rec->index, &added);
+  if (added)
+    g_ptr_array_add(c->layer_names, NULL);
+  g_ptr_array_index(c->layer_names, slot) = g_string_chunk_insert_const(c->strings, rec->name ? rec->name : "");
 }
 
 void paleo_path_collector_iteration(PaleoPathCollector *c, const PaleoIterationRecord *rec)
 {
   if (!selected(c, rec->iteration))
     return;
-  if (rec->iteration >= c->spans->len)
-    g_array_set_size(c->spans, rec->iteration + 1);
-  Span *s = &g_array_index(c->spans, Span, rec->iteration);
-  s->start_ns = s->seen ? MIN(s->start_ns, rec->start_ns) : rec->start_ns;
-  s->end_ns = s->seen ? MAX(s->end_ns, rec->end_ns) : rec->end_ns;
-  s->seen = TRUE;
+  gboolean added = FALSE;
+  guint slot = paleo_id_map_insert(&c->span_ids, rec->iteration, &added);
+  if (added) {
+    Span first = {rec->iteration, rec->start_ns, rec->end_ns, -1};
+    g_array_append_val(c->spans, first);
+  }
+  Span *s = &g_array_index(c->spans, Span, slot);
+  s->start_ns = MIN(s->start_ns, rec->start_ns);
+  s->end_ns = MAX(s->end_ns, rec->end_ns);
 }
 
 void paleo_path_collector_task(PaleoPathCollector *c, const PaleoTaskRecord *rec)
@@ -205,9 +220,9 @@ static char *node_name(const Graph *g, const Node *x)
     return x->bucket >= 0 ? g_strdup_printf("%s bucket %d", x->collective, x->bucket) : g_strdup(x->collective);
   if (x->phase == PALEO_PHASE_UPDATE)
     return g_strdup("update");
-  const GPtrArray *names = g->c->layer_names;
-  const char *layer = x->layer < names->len && g_ptr_array_index(names, x->layer) ? g_ptr_array_index(names, x->layer)
-                                                                                  : NULL;
+  guint slot = 0;
+  const char *layer = paleo_id_map_lookup(&g->c->layer_ids, x->layer, &slot)
+                        ? g_ptr_array_index(g->c->layer_names, slot) : NULL;
   g_autofree char *fallback = g_strdup_printf("layer %u", x->layer);
   return g_strdup_printf("%s %s%s", layer ? layer : fallback, paleo_phase_names[x->phase], mb);
 }
@@ -225,19 +240,20 @@ static void add_segment(PaleoCriticalPath *p, PaleoPathKind kind, uint32_t worke
   *sum += b - a;
 }
 
-/* The last task of the iteration: the latest end, then the lowest worker. */
-static gint64 last_task(const Graph *g, uint32_t iteration)
+/* The last task of each iteration: the latest end, then the lowest worker, then the first
+ * recorded (one pass over the nodes). */
+static void find_last_tasks(const Graph *g, GArray *spans)
 {
-  gint64 best = -1;
   for (guint i = 0; i < g->n; i++) {
     const Node *x = node(g, i);
-    if (x->iteration != iteration)
+    guint slot;
+    if (!paleo_id_map_lookup(&g->c->span_ids, x->iteration, &slot))
       continue;
-    if (best < 0 || x->end_ns > node(g, best)->end_ns ||
-        (x->end_ns == node(g, best)->end_ns && x->worker < node(g, best)->worker))
-      best = i;
+    Span *s = &g_array_index(spans, Span, slot);
+    const Node *b = s->last_task >= 0 ? node(g, (guint)s->last_task) : NULL;
+    if (!b || x->end_ns > b->end_ns || (x->end_ns == b->end_ns && x->worker < b->worker))
+      s->last_task = i;
   }
-  return best;
 }
 
 /* The participant of x's collective that entered last (x itself when none did later). */
@@ -266,12 +282,15 @@ static gint64 releasing_dep(const Graph *g, guint x, uint64_t t)
   return best;
 }
 
-static void walk(const Graph *g, uint32_t iteration, const Span *span, PaleoCriticalPath *p)
+/* Time only goes backwards (a trace may claim a participant entered after its partner
+ * ended: clamped), and a walk visits at most every node once (a trace's dependency edges
+ * may form a cycle): so it ends. */
+static void walk(const Graph *g, const Span *span, PaleoCriticalPath *p)
 {
   uint64_t start = span->start_ns, t = span->end_ns;
-  gint64 cur = last_task(g, iteration);
+  gint64 cur = span->last_task;
   uint32_t worker = cur >= 0 ? node(g, cur)->worker : 0;
-  while (cur >= 0 && t > start) {
+  for (guint steps = 0; cur >= 0 && t > start && steps <= g->n; steps++) {
     const Node *x = node(g, cur);
     worker = x->worker;
     if (x->end_ns < t) {
@@ -281,7 +300,7 @@ static void walk(const Graph *g, uint32_t iteration, const Span *span, PaleoCrit
         break;
     }
     guint bind = binding_participant(g, cur);
-    uint64_t from = MAX(node(g, bind)->start_ns, start);
+    uint64_t from = CLAMP(node(g, bind)->start_ns, start, t);
     add_segment(p, x->kind == PALEO_TASK_COMPUTE ? PALEO_PATH_COMPUTE : PALEO_PATH_COMM, worker, node_name(g, x), from,
                 t);
     t = from;
@@ -303,20 +322,28 @@ static void segment_clear(gpointer p)
   g_free(((PaleoPathSegment *)p)->name);
 }
 
+static gint by_iteration(gconstpointer x, gconstpointer y)
+{
+  uint32_t a = ((const Span *)x)->iteration, b = ((const Span *)y)->iteration;
+  return (a > b) - (a < b);
+}
+
 GArray *paleo_critical_paths(const PaleoPathCollector *c)
 {
   Graph g = {c, (const Node *)(void *)c->nodes->data, c->nodes->len, NULL, NULL, NULL};
   build_deps(&g);
   build_instances(&g);
+  g_autoptr(GArray) spans = g_array_sized_new(FALSE, FALSE, sizeof(Span), c->spans->len);
+  g_array_append_vals(spans, c->spans->data, c->spans->len);
+  find_last_tasks(&g, spans);
+  g_array_sort(spans, by_iteration);
   GArray *paths = g_array_new(FALSE, FALSE, sizeof(PaleoCriticalPath));
-  for (guint i = 0; i < c->spans->len; i++) {
-    const Span *s = &g_array_index(c->spans, Span, i);
-    if (!s->seen)
-      continue;
-    PaleoCriticalPath p = {.iteration = i, .start_ns = s->start_ns, .end_ns = s->end_ns,
+  for (guint i = 0; i < spans->len; i++) {
+    const Span *s = &g_array_index(spans, Span, i);
+    PaleoCriticalPath p = {.iteration = s->iteration, .start_ns = s->start_ns, .end_ns = s->end_ns,
                            .segments = g_array_new(FALSE, FALSE, sizeof(PaleoPathSegment))};
     g_array_set_clear_func(p.segments, segment_clear);
-    walk(&g, i, s, &p);
+    walk(&g, s, &p);
     g_array_append_val(paths, p);
   }
   g_free(g.dep_start);

@@ -270,6 +270,21 @@ gboolean paleo_output_file_commit(PaleoOutputFile *f, GError **error)
   return ok;
 }
 
+gboolean paleo_output_file_write_text(const char *path, const char *kind, const char *text, GError **error)
+{
+  g_autoptr(PaleoOutputFile) out = paleo_output_file_open(path, kind, error);
+  if (!out)
+    return FALSE;
+  errno = 0;
+  FILE *f = paleo_output_file_stream(out);
+  /* a write failing inside fputs (a buffer's worth) is not reported again by fclose */
+  if (!f || fputs(text, f) < 0) {
+    int err = errno;
+    return io_error(error, "write", path, err ? err : EIO);
+  }
+  return paleo_output_file_commit(out, error);
+}
+
 void paleo_output_file_free(PaleoOutputFile *f)
 {
   if (!f)

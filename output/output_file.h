@@ -34,6 +34,9 @@ FILE *paleo_output_file_stream(PaleoOutputFile *file);
  * is removed and PALEO_OUTPUT_ERROR_IO names the file and the system's reason. Either way
  * `file` is spent: only paleo_output_file_free may follow. */
 gboolean paleo_output_file_commit(PaleoOutputFile *file, GError **error);
+/* The whole of `text` written to `path` through a partial file (open, write, commit), the
+ * system's reason kept when a write fails part-way. */
+gboolean paleo_output_file_write_text(const char *path, const char *kind, const char *text, GError **error);
 /* Releases the file; when not committed, removes the partial file (abandoning the write). */
 void paleo_output_file_free(PaleoOutputFile *file);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoOutputFile, paleo_output_file_free)

@@ -667,7 +667,7 @@ static void draw_iteration_marks(PaleoTimeline *t, const PaleoTimelineScan *scan
   cairo_set_line_width(t->cr, 1);
   for (guint i = 0; i < scan->iterations->len; i++) {
     const PaleoScanIteration *it = &g_array_index(scan->iterations, PaleoScanIteration, i);
-    if (!it->seen || it->start_ns < t->from_ns || it->start_ns > t->to_ns || !iteration_shown(t, i))
+    if (it->start_ns < t->from_ns || it->start_ns > t->to_ns || !iteration_shown(t, it->iteration))
       continue;
     double x = round(t->plot_x0 + (double)(it->start_ns - t->from_ns) * t->px_per_ns) + 0.5;
     cairo_set_source_rgb(t->cr, 0.45, 0.45, 0.45);
@@ -675,7 +675,7 @@ static void draw_iteration_marks(PaleoTimeline *t, const PaleoTimelineScan *scan
     cairo_line_to(t->cr, x, bottom);
     cairo_stroke(t->cr);
     char label[24];
-    g_snprintf(label, sizeof label, "it %u", i);
+    g_snprintf(label, sizeof label, "it %u", it->iteration);
     text_at(t->cr, x + 2, top + 8, 8, label);
   }
   cairo_restore(t->cr);

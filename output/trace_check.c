@@ -1,8 +1,9 @@
 /* The trace checker: a sink between a trace reader and the tool it feeds, which lets a
  * record through only when every id it holds names a row of the trace's own tables (a
  * worker rank of the entity table, a link of the link table, a layer of the layer table,
- * a host or endpoint of the entity table), the tables' own ids are unique, numbers are
- * finite and strings are UTF-8. The tools behind it may then index by these ids without
+ * a host or endpoint of the entity table; a task of the task graph for its dependency
+ * edges), the tables' own ids are unique, enumerations in range, numbers finite and strings
+ * UTF-8. The tools behind it may then index by these ids without
  * fear; values with no table (iteration numbers, staleness) they keep in sparse maps. */
 #include "output/trace_int.h"
 
@@ -20,7 +21,15 @@ struct PaleoTraceCheck {
   PaleoIdMap entities, ranks, links, layers;
   GArray *hosts;              /* uint32_t host ids named by entities, checked once all are read */
   gboolean entities_done;
+  GArray *task_ids;           /* uint64_t ids of task and comm_task rows (8 bytes a task) */
+  gboolean task_ids_sorted;   /* sorted and checked unique (at the first task_dep, the end) */
 };
+
+static int compare_u64(const void *x, const void *y)
+{
+  uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+  return (a > b) - (a < b);
+}
 
 static PaleoTraceCheck *from_sink(PaleoTraceSink *sink)
 {
@@ -149,6 +158,51 @@ static gboolean check_rank(PaleoTraceCheck *c, const char *table, uint32_t worke
          check_ref(c, &c->ranks, table, "worker", worker, "a worker rank of the entity table", error);
 }
 
+/* Sorts the task ids and checks they are unique (tasks and comm tasks share one id space). */
+static gboolean task_ids_ready(PaleoTraceCheck *c, GError **error)
+{
+  if (c->task_ids_sorted)
+    return TRUE;
+  g_array_sort(c->task_ids, compare_u64);
+  c->task_ids_sorted = TRUE;
+  const uint64_t *ids = (const uint64_t *)(void *)c->task_ids->data;
+  for (guint i = 1; i < c->task_ids->len; i++)
+    if (ids[i] == ids[i - 1])
+      return bad(c, "task", error, "task id %" G_GUINT64_FORMAT " appears twice (task and comm_task ids are one "
+                 "id space)", ids[i]);
+  return TRUE;
+}
+
+static void add_task_id(PaleoTraceCheck *c, uint64_t id)
+{
+  g_array_append_val(c->task_ids, id);
+  c->task_ids_sorted = FALSE;
+}
+
+static gboolean task_id_known(const PaleoTraceCheck *c, uint64_t id)
+{
+  const uint64_t *ids = (const uint64_t *)(void *)c->task_ids->data;
+  guint lo = 0, hi = c->task_ids->len;
+  while (lo < hi) {
+    guint mid = lo + (hi - lo) / 2;
+    if (ids[mid] < id)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < c->task_ids->len && ids[lo] == id;
+}
+
+static gboolean check_enums(PaleoTraceCheck *c, const char *table, PaleoPhase phase, PaleoStreamKind stream,
+                            GError **error)
+{
+  if (!paleo_trace_phase_name(phase))
+    return bad(c, table, error, "phase %d is not 0 (fwd), 1 (bwd) or 2 (update)", (int)phase);
+  if ((guint)stream >= PALEO_STREAM_KINDS)
+    return bad(c, table, error, "stream %d is not 0 (compute), 1 (comm) or 2 (p2p)", (int)stream);
+  return TRUE;
+}
+
 static gboolean on_iteration(PaleoTraceSink *sink, const PaleoIterationRecord *rec, GError **error)
 {
   PaleoTraceCheck *c = from_sink(sink);
@@ -165,7 +219,44 @@ static gboolean on_task(PaleoTraceSink *sink, const PaleoTaskRecord *rec, GError
   if (rec->layer != UINT32_MAX &&
       !check_ref(c, &c->layers, "task", "layer", rec->layer, "in the layer table", error))
     return FALSE;
+  if (!check_enums(c, "task", rec->phase, rec->stream, error))
+    return FALSE;
+  if (rec->id != PALEO_TASK_ID_NONE)
+    add_task_id(c, rec->id);
   return c->inner->ops->task(c->inner, rec, error);
+}
+
+static gboolean on_comm_task(PaleoTraceSink *sink, const PaleoCommTaskRecord *rec, GError **error)
+{
+  PaleoTraceCheck *c = from_sink(sink);
+  if (!check_rank(c, "comm_task", rec->worker, error) || !check_enums(c, "comm_task", rec->phase, rec->stream, error) ||
+      !check_text(c, "comm_task", "collective", rec->collective, error))
+    return FALSE;
+  if (rec->kind != PALEO_TASK_TRANSFER && rec->kind != PALEO_TASK_COLLECTIVE)
+    return bad(c, "comm_task", error, "kind %d is not 1 (transfer) or 2 (collective)", (int)rec->kind);
+  if (rec->id == PALEO_TASK_ID_NONE)
+    return bad(c, "comm_task", error, "id %" G_GUINT64_FORMAT " is not a task id", rec->id);
+  if (rec->bucket < -1)
+    return bad(c, "comm_task", error, "bucket %d is neither a bucket nor -1 (none)", rec->bucket);
+  if (rec->peer < -1)
+    return bad(c, "comm_task", error, "peer %d is neither a worker rank nor -1 (none)", rec->peer);
+  if (rec->peer >= 0 &&
+      !check_ref(c, &c->ranks, "comm_task", "peer", (uint32_t)rec->peer, "a worker rank of the entity table", error))
+    return FALSE;
+  add_task_id(c, rec->id);
+  return c->inner->ops->comm_task(c->inner, rec, error);
+}
+
+static gboolean on_task_dep(PaleoTraceSink *sink, const PaleoTaskDepRecord *rec, GError **error)
+{
+  PaleoTraceCheck *c = from_sink(sink);
+  if (!task_ids_ready(c, error))
+    return FALSE;
+  if (!task_id_known(c, rec->task))
+    return bad(c, "task_dep", error, "task %" G_GUINT64_FORMAT " is not the id of a task or comm_task", rec->task);
+  if (!task_id_known(c, rec->dep))
+    return bad(c, "task_dep", error, "dep %" G_GUINT64_FORMAT " is not the id of a task or comm_task", rec->dep);
+  return c->inner->ops->task_dep(c->inner, rec, error);
 }
 
 static gboolean on_flow(PaleoTraceSink *sink, const PaleoFlowRecord *rec, GError **error)
@@ -210,6 +301,8 @@ PaleoTraceCheck *paleo_trace_check_new(const char *path, PaleoTraceSink *inner)
     .flow = in->flow ? on_flow : NULL,
     .link_usage = in->link_usage ? on_link_usage : NULL,
     .ps_update = in->ps_update ? on_ps_update : NULL,
+    .comm_task = in->comm_task ? on_comm_task : NULL,
+    .task_dep = in->task_dep ? on_task_dep : NULL,
   };
   c->base.ops = &c->ops;
   c->base.level = inner->level;
@@ -220,6 +313,8 @@ PaleoTraceCheck *paleo_trace_check_new(const char *path, PaleoTraceSink *inner)
   paleo_id_map_init(&c->links);
   paleo_id_map_init(&c->layers);
   c->hosts = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+  c->task_ids = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+  c->task_ids_sorted = TRUE;
   return c;
 }
 
@@ -230,7 +325,7 @@ PaleoTraceSink *paleo_trace_check_sink(PaleoTraceCheck *c)
 
 gboolean paleo_trace_check_finish(PaleoTraceCheck *c, GError **error)
 {
-  return entities_complete(c, error);
+  return entities_complete(c, error) && task_ids_ready(c, error);
 }
 
 void paleo_trace_check_free(PaleoTraceCheck *c)
@@ -242,6 +337,7 @@ void paleo_trace_check_free(PaleoTraceCheck *c)
   paleo_id_map_clear(&c->links);
   paleo_id_map_clear(&c->layers);
   g_array_free(c->hosts, TRUE);
+  g_array_free(c->task_ids, TRUE);
   g_free(c->path);
   g_free(c);
 }

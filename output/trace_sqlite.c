@@ -595,18 +595,18 @@ static gboolean read_iteration(Row *r, PaleoTraceSink *sink, GError **error)
   return row_ok(r, error) && sink->ops->iteration(sink, &rec, error);
 }
 
-/* Task ids (task.id, comm_task.id, instances): 0 to 2^63 - 1. */
+/* Task ids (task.id, comm_task.id, instances): 64-bit, stored as their int64 bit pattern. */
 static uint64_t col_task_id(Row *r, int col, const char *name)
 {
-  return (uint64_t)col_int(r, col, name, 0, INT64_MAX, "an id from 0 to 2^63 - 1");
+  return col_u64(r, col, name);
 }
 
-/* Optional task ids: NULL for none (PALEO_TASK_ID_NONE), else 0 to 2^63 - 1. */
+/* Optional task ids: NULL for none (PALEO_TASK_ID_NONE = UINT64_MAX). */
 static uint64_t col_task_id_or_none(Row *r, int col, const char *name)
 {
   if (sqlite3_column_type(r->st, col) == SQLITE_NULL)
     return PALEO_TASK_ID_NONE;
-  return (uint64_t)col_int(r, col, name, 0, INT64_MAX, "NULL or an id from 0 to 2^63 - 1");
+  return (uint64_t)col_int(r, col, name, INT64_MIN, INT64_MAX, "NULL or an integer");
 }
 
 static PaleoPhase col_phase(Row *r, int col)

@@ -56,15 +56,7 @@ static gboolean write_text(const char *path, const char *text, GError **error)
     fputs(text, stdout);
     return TRUE;
   }
-  g_autoptr(PaleoOutputFile) out = paleo_output_file_open(path, "output", error);
-  FILE *f = out ? paleo_output_file_stream(out) : NULL;
-  if (out && !f)
-    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO, "cannot write '%s': %s",
-                paleo_output_file_partial(out), g_strerror(errno));
-  if (!f)
-    return FALSE;
-  fputs(text, f);
-  return paleo_output_file_commit(out, error);
+  return paleo_output_file_write_text(path, "output", text, error);
 }
 
 int paleo_cmd_analyze(int argc, char **argv)

@@ -82,15 +82,7 @@ static void print_errors(GArray *rows)
  * non-regular path refused). */
 static gboolean write_profile(const char *path, const char *text, GError **error)
 {
-  g_autoptr(PaleoOutputFile) out = paleo_output_file_open(path, "output", error);
-  FILE *f = out ? paleo_output_file_stream(out) : NULL;
-  if (out && !f)
-    g_set_error(error, PALEO_OUTPUT_ERROR, PALEO_OUTPUT_ERROR_IO, "cannot write '%s': %s",
-                paleo_output_file_partial(out), g_strerror(errno));
-  if (!f)
-    return FALSE;
-  fputs(text, f);
-  return paleo_output_file_commit(out, error);
+  return paleo_output_file_write_text(path, "output", text, error);
 }
 
 /* With --by-arch: one `[refined ARCH]` group per generation among the rows, each fitted on

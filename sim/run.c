@@ -359,16 +359,30 @@ static gboolean load_workload(Run *r, int64_t *bpw_out, GError **error)
 #define CURSOR_BYTES_PER_MESSAGE 21.0
 #define SCHEDULE_LIMIT_GIB 8.0
 
+/* The data-parallel gradient buckets' sizes, as the planner cuts them (workloads/planner.c):
+ * walking the layers from the last, a bucket closes at >= bucket_bytes (overlap off: one). */
+static void gradient_buckets(const PaleoTrainCosts *c, gboolean overlap, uint64_t bucket_bytes, GArray *bytes)
+{
+  uint64_t acc = 0;
+  for (guint i = c->n_layers; i-- > 0;) {
+    acc += c->grad_bytes[i];
+    if (overlap && acc >= bucket_bytes && acc > 0) {
+      g_array_append_val(bytes, acc);
+      acc = 0;
+    }
+  }
+  if (acc)
+    g_array_append_val(bytes, acc);
+}
+
 static gboolean check_schedule_memory(Run *r, GError **error)
 {
   const PaleoScenario *sc = r->sc;
   if (sc->training.fidelity != PALEO_FIDELITY_FLOW || !paleo_scenario_strategy(sc)->task_graph)
     return TRUE;
   uint32_t n = r->replicas, g = (uint32_t)sc->cluster.gpus_per_host;
-  g_autoptr(GArray) first = g_array_new(FALSE, FALSE, sizeof(guint));
   g_autoptr(GArray) bytes = g_array_new(FALSE, FALSE, sizeof(uint64_t));
-  paleo_train_buckets(r->costs, sc->training.overlap, (uint64_t)llround(sc->training.bucket_mb * 1024 * 1024),
-                      first, bytes);
+  gradient_buckets(r->costs, sc->training.overlap, (uint64_t)llround(sc->training.bucket_mb * 1024 * 1024), bytes);
   guint phases = sc->training.collective == PALEO_COLLECTIVE_BUTTERFLY_MIXING
                    ? MAX(paleo_collective_log2_ceil(n + 1) - 1, 1) : 1;
   double messages = 0, need = 0;

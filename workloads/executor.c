@@ -113,7 +113,9 @@ struct Exec {
   GHashTable *insts;        /* key -> Inst* (lookup only) */
   Inst **last_inst;         /* per collective: the instance looked up last (a cache) */
   GArray *ready;
-  FlowCtx *ctx_pool;
+  FlowCtx *ctx_pool;         /* free list */
+  GPtrArray *ctx_all;        /* every FlowCtx allocated, free or in flight (an interrupted
+                                run leaves some in flight): freed with the executor */
   Xfer *xfer_pool;
   GPtrArray *xfers;         /* every Xfer allocated */
   uint32_t *finished;       /* per iteration: workers done */
@@ -482,7 +484,7 @@ static void start_flows(Exec *x, Inst *in)
     if (ctx)
       x->ctx_pool = ctx->next_free;
     else
-      ctx = g_new(FlowCtx, 1);
+      g_ptr_array_add(x->ctx_all, ctx = g_new(FlowCtx, 1));
     ctx->inst = in;
     ctx->msg = mi;
     in->msg_start[mi] = now_ns(x);
@@ -1043,11 +1045,8 @@ static void exec_free(PaleoTrainer *t)
   if (x->schedule_cache)
     g_hash_table_destroy(x->schedule_cache);
   g_free(x->closed);
-  while (x->ctx_pool) {
-    FlowCtx *next = x->ctx_pool->next_free;
-    g_free(x->ctx_pool);
-    x->ctx_pool = next;
-  }
+  if (x->ctx_all)
+    g_ptr_array_free(x->ctx_all, TRUE);
   g_ptr_array_free(x->xfers, TRUE);
   if (x->ready)
     g_array_free(x->ready, TRUE);
@@ -1114,6 +1113,7 @@ PaleoTrainer *paleo_executor_new(PaleoEngine *engine, PaleoNetwork *network, con
     x->win_lo[i] = PALEO_TIME_MAX;
   x->xfers = g_ptr_array_new_with_free_func(g_free);
   build_runs(x);
+  x->ctx_all = g_ptr_array_new_with_free_func(g_free);
   link_runs(x);
   mark_runs(x);
   map_collective_runs(x);

@@ -14,8 +14,10 @@
 #include <sqlite3.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "output/analyze.h"
+#include "output/critical_path.h"
 #include "output/chrome_export.h"
 #include "output/timeline.h"
 #include "output/trace_io.h"
@@ -88,15 +90,17 @@ static const struct {
 } tools[] = {{"analyze", run_analyze}, {"timeline", run_timeline}, {"export", run_export},
              {"convert", run_convert}};
 
-/* Tools that never read `table` (export draws no link usage or server updates, timeline no
- * server updates) may accept a trace whose only fault is there. */
+/* Tools that never read `table` (export draws no link usage, server updates or task graph,
+ * timeline no server updates or task dependencies) may accept a trace whose only fault is
+ * there. */
 static gboolean reads_table(const char *tool, const char *table)
 {
   gboolean usage = strstr(table, "link_usage") != NULL, updates = strstr(table, "ps_update") != NULL;
+  gboolean comm = strstr(table, "comm_task") != NULL, deps = strstr(table, "task_dep") != NULL;
   if (!strcmp(tool, "export"))
-    return !usage && !updates;
+    return !usage && !updates && !comm && !deps;
   if (!strcmp(tool, "timeline"))
-    return !updates;
+    return !updates && !deps;
   return TRUE;
 }
 
@@ -149,6 +153,17 @@ static void test_bad_ids_are_refused_by_every_tool(void **state)
     {"UPDATE run SET trace_level = 'everything'", "table run:", "trace_level 'everything'"},
     {"UPDATE run SET status = x'00ff'", "table run:", "status (a blob) is not text"},
     {"ALTER TABLE link_usage RENAME COLUMN flows TO n", "link_usage", "no such column: flows"},
+    /* the task graph (schema 3) */
+    {"UPDATE comm_task SET worker = 9 WHERE id = 11", "table comm_task:", "worker 9"},
+    {"UPDATE comm_task SET peer = 5 WHERE id = 11", "table comm_task:", "peer 5"},
+    {"UPDATE comm_task SET peer = -7 WHERE id = 11", "table comm_task:", "peer -7"},
+    {"UPDATE comm_task SET kind = 0 WHERE id = 11", "table comm_task:", "kind 0"},
+    {"UPDATE comm_task SET stream = 3 WHERE id = 12", "table comm_task:", "stream 3"},
+    {"UPDATE comm_task SET phase = 'bwd' WHERE id = 12", "table comm_task:", "phase 'bwd'"},
+    {"UPDATE task SET stream = -1 WHERE rowid = 2", "table task:", "stream -1"},
+    {"UPDATE task SET id = 0 WHERE rowid = 6", "table task:", "task id 0 appears twice"},
+    {"UPDATE task_dep SET dep = 99 WHERE task = 11", "table task_dep:", "dep 99"},
+    {"UPDATE task_dep SET task = 'x' WHERE task = 11", "table task_dep:", "task 'x'"},
   };
   for (size_t i = 0; i < G_N_ELEMENTS(edits); i++) {
     g_autofree char *path = edited_db("bad-id.db", edits[i].sql);
@@ -174,7 +189,14 @@ static void test_huge_ids_cost_no_memory(void **state)
     "UPDATE entity SET worker = 2000000000 WHERE id = 1;"
     "UPDATE iteration SET worker = 2000000000 WHERE worker = 1;"
     "UPDATE task SET worker = 2000000000 WHERE worker = 1;"
+    "UPDATE comm_task SET worker = 2000000000 WHERE worker = 1;"
+    "UPDATE comm_task SET peer = 2000000000 WHERE peer = 1;"
     "UPDATE ps_update SET worker = 2000000000 WHERE worker = 1",
+    /* task ids, collective instances and iterations of the task graph */
+    "UPDATE comm_task SET id = 9000000000000000000, iteration = 4000000000, instance = -5 WHERE id = 12;"
+    "UPDATE task_dep SET dep = 9000000000000000000 WHERE dep = 12;"
+    "UPDATE task SET id = -9000000000000000000, layer = 1 WHERE id = 0;"
+    "UPDATE task_dep SET dep = -9000000000000000000 WHERE dep = 0",
     "UPDATE link SET id = 4000000000 WHERE id = 1;"
     "UPDATE link_usage SET link = 4000000000 WHERE link = 1",
     "UPDATE entity SET id = 3000000000 WHERE id = 3;"
@@ -204,6 +226,29 @@ static void test_huge_ids_cost_no_memory(void **state)
   assert_true(max_rss_kb() - before < 200 * 1024);
 }
 
+/* A task graph that time cannot walk back through: a collective participant that entered
+ * after its partner had finished, the partner depending on it (the critical-path walk
+ * once went forward in time and looped for ever), and a dependency cycle. Analyze ends and
+ * its path still tiles the iteration. */
+static void test_critical_path_of_any_graph_ends(void **state)
+{
+  (void)state;
+  g_autofree char *path = edited_db("cycle.db",
+    "INSERT INTO comm_task VALUES (13, 0, 0, 2, 1, 'ring', 0, 0, 0, 1, NULL, 1, 7, 950, 960);"
+    "INSERT INTO task_dep VALUES (13, 12); INSERT INTO task_dep VALUES (12, 13);"
+    "INSERT INTO task_dep VALUES (0, 11);");
+  alarm(60);
+  g_autoptr(PaleoAnalysis) a = paleo_analysis_new();
+  g_autoptr(GError) error = NULL;
+  assert_true(paleo_trace_replay(path, paleo_analysis_sink(a), NULL, &error));
+  g_autoptr(PaleoAnalysisReport) r = paleo_analysis_report(a, NULL);
+  alarm(0);
+  assert_non_null(r->critical_paths);
+  assert_true(r->critical_paths->len >= 1);
+  const PaleoCriticalPath *p = &g_array_index(r->critical_paths, PaleoCriticalPath, 0);
+  assert_int_equal(p->compute_ns + p->comm_ns + p->wait_ns, p->end_ns - p->start_ns);
+}
+
 /* What analyze reports for a worker ranked 2e9, an iteration numbered 2e8 and a staleness
  * of 4e9: those very ids, counted once each. */
 static void test_huge_ids_are_reported(void **state)
@@ -213,6 +258,8 @@ static void test_huge_ids_are_reported(void **state)
     "UPDATE entity SET worker = 2000000000 WHERE id = 1;"
     "UPDATE iteration SET worker = 2000000000 WHERE worker = 1;"
     "UPDATE task SET worker = 2000000000 WHERE worker = 1;"
+    "UPDATE comm_task SET worker = 2000000000 WHERE worker = 1;"
+    "UPDATE comm_task SET peer = 2000000000 WHERE peer = 1;"
     "UPDATE ps_update SET worker = 2000000000 WHERE worker = 1;"
     "UPDATE iteration SET iteration = 200000000 WHERE iteration = 1;"
     "UPDATE ps_update SET staleness = 4000000000 WHERE staleness = 1");
@@ -387,6 +434,7 @@ int main(void)
     cmocka_unit_test(test_bad_ids_are_refused_by_every_tool),
     cmocka_unit_test(test_huge_ids_cost_no_memory),
     cmocka_unit_test(test_huge_ids_are_reported),
+    cmocka_unit_test(test_critical_path_of_any_graph_ends),
     cmocka_unit_test(test_hdf5_duplicate_ids_are_refused),
     cmocka_unit_test(test_corrupt_hdf5_findings_are_refused),
     cmocka_unit_test(test_hdf5_checksums_catch_corruption),
