@@ -1,7 +1,8 @@
 /* libFuzzer target: SQLite traces as a user or a bad disk could leave them, fed to every
  * trace-reading tool (analyze, export, timeline, convert). An input is an SQL script run on
  * a copy of a small valid trace (a sync run with every record kind; an async-ps run with
- * server updates when the script starts with "-- async"), as the reliability findings'
+ * server updates when the script starts with "-- async"; a pipeline run, transfers and
+ * micro-batches in its task graph, with "-- pipeline"), as the reliability findings'
  * `sqlite3 m.db "UPDATE ..."` edits did; or, when it starts with the SQLite header, a
  * database file byte for byte. Scripts cannot touch other files (ATTACH and VACUUM are
  * refused), nor run long (a progress limit) or grow large (1 MiB values). */
@@ -15,13 +16,13 @@
 #include "sim/scenario.h"
 
 /* A small trace written by a real run, its pages shrunk to 1 KiB (as bytes in memory). */
-static GBytes *make_base(const char *name, const char *strategy)
+static GBytes *make_base(const char *name, const char *strategy, const char *extra)
 {
   g_autofree char *path = fuzz_path(name);
   g_autofree char *text = g_strdup_printf(
-    "[workload]\nnet=alex_v2\nbatch=8\n[cluster]\ndevice=TITAN_X\nworkers=3\ngpus_per_host=1\n"
+    "[workload]\nnet=alex_v2\nbatch=8\n[cluster]\ndevice=TITAN_X\nworkers=%s\ngpus_per_host=1\n"
     "topology=star\nps_count=2\n[training]\nstrategy=%s\ncollective=ring\niterations=2\n"
-    "[output]\ntrace=%s\ntrace_level=all\n", strategy, path);
+    "[output]\ntrace=%s\ntrace_level=all\n%s", extra ? "4" : "3", strategy, path, extra ? extra : "");
   g_autoptr(GError) error = NULL;
   g_autoptr(PaleoScenario) sc = paleo_scenario_load_data(text, "fuzz-base.ini", NULL, &error);
   PaleoRunOptions options = {.progress = FALSE};
@@ -76,10 +77,12 @@ static void edit(const char *path, const char *sql)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   fuzz_init();
-  static GBytes *sync_base, *async_base;
+  static GBytes *sync_base, *async_base, *pipeline_base;
   if (!sync_base) {
-    sync_base = make_base("base-sync.db", "sync");
-    async_base = make_base("base-async.db", "async-ps");
+    sync_base = make_base("base-sync.db", "sync", NULL);
+    async_base = make_base("base-async.db", "async-ps", NULL);
+    pipeline_base = make_base("base-pipeline.db", "sync",
+                              "[parallelism]\npipeline=2\nmicro_batches=2\nschedule=1f1b\n");
   }
   static const char header[16] = "SQLite format 3";
   g_autofree char *path = NULL;
@@ -89,7 +92,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g_autofree char *sql = fuzz_text(data, size);
     if (!allowed_script(sql))
       return 0;
-    GBytes *base = g_str_has_prefix(sql, "-- async") ? async_base : sync_base;
+    GBytes *base = g_str_has_prefix(sql, "-- async")      ? async_base
+                   : g_str_has_prefix(sql, "-- pipeline") ? pipeline_base
+                                                          : sync_base;
     gsize len = 0;
     const guint8 *bytes = g_bytes_get_data(base, &len);
     path = fuzz_write("trace.db", bytes, len);
