@@ -15,7 +15,9 @@
 #include "topology/generators.h"
 #include "topology/network.h"
 #include "workloads/collective.h"
+#include "workloads/executor.h"
 #include "workloads/footprint.h"
+#include "workloads/planner.h"
 #include "workloads/train.h"
 #include "workloads/train_costs.h"
 
@@ -350,61 +352,38 @@ static gboolean load_workload(Run *r, int64_t *bpw_out, GError **error)
 /* ---- memory of the collective schedules ---- */
 
 /* Flow-fidelity task-graph strategies build every collective's message pattern up front
- * (workloads/executor.c): 32 bytes per message (PaleoMessage), plus about 21 per message of
- * each collective in progress (its cursor and start times). A ring over the data-parallel
- * replicas is O(replicas^2) messages, so this is checked before anything is built, against
- * a budget that leaves a 24 GiB machine room: one collective per gradient bucket over the
- * replicas (with hosts of gpus_per_host when that divides them). */
-#define SCHEDULE_BYTES_PER_MESSAGE 32.0
-#define CURSOR_BYTES_PER_MESSAGE 21.0
+ * (workloads/executor.c): a ring over the data-parallel replicas is O(replicas^2)
+ * messages. The step graph (one replica's, small) is planned and the executor's need
+ * computed before anything big is built, against a budget that leaves a 24 GiB machine
+ * room. */
 #define SCHEDULE_LIMIT_GIB 8.0
-
-/* The data-parallel gradient buckets' sizes, as the planner cuts them (workloads/planner.c):
- * walking the layers from the last, a bucket closes at >= bucket_bytes (overlap off: one). */
-static void gradient_buckets(const PaleoTrainCosts *c, gboolean overlap, uint64_t bucket_bytes, GArray *bytes)
-{
-  uint64_t acc = 0;
-  for (guint i = c->n_layers; i-- > 0;) {
-    acc += c->grad_bytes[i];
-    if (overlap && acc >= bucket_bytes && acc > 0) {
-      g_array_append_val(bytes, acc);
-      acc = 0;
-    }
-  }
-  if (acc)
-    g_array_append_val(bytes, acc);
-}
 
 static gboolean check_schedule_memory(Run *r, GError **error)
 {
   const PaleoScenario *sc = r->sc;
   if (sc->training.fidelity != PALEO_FIDELITY_FLOW || !paleo_scenario_strategy(sc)->task_graph)
     return TRUE;
-  uint32_t n = r->replicas, g = (uint32_t)sc->cluster.gpus_per_host;
-  g_autoptr(GArray) bytes = g_array_new(FALSE, FALSE, sizeof(uint64_t));
-  gradient_buckets(r->costs, sc->training.overlap, (uint64_t)llround(sc->training.bucket_mb * 1024 * 1024), bytes);
-  guint phases = sc->training.collective == PALEO_COLLECTIVE_BUTTERFLY_MIXING
-                   ? MAX(paleo_collective_log2_ceil(n + 1) - 1, 1) : 1;
-  double messages = 0, need = 0;
-  for (guint b = 0; b < bytes->len; b++) {
-    PaleoCollectiveSpec spec = {.kind = sc->training.collective, .workers = n,
-                                .bytes = g_array_index(bytes, uint64_t, b), .ps_servers = (uint32_t)sc->cluster.ps_count,
-                                .ps_dedicated = sc->cluster.ps_placement == PALEO_PS_DEDICATED,
-                                .gpus_per_host = g <= n && n % g == 0 ? g : 1};
-    double m = (double)paleo_schedule_message_count(&spec);
-    messages += m;
-    need += m * (phases * SCHEDULE_BYTES_PER_MESSAGE + CURSOR_BYTES_PER_MESSAGE);
+  g_autoptr(GError) local = NULL;
+  g_autoptr(PaleoStepGraph) graph = paleo_plan_step(r->net, r->costs, &r->plan, &local);
+  if (!graph) {
+    paleo_scenario_set_error(sc, error, PALEO_SCENARIO_ERROR_RANGE, "parallelism", "pipeline", "%s", local->message);
+    return FALSE;
   }
-  double gib = need / (1024.0 * 1024 * 1024);
+  PaleoTrainConfig cfg = {.workers = (uint32_t)sc->cluster.workers, .collective = sc->training.collective,
+                          .fidelity = PALEO_FIDELITY_FLOW, .ps_servers = (uint32_t)sc->cluster.ps_count,
+                          .ps_dedicated = sc->cluster.ps_placement == PALEO_PS_DEDICATED,
+                          .gpus_per_host = (uint32_t)sc->cluster.gpus_per_host};
+  uint64_t messages = 0;
+  double gib = paleo_executor_flow_memory(graph, &cfg, &messages) / (1024.0 * 1024 * 1024);
   if (gib <= SCHEDULE_LIMIT_GIB)
     return TRUE;
   paleo_scenario_set_error(sc, error, PALEO_SCENARIO_ERROR_RANGE, "cluster", "workers",
-                           "%u data-parallel replicas with collective %s in flow fidelity make %.3g messages per "
-                           "iteration (%u gradient buckets), about %.1f GiB of message schedules: more than "
+                           "%u data-parallel replicas with collective %s in flow fidelity make %.3g messages in "
+                           "%u collectives per step, about %.1f GiB of message schedules: more than "
                            "paleosim's limit of %.0f GiB. Use fewer workers, more gpus_per_host (hierarchical), "
                            "collective tree or butterfly, fewer buckets (training.bucket_mb), or fidelity analytical",
-                           n, paleo_collective_names[sc->training.collective], messages, bytes->len, gib,
-                           SCHEDULE_LIMIT_GIB);
+                           r->replicas, paleo_collective_names[sc->training.collective], (double)messages,
+                           graph->collectives->len, gib, SCHEDULE_LIMIT_GIB);
   return FALSE;
 }
 

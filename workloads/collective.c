@@ -284,6 +284,13 @@ PaleoSchedule *paleo_schedule_new(const PaleoCollectiveSpec *sp)
 uint64_t paleo_schedule_message_count(const PaleoCollectiveSpec *sp)
 {
   uint64_t N = sp->workers, k = sp->ps_servers;
+  if (sp->op != PALEO_OP_ALL_REDUCE) { /* one half of a ring, or of the hierarchical ring */
+    uint64_t G = sp->gpus_per_host;
+    if (sp->kind != PALEO_COLLECTIVE_HIERARCHICAL || G <= 1 || G >= N)
+      return N * (N - 1);
+    uint64_t H = N / G;
+    return H * G * (G - 1) + G * H * (H - 1);
+  }
   switch (sp->kind) {
   case PALEO_COLLECTIVE_PS: /* push and pull; a colocated server keeps its own shard */
     return 2 * (N * k - (sp->ps_dedicated ? 0 : MIN(k, N)));

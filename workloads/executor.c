@@ -979,18 +979,70 @@ static uint64_t closed_form_ns(const Exec *x, uint32_t coll, const PaleoTrainCon
   return paleo_collective_time_ns(&spec, &host) + paleo_collective_overhead_ns(&spec, c->ps_message_ns);
 }
 
+/* The schedule cache's key: specs with equal keys build equal schedules. */
+static char *spec_key(const PaleoCollectiveSpec *spec)
+{
+  return g_strdup_printf("%d/%d/%u/%" G_GUINT64_FORMAT "/%u/%u/%d/%u", spec->kind, spec->op, spec->workers,
+                         spec->bytes, spec->gpus_per_host, spec->ps_servers, spec->ps_dedicated, spec->iteration);
+}
+
 /* One schedule per distinct spec (a step has many collectives of one shape). */
 static PaleoSchedule *cached_schedule(Exec *x, const PaleoCollectiveSpec *spec)
 {
-  g_autofree char *key = g_strdup_printf("%d/%d/%u/%" G_GUINT64_FORMAT "/%u/%u/%d/%u", spec->kind, spec->op,
-                                         spec->workers, spec->bytes, spec->gpus_per_host, spec->ps_servers,
-                                         spec->ps_dedicated, spec->iteration);
+  g_autofree char *key = spec_key(spec);
   PaleoSchedule *s = g_hash_table_lookup(x->schedule_cache, key);
   if (!s) {
     s = paleo_schedule_new(spec);
     g_hash_table_insert(x->schedule_cache, g_steal_pointer(&key), s);
   }
   return s;
+}
+
+static guint flow_phases(uint32_t replicas, PaleoCollectiveKind kind)
+{
+  guint h = paleo_collective_log2_ceil(replicas + 1) - 1; /* floor(log2 replicas) */
+  return kind == PALEO_COLLECTIVE_BUTTERFLY_MIXING ? MAX(h, 1) : 1;
+}
+
+/* ---- memory of flow fidelity's schedules, before anything is built ---- */
+
+#define SCHEDULE_BYTES_PER_MESSAGE 32.0 /* a PaleoMessage */
+#define INSTANCE_BYTES_PER_MESSAGE 21.0 /* an instance's cursor (two involvements, done flag,
+                                           parked link) and start time */
+
+double paleo_executor_flow_memory(const PaleoStepGraph *graph, const PaleoTrainConfig *config, uint64_t *messages)
+{
+  Exec x = {.cfg = *config, .g = (PaleoStepGraph *)graph, .D = graph->devices, .R = config->workers / graph->devices};
+  x.cfg.lanes = x.cfg.replica_copies = 1;
+  guint phases = flow_phases(x.R, config->collective);
+  g_autoptr(GHashTable) built = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  /* per local device: the largest instance of its collectives across replicas [2d] and of
+   * those inside a replica [2d + 1] (one instance per replica) */
+  g_autofree double *largest = g_new0(double, 2 * (gsize)x.D);
+  double schedules = 0;
+  *messages = 0;
+  for (guint k = 0; k < graph->collectives->len; k++) {
+    if (inside_one_host(&x, k))
+      continue;
+    const PaleoGraphCollective *c = paleo_step_graph_collective(x.g, k);
+    for (guint p = 0; p < phases; p++) {
+      PaleoCollectiveSpec spec = coll_spec(&x, k, p);
+      uint64_t m = paleo_schedule_message_count(&spec);
+      double *l = &largest[2 * (gsize)c->local[0] + !c->across_replicas];
+      *l = MAX(*l, (double)m);
+      char *key = spec_key(&spec);
+      if (!g_hash_table_add(built, key))
+        continue; /* the cache's schedule */
+      schedules += (double)m;
+      *messages += m;
+    }
+  }
+  /* A device's collectives of one stream run one after another, and none ends before
+   * every participant entered it: at most two instances of a stream live at once. */
+  double instances = 0;
+  for (uint32_t d = 0; d < x.D; d++)
+    instances += 2 * (largest[2 * d] + (double)x.R * largest[2 * d + 1]);
+  return schedules * SCHEDULE_BYTES_PER_MESSAGE + instances * INSTANCE_BYTES_PER_MESSAGE;
 }
 
 static void setup_collectives(Exec *x, const PaleoTrainConfig *c)
@@ -1008,8 +1060,7 @@ static void setup_collectives(Exec *x, const PaleoTrainConfig *c)
   }
   if (!flow)
     return;
-  guint h = paleo_collective_log2_ceil(x->R + 1) - 1; /* floor(log2 replicas) */
-  x->phases = c->collective == PALEO_COLLECTIVE_BUTTERFLY_MIXING ? MAX(h, 1) : 1;
+  x->phases = flow_phases(x->R, c->collective);
   x->schedules = g_new0(PaleoSchedule *, MAX((gsize)n * x->phases, 1));
   x->schedule_cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)paleo_schedule_free);
   for (guint k = 0; k < n; k++)

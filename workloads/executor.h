@@ -44,4 +44,11 @@
 PaleoTrainer *paleo_executor_new(PaleoEngine *engine, PaleoNetwork *network, const PaleoTrainCosts *costs,
                                  const PaleoTrainConfig *config, PaleoStepGraph *graph);
 
+/* The memory (bytes) a flow-fidelity run of `graph` would need for its collectives'
+ * message schedules (one per distinct spec) and the instances in progress (two per
+ * stream at most; one per replica for groups inside a replica), computed without building
+ * any: a run checks it before building a topology. `messages`: the schedules' messages.
+ * Uses config's workers, collective, gpus_per_host and parameter servers. */
+double paleo_executor_flow_memory(const PaleoStepGraph *graph, const PaleoTrainConfig *config, uint64_t *messages);
+
 #endif

@@ -303,35 +303,38 @@ static void test_step_counts(void **state)
 }
 
 /* The message count a run's memory estimate uses (finding 12) is what the builder builds:
- * exactly, for every kind, worker count, server count and host size tried; an upper bound
- * when chunks are empty (fewer bytes than workers). */
+ * exactly, for every operation, kind, worker count, server count and host size tried; an
+ * upper bound when chunks are empty (fewer bytes than workers). */
 static void test_message_count_matches_builder(void **state)
 {
   (void)state;
-  for (int kind = 0; kind < PALEO_COLLECTIVE_COUNT; kind++)
-    for (uint32_t n = 1; n <= 40; n++)
-      for (uint32_t k = 1; k <= 3; k++)
-        for (int dedicated = 0; dedicated <= 1; dedicated++) {
-          uint32_t g = kind == PALEO_COLLECTIVE_HIERARCHICAL ? k + 1 : 1;
-          if (n % g || (kind == PALEO_COLLECTIVE_PS && !dedicated && k > n))
-            continue;
-          for (uint64_t bytes = 1; bytes <= 4096; bytes *= 4096) {
-            PaleoCollectiveSpec sp = {.kind = kind, .workers = n, .bytes = bytes, .ps_servers = k,
-                                      .ps_dedicated = dedicated, .gpus_per_host = g, .iteration = n};
-            g_autoptr(PaleoSchedule) s = paleo_schedule_new(&sp);
-            uint64_t count = paleo_schedule_message_count(&sp);
-            if (bytes >= (uint64_t)n * k)
-              assert_int_equal(count, paleo_schedule_n_messages(s));
-            else
-              assert_true(count >= paleo_schedule_n_messages(s));
+  for (int op = PALEO_OP_ALL_REDUCE; op <= PALEO_OP_ALL_GATHER; op++)
+    for (int kind = 0; kind < PALEO_COLLECTIVE_COUNT; kind++)
+      for (uint32_t n = 1; n <= 40; n++)
+        for (uint32_t k = 1; k <= 3; k++)
+          for (int dedicated = 0; dedicated <= 1; dedicated++) {
+            uint32_t g = kind == PALEO_COLLECTIVE_HIERARCHICAL ? k + 1 : 1;
+            if (n % g || (kind == PALEO_COLLECTIVE_PS && !dedicated && k > n))
+              continue;
+            for (uint64_t bytes = 1; bytes <= 4096; bytes *= 4096) {
+              PaleoCollectiveSpec sp = {.kind = kind, .op = op, .workers = n, .bytes = bytes, .ps_servers = k,
+                                        .ps_dedicated = dedicated, .gpus_per_host = g, .iteration = n};
+              g_autoptr(PaleoSchedule) s = paleo_schedule_new(&sp);
+              uint64_t count = paleo_schedule_message_count(&sp);
+              if (bytes >= (uint64_t)n * k)
+                assert_int_equal(count, paleo_schedule_n_messages(s));
+              else
+                assert_true(count >= paleo_schedule_n_messages(s));
+            }
           }
-        }
   /* the default scenario at 65,536 workers (hierarchical over 8,192 hosts of 8): 135 million
    * messages per bucket, which once aborted on an 8 GiB allocation */
   PaleoCollectiveSpec big = {.kind = PALEO_COLLECTIVE_HIERARCHICAL, .workers = 65536, .bytes = 1 << 20,
                              .gpus_per_host = 8};
   assert_int_equal(paleo_schedule_message_count(&big),
                    2ull * 8192 * 8 * 7 + 2ull * 8192 * 7 + 2ull * 8192 * 8191);
+  big.op = PALEO_OP_REDUCE_SCATTER; /* rings of 8 on each host, then 8 rings of 8,192 hosts */
+  assert_int_equal(paleo_schedule_message_count(&big), 8192ull * 8 * 7 + 8ull * 8192 * 8191);
 }
 
 static void test_mixing_one_exchange(void **state)

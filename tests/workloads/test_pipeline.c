@@ -203,6 +203,31 @@ static void test_interleaved_bubble(void **state)
 }
 
 /* A schedule that contradicts the dependencies is refused, not run into a deadlock. */
+/* The flow-fidelity memory a run checks before building (finding 12), hand-worked: two
+ * stages of 8 layers, 8 workers = 4 replicas, one bucket per device (overlap off). Plain:
+ * both devices' all-reduces share one ring schedule of 2 x 4 x 3 = 24 messages (32 B
+ * each); two instances per device's stream, 21 B per message: 768 + 4 x 24 x 21 = 2,784 B.
+ * ZeRO-1: a reduce-scatter and an all-gather of 4 x 3 = 12 messages each (two schedules),
+ * instances 4 x 12 x 21: 768 + 1,008 = 1,776 B. */
+static void test_flow_memory_hand_worked(void **state)
+{
+  (void)state;
+  g_autoptr(PaleoTrainCosts) costs = uniform_costs(4 * LAYERS_PER_STAGE);
+  PaleoTrainConfig cfg = {.workers = 8, .collective = PALEO_COLLECTIVE_RING, .fidelity = PALEO_FIDELITY_FLOW,
+                          .gpus_per_host = 1};
+  for (uint32_t zero = 0; zero <= 1; zero++) {
+    PaleoPlan plan = {.stages = 2, .micro_batches = 2, .splits = 1, .collective = PALEO_COLLECTIVE_RING,
+                      .overlap = FALSE, .bucket_bytes = 1 << 20, .replicas = 4, .zero = zero};
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PaleoStepGraph) g = paleo_plan_step(NULL, costs, &plan, &error);
+    assert_non_null(g);
+    uint64_t messages = 0;
+    double bytes = paleo_executor_flow_memory(g, &cfg, &messages);
+    assert_int_equal(messages, 24);
+    assert_float_equal(bytes, zero ? 1776 : 2784, 1e-9);
+  }
+}
+
 static void test_cycle_refused(void **state)
 {
   (void)state;
@@ -224,6 +249,7 @@ int main(void)
     cmocka_unit_test(test_pipeline_flow),
     cmocka_unit_test(test_schedules_differ_only_in_order),
     cmocka_unit_test(test_cycle_refused),
+    cmocka_unit_test(test_flow_memory_hand_worked),
     cmocka_unit_test(test_interleaved_bubble),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
