@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "output/output_file.h"
 #include "sim/cli_common.h"
+#include "sim/trace_cli.h"
 #include "workloads/net.h"
 #include "workloads/net_gen.h"
 
@@ -53,10 +55,8 @@ static int run(const NetArgs *a)
     fputs(json, stdout);
     return PALEO_EXIT_OK;
   }
-  if (!g_file_set_contents(a->output, json, -1, &error)) {
-    fprintf(stderr, "paleosim %s: %s\n", CMD, error->message);
-    return PALEO_EXIT_FAILURE;
-  }
+  if (!paleo_output_file_write_text(a->output, "output", json, &error))
+    return paleo_trace_cli_fail(CMD, error); /* a directory, device...: 2; a failed write: 1 */
   printf("wrote %s: %s, %u layers, %" G_GINT64_FORMAT " parameters\n", a->output, net->name, net->layers->len,
          net->params);
   return PALEO_EXIT_OK;

@@ -1,5 +1,6 @@
 /* libFuzzer target: a PALEO JSON net (what `paleosim predict NET` and a scenario's
- * workload.net read). The net is loaded; when it loads, every cost model costs it on a
+ * workload.net read), or a transformer generator spec ("transformer:preset=gpt2:layers=2",
+ * workload.net's other form) when the input starts with "transformer:". The net is loaded; when it loads, every cost model costs it on a
  * device, with and without a batch override, the training costs a run would use are
  * derived (the durations handed to the engine), and data-parallel scaling is predicted. */
 #include <stdint.h>
@@ -8,6 +9,7 @@
 #include "hardware/catalog.h"
 #include "workloads/cost.h"
 #include "workloads/net.h"
+#include "workloads/net_gen.h"
 #include "workloads/train_costs.h"
 
 static const PaleoDevice *device(void)
@@ -61,9 +63,15 @@ static void cost(const PaleoNet *net, int64_t batch)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   fuzz_init();
-  g_autofree char *path = fuzz_write("net.json", data, size);
   g_autoptr(GError) error = NULL;
-  PaleoNet *net = paleo_net_load(path, 0, &error);
+  g_autofree char *text = fuzz_text(data, size);
+  PaleoNet *net = NULL;
+  if (paleo_transformer_spec_is(text)) {
+    net = paleo_transformer_load(text, 0, &error);
+  } else {
+    g_autofree char *path = fuzz_write("net.json", data, size);
+    net = paleo_net_load(path, 0, &error);
+  }
   if (net) {
     cost(net, 0);
     cost(net, 3);

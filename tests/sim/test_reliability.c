@@ -180,7 +180,7 @@ static void assert_target_intact(TargetKind kind, const char *path)
   assert_int_equal(st.st_mode & S_IFMT, types[kind]);
 }
 
-/* 10, 11: every output refuses a symlink, FIFO, directory or device up front (exit 2) and
+/* 10, 11: every output (net transformer -o too) refuses a symlink, FIFO, directory or device up front (exit 2) and
  * leaves it as it was; the file a symlink points to is not touched. A run is refused before
  * it simulates (100,000 iterations would take minutes). */
 static void test_special_targets_are_refused(void **state)
@@ -193,7 +193,7 @@ static void test_special_targets_are_refused(void **state)
   assert_true(g_file_set_contents(victim, "precious", -1, NULL));
   const char *names[] = {"link", "fifo", "dir", "dev"};
   for (TargetKind kind = TARGET_SYMLINK; kind <= TARGET_DEVICE; kind++) {
-    const char *exts[] = {".db", ".h5", ".json", ".png", ".txt"};
+    const char *exts[] = {".db", ".h5", ".json", ".png", ".txt", ".net"};
     for (guint e = 0; e < G_N_ELEMENTS(exts); e++) {
       g_autofree char *name = g_strconcat(names[kind], exts[e], NULL);
       g_autofree char *out = g_build_filename(dir, name, NULL);
@@ -206,8 +206,10 @@ static void test_special_targets_are_refused(void **state)
         r = run_cli("export", trace, "--chrome", out, NULL);
       else if (e == 3)
         r = run_cli("timeline", trace, "-o", out, NULL);
-      else
+      else if (e == 4)
         r = run_cli("analyze", trace, "-o", out, NULL);
+      else
+        r = run_cli("net", "transformer", "--preset", "gpt2", "-o", out, NULL);
       if (r.status != 2 || !strstr(r.err, out) || !strstr(r.err, "paleosim writes only regular files"))
         fail_msg("%s: exit %d, '%s'", out, r.status, r.err);
       result_clear(&r);
@@ -224,7 +226,8 @@ static void test_special_targets_are_refused(void **state)
   assert_string_equal(text, "precious");
   const char *keep[] = {"base.db", "victim.txt", "link.db", "link.h5", "link.json", "link.png", "link.txt",
                         "fifo.db", "fifo.h5", "fifo.json", "fifo.png", "fifo.txt", "dir.db", "dir.h5", "dir.json",
-                        "dir.png", "dir.txt", "dev.db", "dev.h5", "dev.json", "dev.png", "dev.txt", NULL};
+                        "dir.png", "dir.txt", "dev.db", "dev.h5", "dev.json", "dev.png", "dev.txt", "link.net",
+                        "fifo.net", "dir.net", "dev.net", NULL};
   assert_only(dir, keep);
 }
 
@@ -237,7 +240,7 @@ static void test_failed_writes_keep_old_files(void **state)
   g_autofree char *trace = g_build_filename(dir, "base.db", NULL);
   small_trace(trace);
   const char *limited = "ulimit -f 2 && exec \"$0\" \"$@\""; /* 1 KiB */
-  const char *outs[] = {"old.db", "old.h5", "old.json", "old.svg", "old.txt", "conv.h5", "conv.db"};
+  const char *outs[] = {"old.db", "old.h5", "old.json", "old.svg", "old.txt", "conv.h5", "conv.db", "net.json"};
   for (guint i = 0; i < G_N_ELEMENTS(outs); i++) {
     g_autofree char *out = g_build_filename(dir, outs[i], NULL);
     assert_true(g_file_set_contents(out, "old", -1, NULL));
@@ -251,8 +254,10 @@ static void test_failed_writes_keep_old_files(void **state)
       r = run_sh(limited, "timeline", trace, "-o", out, NULL);
     else if (i == 4)
       r = run_sh(limited, "analyze", trace, "--format", "json", "-o", out, NULL);
-    else
+    else if (i <= 6)
       r = run_sh(limited, "convert", "-c", "0", trace, out, NULL);
+    else
+      r = run_sh(limited, "net", "transformer", "--preset", "gpt2", "-o", out, NULL);
     if (r.status != 1 || !strstr(r.err, out) || !strstr(r.err, g_strerror(EFBIG)))
       fail_msg("%s: exit %d, '%s'", outs[i], r.status, r.err);
     result_clear(&r);
@@ -260,7 +265,7 @@ static void test_failed_writes_keep_old_files(void **state)
     assert_string_equal(text, "old");
   }
   const char *keep[] = {"base.db", "old.db", "old.h5", "old.json", "old.svg", "old.txt", "conv.h5", "conv.db",
-                        NULL};
+                        "net.json", NULL};
   assert_only(dir, keep);
 }
 
