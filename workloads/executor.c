@@ -429,7 +429,9 @@ static void participant_done(Exec *x, Inst *in, uint32_t p)
 static Inst *inst_get(Exec *x, uint32_t coll, uint32_t iteration, uint32_t group)
 {
   const PaleoGraphCollective *c = paleo_step_graph_collective(x->g, coll);
-  uint64_t key = ((uint64_t)iteration * x->g->collectives->len + coll) * (c->across_replicas ? 1 : x->R) + group;
+  /* one key space for every collective: group is 0 for one across the replicas, else the
+   * replica (a multiplier of 1 for the former once made their keys collide) */
+  uint64_t key = ((uint64_t)iteration * x->g->collectives->len + coll) * x->R + group;
   Inst *in = x->last_inst[coll];
   if (in && in->key == key)
     return in;
