@@ -227,27 +227,6 @@ static void test_path_and_name_resolve_alike(void **state)
 }
 
 /* Loading is fast: inception_v3 many times; reported, bounded loosely for sanitizers. */
-static void test_load_speed(void **state)
-{
-  (void)state;
-  g_autofree char *path = g_build_filename(g_getenv("PALEOSIM_CONFIG_DIR"), "nets",
-                                           "inception_v3.json", NULL);
-  int iters = 200;
-  gint64 t0 = g_get_monotonic_time();
-  for (int i = 0; i < iters; i++) {
-    g_autoptr(PaleoNet) net = load_ok(path, 0);
-  }
-  gint64 t1 = g_get_monotonic_time();
-  g_autoptr(PaleoNet) net = load_ok(path, 0);
-  g_autoptr(GError) error = NULL;
-  for (int i = 0; i < iters; i++)
-    assert_true(paleo_net_set_batch(net, 1 + i, &error));
-  gint64 t2 = g_get_monotonic_time();
-  print_message("inception_v3: load %.1f us, set_batch %.2f us\n", (double)(t1 - t0) / iters,
-                (double)(t2 - t1) / iters);
-  assert_true((t1 - t0) / iters < 50000); /* 50 ms: a gross regression even under ASan */
-}
-
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -259,7 +238,6 @@ int main(void)
     cmocka_unit_test(test_alex_model_parallel),
     cmocka_unit_test(test_unknown_shipped_name_lists_available),
     cmocka_unit_test(test_path_and_name_resolve_alike),
-    cmocka_unit_test(test_load_speed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
