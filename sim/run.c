@@ -548,6 +548,7 @@ static gboolean build_topology(Run *r, GError **error)
   }
   r->network = paleo_network_new(r->engine, r->topo, PALEO_NET_FLOW);
   paleo_network_set_solve_quantum(r->network, (PaleoTime)llround(sc->training.solve_quantum_us * 1000));
+  paleo_network_set_aggregation(r->network, sc->training.aggregate);
   return schedule_degradations(r, error);
 }
 

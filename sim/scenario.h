@@ -85,6 +85,7 @@ typedef struct {
     int collective;       /* PaleoCollectiveKind */
     int fidelity;         /* PaleoFidelity */
     double solve_quantum_us; /* flow fidelity: re-solve the network at multiples of this; 0 = exact */
+    gboolean aggregate;   /* flow fidelity: one network event per instant, not per flow (same results) */
     gboolean overlap;
     double bucket_mb;     /* MiB */
     int64_t iterations;

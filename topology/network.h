@@ -3,11 +3,20 @@
  *
  * PALEO_NET_FLOW: active flows share every directed link max-min fairly (progressive
  * filling, topology/maxmin.h). Starting or finishing a flow (or changing a link's
- * bandwidth) marks its links dirty; one SOLVE event at the current time re-solves only
- * the connected components of the flow-link graph that touch dirty links (all changes at
- * the same instant share one solve). A flow whose rate changed gets its drain event
- * re-keyed to now + ceil(remaining / rate) (never early); remaining bytes are brought up
- * to date (rate x elapsed) whenever its component is re-solved.
+ * bandwidth) marks its links dirty; one SOLVE event at the current time re-solves what
+ * the changes can affect (all changes at the same instant share one solve):
+ *   - the new flows, and the flows bottlenecked at a dirty link, are re-solved;
+ *   - so is every flow bottlenecked at a link those flows cross (the closure), since
+ *     that link's fair share may move; every other flow keeps its rate and only lowers
+ *     the capacity left on the links it shares with them (exact sums);
+ *   - a kept flow whose rate would exceed the new share of a link it crosses joins the
+ *     re-solved set (rare), and the solve repeats.
+ * So the work grows with the flows whose rate can change, not with the connected
+ * component (a parameter server's link joins every worker into one). The rates are
+ * those of a full max-min solve (the property test checks at every solve that no link
+ * is over capacity and every flow has a saturated bottleneck where it is largest).
+ * A flow whose rate changed gets its drain event moved to now + ceil(remaining / rate)
+ * (never early); its remaining bytes are brought up to date (rate x elapsed) then.
  * With a solve quantum q > 0 (paleo_network_set_solve_quantum) the SOLVE event goes to the
  * next multiple of q instead, so every change within one quantum shares one solve: a new
  * flow waits up to q before it sends, bandwidth freed by a finished flow is handed out up
@@ -16,8 +25,23 @@
  * (S bytes at its changing fair rate); it is delivered one path latency (sum of the link
  * latencies) after that. So an unshared flow takes latency + S / B.
  *
+ * Routing: every message between two nodes follows one ECMP path, the one a hash of the
+ * (source, destination) pair picks (a switch hashing a connection's 5-tuple), computed
+ * once and cached; so a flow's route does not depend on when it starts.
+ *
+ * Aggregation (paleo_network_set_aggregation, on by default): flows that finish sending
+ * at the same nanosecond are drained by one event, and flows delivered at the same
+ * nanosecond by one event, in the order they joined it. A symmetric collective phase
+ * (equal messages starting together over links with equal shares) thus completes as one
+ * event however many flows it has; flows that share links with others get their own
+ * times from the solver as always. Rates, times, link accounting and traces are the same
+ * with aggregation on and off (only the engine's event count differs; a test runs the
+ * suite's scenarios both ways): the solver's result is independent of the order in which
+ * flows and links are presented (exact sums, ties broken by link id), and routes do not
+ * depend on flow ids.
+ *
  * PALEO_NET_ANALYTICAL: a transfer takes path latency + ceil(S / bottleneck bandwidth),
- * with no sharing: one event per flow.
+ * with no sharing: one event per flow (or per delivery instant, aggregated).
  *
  * Either way the owner is called back on delivery. Link statistics (bytes carried, busy
  * time) are always kept; link-usage intervals go to an optional hook. */
@@ -40,7 +64,7 @@ typedef struct PaleoNetwork PaleoNetwork;
 
 /* A flow as its owner sees it. Valid during callbacks and while the flow is active. */
 typedef struct {
-  uint64_t id;               /* dense, in start order from 0; also the ECMP hash input */
+  uint64_t id;               /* dense, in start order from 0 */
   uint32_t src, dst;         /* node ids */
   uint64_t bytes;
   PaleoTime start_ns;
@@ -71,7 +95,10 @@ typedef struct {
   uint64_t bytes_delivered;
   uint64_t solves;         /* re-solve events */
   uint64_t solved_flows;   /* flows re-solved, summed over solves */
-  uint64_t reschedules;    /* drain events re-keyed because a rate changed */
+  uint64_t reschedules;    /* drain events moved because a rate changed */
+  uint64_t events;         /* engine events the network handled (drains, deliveries, solves) */
+  uint64_t peak_active;    /* most flows sending at once */
+  uint64_t peak_in_flight; /* most flows started and not yet delivered */
 } PaleoNetworkStats;
 
 /* Registers one engine entity for the network. Neither engine nor topology is owned;
@@ -90,13 +117,15 @@ PaleoEngine *paleo_network_engine(const PaleoNetwork *net);
 uint64_t paleo_network_start_flow(PaleoNetwork *net, uint32_t src, uint32_t dst, uint64_t bytes,
                                   PaleoFlowDoneFn done, void *user_data);
 
-/* The analytical cost of a transfer along the route flow `flow_hash` would take:
- * path latency + ceil(bytes / bottleneck bandwidth) in ns (no sharing). */
-PaleoTime paleo_network_analytical_ns(PaleoNetwork *net, uint32_t src, uint32_t dst,
-                                      uint64_t bytes, uint64_t flow_hash);
+/* The analytical cost of a transfer from src to dst along its route: path latency +
+ * ceil(bytes / bottleneck bandwidth) in ns (no sharing). */
+PaleoTime paleo_network_analytical_ns(PaleoNetwork *net, uint32_t src, uint32_t dst, uint64_t bytes);
 
 /* Re-solves at multiples of `quantum_ns` (0 = at once, exact); see above. */
 void paleo_network_set_solve_quantum(PaleoNetwork *net, PaleoTime quantum_ns);
+/* Aggregated drain and delivery events (TRUE, the default) or one of each per flow. Set
+ * before the first flow starts. */
+void paleo_network_set_aggregation(PaleoNetwork *net, gboolean on);
 
 /* Changes a link's bandwidth (> 0 bytes/s) now, re-solving the flows over it. */
 void paleo_network_set_link_bandwidth(PaleoNetwork *net, uint32_t link, double bw_bytes_per_s);
@@ -112,6 +141,8 @@ void paleo_network_flush_usage(PaleoNetwork *net);
 
 void paleo_network_link_stats(const PaleoNetwork *net, uint32_t link, PaleoLinkStats *out);
 const PaleoNetworkStats *paleo_network_stats(const PaleoNetwork *net);
+/* Bytes the network holds now: flow records, per-link lists, the route cache, events. */
+gsize paleo_network_memory_bytes(const PaleoNetwork *net);
 
 /* Flows currently sending (flow mode), in no meaningful order. */
 uint32_t paleo_network_n_active(const PaleoNetwork *net);

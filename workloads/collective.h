@@ -3,6 +3,9 @@
  *
  * A schedule is a list of steps; each step holds messages {src, dst, bytes} between
  * participants 0..n_nodes-1 (workers 0..N-1 first, then any dedicated parameter servers).
+ * Nothing is stored per message: a step's messages and a participant's part in a step are
+ * closed forms, so a ring over 16384 workers (537 M messages) costs O(steps) to describe
+ * and O(participants) to execute.
  * Dependencies follow one rule, the per-participant step order: a message of step k sent
  * by p may start once every message of steps < k that p sends or receives is complete.
  * Steps in which p takes no part impose nothing on p. PaleoCollectiveCursor applies this
@@ -70,21 +73,48 @@ extern const char *const paleo_fidelity_names[];
 /* Returns the kind for a name, or -1. */
 int paleo_collective_from_name(const char *name);
 
+/* A message names itself by its step and its index within the step: (step << 32) | index.
+ * Indices are dense per step, in the order the pattern lists the step's messages (mostly
+ * the sender's position), so ids order messages by step, then by index. */
+typedef uint64_t PaleoMsgId;
+#define PALEO_MSG_ID(step, index) (((uint64_t)(step) << 32) | (uint32_t)(index))
+static inline guint paleo_msg_step(PaleoMsgId id) { return (guint)(id >> 32); }
+static inline guint paleo_msg_index(PaleoMsgId id) { return (guint)(uint32_t)id; }
+
+
 typedef struct {
   uint32_t src, dst; /* participant indices */
-  uint32_t step;
+  uint32_t step, index;
   uint64_t offset;   /* first byte of the gradient range carried, in [0, S) */
   uint64_t bytes;
 } PaleoMessage;
 
+/* Orders messages by id (qsort comparator). */
+int paleo_message_cmp(const void *a, const void *b);
+
+/* A growable list of messages (the cursor's output). */
+typedef struct {
+  PaleoMessage *v;
+  guint n, cap;
+} PaleoMessageList;
+void paleo_message_list_push(PaleoMessageList *list, const PaleoMessage *m);
+void paleo_message_list_clear(PaleoMessageList *list); /* frees */
+
+typedef struct PaleoStepDesc PaleoStepDesc; /* internal: what one step does */
+
+/* A message pattern, generated on demand: no message is stored. Steps are numbered
+ * 0..n_steps-1 and none is empty; a step's messages, and any participant's part in it,
+ * come from closed forms in O(what is asked for). */
 typedef struct {
   PaleoCollectiveKind kind;
   uint32_t n_workers;    /* N */
   uint32_t n_nodes;      /* N + dedicated servers */
-  uint64_t bytes;         /* S */
+  uint64_t bytes;        /* S */
+  PaleoCollectiveOp op;
   guint n_steps;
-  GArray *messages;      /* of PaleoMessage, in step order */
-  GPtrArray *step_names; /* n_steps names: "push", "reduce-scatter", ... (for traces) */
+  uint32_t ps_servers, gpus_per_host, iteration;
+  gboolean ps_dedicated;
+  PaleoStepDesc *steps;  /* n_steps */
 } PaleoSchedule;
 
 /* Parameters of a collective. Fields that do not apply to a kind are ignored. */
@@ -100,7 +130,8 @@ typedef struct {
   uint32_t iteration;        /* butterfly-mixing: which exchange this iteration does */
 } PaleoCollectiveSpec;
 
-/* Builds the message pattern; asserts on invalid specs (callers validate user input). */
+/* The pattern of `spec`: O(steps) memory; asserts on invalid specs (callers validate user
+ * input). */
 PaleoSchedule *paleo_schedule_new(const PaleoCollectiveSpec *spec);
 void paleo_schedule_free(PaleoSchedule *schedule);
 /* How many messages paleo_schedule_new would build for `spec`, without building them (the
@@ -109,15 +140,25 @@ void paleo_schedule_free(PaleoSchedule *schedule);
 uint64_t paleo_schedule_message_count(const PaleoCollectiveSpec *spec);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoSchedule, paleo_schedule_free)
 
-static inline guint paleo_schedule_n_messages(const PaleoSchedule *s) { return s->messages->len; }
-static inline const PaleoMessage *paleo_schedule_message(const PaleoSchedule *s, guint i)
-{
-  return &g_array_index(s->messages, PaleoMessage, i);
-}
+/* "push", "reduce-scatter", ... (for traces and tests). */
+const char *paleo_schedule_step_name(const PaleoSchedule *s, guint step);
+/* The message `id` (which must exist). */
+void paleo_schedule_message(const PaleoSchedule *s, PaleoMsgId id, PaleoMessage *out);
+/* Participant `node`'s part in `step`: how many messages of the step it sends or
+ * receives; those it sends are appended to `sends` (in id order) when it is not NULL. */
+guint paleo_schedule_involvement(const PaleoSchedule *s, uint32_t node, guint step, PaleoMessageList *sends);
+/* The first step >= `from` in which `node` may take part (n_steps when none): a closed-form
+ * jump over the steps a participant certainly skips (leaders' steps for the other GPUs of a
+ * host, tree levels, butterfly exchanges for the folded ranks). */
+guint paleo_schedule_next_step(const PaleoSchedule *s, uint32_t node, guint from);
+/* Every message, step by step (O(messages); for tests and small tools). */
+GArray *paleo_schedule_messages(const PaleoSchedule *s);
 /* Bytes participant `node` sends (sent = TRUE) or receives over the whole schedule. */
 uint64_t paleo_schedule_node_bytes(const PaleoSchedule *s, uint32_t node, gboolean sent);
 
-/* Incremental executor of the dependency rule above. */
+/* Incremental executor of the dependency rule above, in O(participants) memory (plus the
+ * receipts that reach a participant before it reaches their step, and the sends parked on
+ * participants that have not entered yet). */
 typedef struct PaleoCollectiveCursor PaleoCollectiveCursor;
 PaleoCollectiveCursor *paleo_cursor_new(const PaleoSchedule *schedule);
 void paleo_cursor_free(PaleoCollectiveCursor *cursor);
@@ -125,16 +166,20 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoCollectiveCursor, paleo_cursor_free)
 /* A participant takes part once released (it has entered the collective: its data is
  * ready and its communication stream is free). A message starts when its sender has
  * finished its earlier steps and its receiver has been released. The functions append
- * to `ready` (guint message indices, in a deterministic order) the messages that may
- * start now; the caller starts them and reports each completion. */
+ * to `ready` (in a deterministic order) the messages that may start now; the caller
+ * starts them and reports each completion. */
 /* Releases one participant; returns TRUE when it has nothing (left) to do. */
-gboolean paleo_cursor_release(PaleoCollectiveCursor *cursor, uint32_t node, GArray *ready);
+gboolean paleo_cursor_release(PaleoCollectiveCursor *cursor, uint32_t node, PaleoMessageList *ready);
 /* Releases every participant, in index order. */
-void paleo_cursor_start(PaleoCollectiveCursor *cursor, GArray *ready);
+void paleo_cursor_start(PaleoCollectiveCursor *cursor, PaleoMessageList *ready);
 /* The participant was released and all its messages are complete. */
 gboolean paleo_cursor_node_done(const PaleoCollectiveCursor *cursor, uint32_t node);
-void paleo_cursor_complete(PaleoCollectiveCursor *cursor, guint message, GArray *ready);
+/* Message `m` (as the cursor gave it) is complete. */
+void paleo_cursor_complete(PaleoCollectiveCursor *cursor, const PaleoMessage *m, PaleoMessageList *ready);
+/* Every participant is done (so every message is complete). */
 gboolean paleo_cursor_done(const PaleoCollectiveCursor *cursor);
+/* Bytes the cursor holds now (its per-participant state, receipts ahead, parked sends). */
+gsize paleo_cursor_bytes(const PaleoCollectiveCursor *cursor);
 
 /* The links a closed form uses. */
 typedef struct {

@@ -67,14 +67,14 @@ typedef struct {
   uint32_t done_count;
   const PaleoSchedule *schedule;   /* flow */
   PaleoCollectiveCursor *cursor;   /* flow */
-  PaleoTime *msg_start;            /* flow, per message */
   PaleoTime *entered_at;           /* tracing: per participant */
   uint64_t key;
 } Inst;
 
+/* A message in flight (flow fidelity). */
 typedef struct FlowCtx {
   Inst *inst;
-  guint msg;
+  PaleoMessage msg;
   struct FlowCtx *next_free;
 } FlowCtx;
 
@@ -112,7 +112,7 @@ struct Exec {
   uint64_t *coll_ns;        /* per collective: its closed form (closed ones) */
   GHashTable *insts;        /* key -> Inst* (lookup only) */
   Inst **last_inst;         /* per collective: the instance looked up last (a cache) */
-  GArray *ready;
+  PaleoMessageList ready;
   FlowCtx *ctx_pool;         /* free list */
   GPtrArray *ctx_all;        /* every FlowCtx allocated, free or in flight (an interrupted
                                 run leaves some in flight): freed with the executor */
@@ -406,7 +406,6 @@ static void inst_free(Exec *x, Inst *in)
     x->last_inst[in->coll] = NULL;
   g_hash_table_remove(x->insts, &in->key);
   paleo_cursor_free(in->cursor);
-  g_free(in->msg_start);
   g_free(in->entered_at);
   g_free(in);
 }
@@ -458,11 +457,10 @@ static Inst *inst_get(Exec *x, uint32_t coll, uint32_t iteration, uint32_t group
     return in;
   in->schedule = x->schedules[coll * x->phases + iteration % x->phases];
   in->cursor = paleo_cursor_new(in->schedule);
-  in->msg_start = g_new0(PaleoTime, paleo_schedule_n_messages(in->schedule));
   /* Dedicated parameter servers are always ready; their sends go out with the caller's
    * next start_flows. */
   for (uint32_t node = in->n; node < in->schedule->n_nodes; node++)
-    paleo_cursor_release(in->cursor, node, x->ready);
+    paleo_cursor_release(in->cursor, node, &x->ready);
   return in;
 }
 
@@ -475,9 +473,8 @@ static uint32_t node_of_participant(const Exec *x, const Inst *in, uint32_t p)
 
 static void start_flows(Exec *x, Inst *in)
 {
-  for (guint i = 0; i < x->ready->len; i++) {
-    guint mi = g_array_index(x->ready, guint, i);
-    const PaleoMessage *m = paleo_schedule_message(in->schedule, mi);
+  for (guint i = 0; i < x->ready.n; i++) {
+    const PaleoMessage *m = &x->ready.v[i];
     Device *src = m->src < in->n ? &x->devices[rank_of(x, in, m->src)] : NULL;
     Device *dst = m->dst < in->n ? &x->devices[rank_of(x, in, m->dst)] : NULL;
     if (src && src->failed)
@@ -487,9 +484,7 @@ static void start_flows(Exec *x, Inst *in)
       x->ctx_pool = ctx->next_free;
     else
       g_ptr_array_add(x->ctx_all, ctx = g_new(FlowCtx, 1));
-    ctx->inst = in;
-    ctx->msg = mi;
-    in->msg_start[mi] = now_ns(x);
+    *ctx = (FlowCtx){in, *m, NULL};
     if (src)
       paleo_account_comm_begin(&src->acct, now_ns(x));
     if (dst)
@@ -498,7 +493,7 @@ static void start_flows(Exec *x, Inst *in)
     paleo_network_start_flow(x->network, node_of_participant(x, in, m->src), node_of_participant(x, in, m->dst),
                              m->bytes, flow_done, ctx);
   }
-  g_array_set_size(x->ready, 0);
+  x->ready.n = 0;
 }
 
 static void inst_free_if_done(Exec *x, Inst *in)
@@ -513,17 +508,15 @@ static void inst_free_if_done(Exec *x, Inst *in)
 static void message_done(Exec *x, FlowCtx *ctx)
 {
   Inst *in = ctx->inst;
-  guint mi = ctx->msg;
+  PaleoMessage m = ctx->msg;
+  uint32_t ends[2] = {m.src, m.dst};
   ctx->next_free = x->ctx_pool;
   x->ctx_pool = ctx;
-  const PaleoMessage *m = paleo_schedule_message(in->schedule, mi);
-  if (m->src < in->n)
-    paleo_account_comm_end(&x->devices[rank_of(x, in, m->src)].acct, now_ns(x));
-  if (m->dst < in->n)
-    paleo_account_comm_end(&x->devices[rank_of(x, in, m->dst)].acct, now_ns(x));
-  paleo_cursor_complete(in->cursor, mi, x->ready);
+  for (guint e = 0; e < 2; e++)
+    if (ends[e] < in->n)
+      paleo_account_comm_end(&x->devices[rank_of(x, in, ends[e])].acct, now_ns(x));
+  paleo_cursor_complete(in->cursor, &m, &x->ready);
   start_flows(x, in);
-  uint32_t ends[2] = {m->src, m->dst};
   for (guint e = 0; e < 2; e++)
     if (ends[e] < in->n && paleo_cursor_node_done(in->cursor, ends[e]))
       participant_done(x, in, ends[e]);
@@ -539,10 +532,9 @@ static void flow_done(PaleoNetwork *net, const PaleoFlowInfo *flow, void *user_d
   Inst *in = ctx->inst;
   Exec *x = in->x;
   set_now(x, paleo_engine_now(x->base.engine), TRUE);
-  const PaleoMessage *m = paleo_schedule_message(in->schedule, ctx->msg);
   const PaleoGraphCollective *c = paleo_step_graph_collective(x->g, in->coll);
-  paleo_trainer_trace_flow(&x->base, flow, m->bytes, paleo_collective_label(c->kind, c->op), c->bucket, in->iteration,
-                           in->msg_start[ctx->msg]);
+  paleo_trainer_trace_flow(&x->base, flow, ctx->msg.bytes, paleo_collective_label(c->kind, c->op), c->bucket,
+                           in->iteration, flow->start_ns);
   uint64_t software = paleo_collective_message_ns(c->kind, x->cfg.ps_message_ns);
   if (software)
     paleo_engine_schedule(x->base.engine, flow->end_ns + software, x->coordinator, EV_MESSAGE_DONE, 0, ctx);
@@ -553,7 +545,7 @@ static void flow_done(PaleoNetwork *net, const PaleoFlowInfo *flow, void *user_d
 static void enter_flow(Exec *x, Inst *in, uint32_t p)
 {
   in->entered++;
-  gboolean done = paleo_cursor_release(in->cursor, p, x->ready);
+  gboolean done = paleo_cursor_release(in->cursor, p, &x->ready);
   start_flows(x, in);
   if (done)
     participant_done(x, in, p);
@@ -1075,7 +1067,7 @@ static void setup_collectives(Exec *x, const PaleoTrainConfig *c)
   memcpy(x->node_of, c->worker_nodes, c->workers * sizeof(uint32_t));
   if (servers)
     memcpy(x->node_of + c->workers, c->server_nodes, servers * sizeof(uint32_t));
-  x->ready = g_array_new(FALSE, FALSE, sizeof(guint));
+
 }
 
 static void exec_free(PaleoTrainer *t)
@@ -1086,7 +1078,6 @@ static void exec_free(PaleoTrainer *t)
     for (GList *l = all; l; l = l->next) {
       Inst *in = l->data;
       paleo_cursor_free(in->cursor);
-      g_free(in->msg_start);
       g_free(in->entered_at);
       g_free(in);
     }
@@ -1101,8 +1092,7 @@ static void exec_free(PaleoTrainer *t)
   if (x->ctx_all)
     g_ptr_array_free(x->ctx_all, TRUE);
   g_ptr_array_free(x->xfers, TRUE);
-  if (x->ready)
-    g_array_free(x->ready, TRUE);
+  paleo_message_list_clear(&x->ready);
   g_free(x->coll_ns);
   g_free(x->node_of);
   g_free(x->runs);

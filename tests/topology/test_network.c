@@ -37,7 +37,7 @@ static void test_one_flow(void **state) {
     run(engine);
     assert_int_equal(END(&rec, 0), 1002000);
     assert_int_equal(paleo_network_analytical_ns(net, paleo_topology_worker_node(topo, 0),
-                                                 paleo_topology_worker_node(topo, 1), 1000000, 0),
+                                                 paleo_topology_worker_node(topo, 1), 1000000),
                      1002000);
     tt_recorder_clear(&rec);
   }

@@ -21,8 +21,36 @@ typedef struct {
   guint8 *data; /* [seg in message range][contributor] */
 } Delivery;
 
+/* Every message of a schedule, in id order: a test's global message index. */
+static GArray *all_messages(const PaleoSchedule *s)
+{
+  return paleo_schedule_messages(s);
+}
+
+static guint n_messages(const PaleoSchedule *s)
+{
+  g_autoptr(GArray) all = all_messages(s);
+  return all->len;
+}
+
+static int message_id_cmp(const void *key, const void *elem)
+{
+  const PaleoMessage *m = elem;
+  PaleoMsgId a = *(const PaleoMsgId *)key, b = PALEO_MSG_ID(m->step, m->index);
+  return (a > b) - (a < b);
+}
+
+/* The global index of message `id`. */
+static guint index_of(const GArray *all, PaleoMsgId id)
+{
+  const PaleoMessage *m = bsearch(&id, all->data, all->len, sizeof(PaleoMessage), message_id_cmp);
+  assert_non_null(m);
+  return (guint)(m - (const PaleoMessage *)all->data);
+}
+
 typedef struct {
   const PaleoSchedule *s;
+  GArray *all;          /* every message */
   guint n_seg;
   uint64_t *seg_start;  /* n_seg + 1 boundaries */
   GArray **deliveries;  /* per node, of Delivery */
@@ -40,8 +68,9 @@ static void data_init(Data *d, const PaleoSchedule *s)
   uint64_t zero = 0;
   g_array_append_val(b, zero);
   g_array_append_val(b, s->bytes);
-  for (guint i = 0; i < paleo_schedule_n_messages(s); i++) {
-    const PaleoMessage *m = paleo_schedule_message(s, i);
+  d->all = all_messages(s);
+  for (guint i = 0; i < d->all->len; i++) {
+    const PaleoMessage *m = &g_array_index(d->all, PaleoMessage, i);
     uint64_t e = m->offset + m->bytes;
     g_array_append_val(b, m->offset);
     g_array_append_val(b, e);
@@ -69,6 +98,12 @@ static void data_clear(Data *d)
   }
   g_free(d->deliveries);
   g_free(d->seg_start);
+  g_array_free(d->all, TRUE);
+}
+
+static const PaleoMessage *msg_at(const Data *d, guint i)
+{
+  return &g_array_index(d->all, PaleoMessage, i);
 }
 
 static gboolean is_copy(const char *step)
@@ -91,9 +126,9 @@ static void seg_range(const Data *d, const PaleoMessage *m, guint *first, guint 
 
 static int delivery_cmp(gconstpointer a, gconstpointer b, gpointer user)
 {
-  const PaleoSchedule *s = user;
+  const Data *d = user;
   const Delivery *x = a, *y = b;
-  guint sx = paleo_schedule_message(s, x->msg)->step, sy = paleo_schedule_message(s, y->msg)->step;
+  guint sx = msg_at(d, x->msg)->step, sy = msg_at(d, y->msg)->step;
   if (sx != sy)
     return sx < sy ? -1 : 1;
   return (x->msg > y->msg) - (x->msg < y->msg);
@@ -108,13 +143,13 @@ static guint8 *node_state(Data *d, uint32_t node, guint before)
     for (guint g = 0; g < d->n_seg; g++)
       st[(gsize)g * W + node] = 1;
   GArray *dl = d->deliveries[node];
-  g_array_sort_with_data(dl, delivery_cmp, (gpointer)d->s);
+  g_array_sort_with_data(dl, delivery_cmp, d);
   for (guint i = 0; i < dl->len; i++) {
     const Delivery *v = &g_array_index(dl, Delivery, i);
-    const PaleoMessage *m = paleo_schedule_message(d->s, v->msg);
+    const PaleoMessage *m = msg_at(d, v->msg);
     if (m->step >= before)
       break;
-    gboolean copy = is_copy(g_ptr_array_index(d->s->step_names, m->step));
+    gboolean copy = is_copy(paleo_schedule_step_name(d->s, m->step));
     guint first, n;
     seg_range(d, m, &first, &n);
     for (guint g = 0; g < n; g++)
@@ -130,7 +165,7 @@ static guint8 *node_state(Data *d, uint32_t node, guint before)
 /* What the sender puts on the wire for message i. */
 static guint8 *payload(Data *d, guint i)
 {
-  const PaleoMessage *m = paleo_schedule_message(d->s, i);
+  const PaleoMessage *m = msg_at(d, i);
   guint W = d->s->n_workers, first, n;
   seg_range(d, m, &first, &n);
   g_autofree guint8 *st = node_state(d, m->src, m->step);
@@ -156,7 +191,8 @@ static int inflight_cmp(gconstpointer a, gconstpointer b)
 static double execute(const PaleoSchedule *s, Data *d, GRand *rng)
 {
   g_autoptr(PaleoCollectiveCursor) c = paleo_cursor_new(s);
-  GArray *ready = g_array_new(FALSE, FALSE, sizeof(guint));
+  g_autoptr(GArray) all = all_messages(s);
+  PaleoMessageList ready = {0};
   GArray *flying = g_array_new(FALSE, FALSE, sizeof(InFlight));
   double now = 0;
   /* With rng, participants enter late and in random order (half at once, then one per
@@ -173,18 +209,20 @@ static double execute(const PaleoSchedule *s, Data *d, GRand *rng)
       order[j] = t;
     }
     for (; entered < n / 2; entered++)
-      paleo_cursor_release(c, order[entered], ready);
+      paleo_cursor_release(c, order[entered], &ready);
   } else
-    paleo_cursor_start(c, ready), entered = n;
+    paleo_cursor_start(c, &ready), entered = n;
   for (;;) {
     if (entered < n && (!flying->len || g_rand_boolean(rng)))
-      paleo_cursor_release(c, order[entered++], ready);
-    for (guint i = 0; i < ready->len; i++) {
-      guint mi = g_array_index(ready, guint, i);
+      paleo_cursor_release(c, order[entered++], &ready);
+    for (guint i = 0; i < ready.n; i++) {
+      const PaleoMessage *r = &ready.v[i];
+      guint mi = index_of(all, PALEO_MSG_ID(r->step, r->index));
+      assert_memory_equal(r, &g_array_index(all, PaleoMessage, mi), sizeof(PaleoMessage)); /* the cursor's copy */
       InFlight f = {now + (rng ? g_rand_double_range(rng, 0.1, 2.0) : 1.0), mi, d ? payload(d, mi) : NULL};
       g_array_append_val(flying, f);
     }
-    g_array_set_size(ready, 0);
+    ready.n = 0;
     if (!flying->len && entered == n)
       break;
     if (!flying->len)
@@ -195,14 +233,15 @@ static double execute(const PaleoSchedule *s, Data *d, GRand *rng)
     now = f.end;
     if (d) {
       Delivery v = {f.msg, f.data};
-      g_array_append_val(d->deliveries[paleo_schedule_message(s, f.msg)->dst], v);
+      g_array_append_val(d->deliveries[g_array_index(all, PaleoMessage, f.msg).dst], v);
     }
-    paleo_cursor_complete(c, f.msg, ready);
+    const PaleoMessage *m = &g_array_index(all, PaleoMessage, f.msg);
+    paleo_cursor_complete(c, m, &ready);
   }
   assert_true(paleo_cursor_done(c));
   for (guint i = 0; i < n; i++)
     assert_true(paleo_cursor_node_done(c, i));
-  g_array_free(ready, TRUE);
+  paleo_message_list_clear(&ready);
   g_array_free(flying, TRUE);
   return now;
 }
@@ -255,6 +294,78 @@ static void test_allreduce_semantics(void **state)
   g_rand_free(rng);
 }
 
+/* The owner of each segment after a reduce-scatter (the one worker holding one copy of
+ * every worker's contribution there) or an all-gather (every worker holds a copy of that
+ * worker's own data there); G_MAXUINT32 when no single worker qualifies. */
+static uint32_t half_owner(Data *d, guint seg, gboolean gather)
+{
+  guint W = d->s->n_workers;
+  uint32_t owner = G_MAXUINT32;
+  for (uint32_t w = 0; w < W; w++) {
+    g_autofree guint8 *st = node_state(d, w, G_MAXUINT);
+    guint ones = 0, total = 0, which = 0;
+    for (uint32_t c = 0; c < W; c++) {
+      guint8 v = st[(gsize)seg * W + c];
+      total += v;
+      ones += v == 1;
+      if (v == 1)
+        which = c;
+    }
+    if (gather) { /* every worker the same single copy */
+      if (total != 1 || ones != 1 || (owner != G_MAXUINT32 && owner != which))
+        return G_MAXUINT32;
+      owner = which;
+    } else if (ones == W) {
+      if (owner != G_MAXUINT32)
+        return G_MAXUINT32; /* reduced twice */
+      owner = w;
+    }
+  }
+  return owner;
+}
+
+/* Reduce-scatter leaves every byte fully reduced at exactly one worker; all-gather gives
+ * every worker that same worker's bytes (so the two make an all-reduce); ring over all N,
+ * or two levels for hierarchical (host rings, then the columns of equal local rank). */
+static void test_half_semantics(void **state)
+{
+  (void)state;
+  GRand *rng = g_rand_new_with_seed(11);
+  for (uint32_t g = 1; g <= 4; g++)
+    for (uint32_t h = 1; h <= 5; h++)
+      for (guint kind = 0; kind < 2; kind++)
+        for (uint64_t bytes = 5; bytes <= 4099; bytes += 4094) {
+          PaleoCollectiveSpec sp = {.kind = kind ? PALEO_COLLECTIVE_HIERARCHICAL : PALEO_COLLECTIVE_RING,
+                                    .workers = g * h, .bytes = bytes, .gpus_per_host = g,
+                                    .op = PALEO_OP_REDUCE_SCATTER};
+          g_autoptr(PaleoSchedule) rs = paleo_schedule_new(&sp);
+          sp.op = PALEO_OP_ALL_GATHER;
+          g_autoptr(PaleoSchedule) ag = paleo_schedule_new(&sp);
+          gboolean two_level = kind && g > 1 && g < g * h;
+          if (bytes > 4 * 5) /* every chunk has bytes: N - 1 steps, or G - 1 + G (H - 1) */
+            assert_int_equal(rs->n_steps, two_level ? g - 1 + g * (h - 1) : g * h - 1);
+          assert_int_equal(ag->n_steps, rs->n_steps);
+          Data dr, da;
+          data_init(&dr, rs);
+          data_init(&da, ag);
+          execute(rs, &dr, rng);
+          execute(ag, &da, rng);
+          for (guint a = 0; a < da.n_seg; a++) {
+            guint r = 0;
+            while (dr.seg_start[r + 1] <= da.seg_start[a])
+              r++;
+            uint32_t owner = half_owner(&dr, r, FALSE);
+            if (owner == G_MAXUINT32 || owner != half_owner(&da, a, TRUE))
+              fail_msg("%s N=%u G=%u S=%" G_GUINT64_FORMAT ": bytes from %" G_GUINT64_FORMAT " not reduced at one "
+                       "worker then gathered from it",
+                       paleo_collective_names[sp.kind], g * h, g, bytes, da.seg_start[a]);
+          }
+          data_clear(&dr);
+          data_clear(&da);
+        }
+  g_rand_free(rng);
+}
+
 /* Ring: each worker sends and receives 2(N-1)/N S; 2(N-1) steps; unit-time makespan 2(N-1). */
 static void test_ring_bytes_and_steps(void **state)
 {
@@ -263,7 +374,7 @@ static void test_ring_bytes_and_steps(void **state)
     PaleoCollectiveSpec sp = {.kind = PALEO_COLLECTIVE_RING, .workers = n, .bytes = (uint64_t)n * 1000};
     g_autoptr(PaleoSchedule) s = paleo_schedule_new(&sp);
     assert_int_equal(s->n_steps, 2 * (n - 1));
-    assert_int_equal(paleo_schedule_n_messages(s), 2 * (n - 1) * n);
+    assert_int_equal(n_messages(s), 2 * (n - 1) * n);
     for (uint32_t w = 0; w < n; w++) {
       assert_int_equal(paleo_schedule_node_bytes(s, w, TRUE), 2 * (n - 1) * 1000);
       assert_int_equal(paleo_schedule_node_bytes(s, w, FALSE), 2 * (n - 1) * 1000);
@@ -281,7 +392,7 @@ static void test_step_counts(void **state)
     PaleoCollectiveSpec tree = {.kind = PALEO_COLLECTIVE_TREE, .workers = n, .bytes = 64};
     g_autoptr(PaleoSchedule) t = paleo_schedule_new(&tree);
     assert_int_equal(t->n_steps, 2 * h);
-    assert_int_equal(paleo_schedule_n_messages(t), 2 * (n - 1)); /* every non-root once up, once down */
+    assert_int_equal(n_messages(t), 2 * (n - 1)); /* every non-root once up, once down */
     double span = execute(t, NULL, NULL); /* unit-time messages: the critical path */
     assert_true(pow2 ? span == 2.0 * h : span <= 2.0 * h);
     PaleoCollectiveSpec bf = {.kind = PALEO_COLLECTIVE_BUTTERFLY, .workers = n, .bytes = 64};
@@ -322,9 +433,9 @@ static void test_message_count_matches_builder(void **state)
               g_autoptr(PaleoSchedule) s = paleo_schedule_new(&sp);
               uint64_t count = paleo_schedule_message_count(&sp);
               if (bytes >= (uint64_t)n * k)
-                assert_int_equal(count, paleo_schedule_n_messages(s));
+                assert_int_equal(count, n_messages(s));
               else
-                assert_true(count >= paleo_schedule_n_messages(s));
+                assert_true(count >= n_messages(s));
             }
           }
   /* the default scenario at 65,536 workers (hierarchical over 8,192 hosts of 8): 135 million
@@ -344,14 +455,15 @@ static void test_mixing_one_exchange(void **state)
     PaleoCollectiveSpec sp = {.kind = PALEO_COLLECTIVE_BUTTERFLY_MIXING, .workers = 8, .bytes = 100, .iteration = it};
     g_autoptr(PaleoSchedule) s = paleo_schedule_new(&sp);
     assert_int_equal(s->n_steps, 1);
-    assert_int_equal(paleo_schedule_n_messages(s), 8);
+    g_autoptr(GArray) all = all_messages(s);
+    assert_int_equal(all->len, 8);
     uint32_t bit = 1u << (it % 3);
     for (guint i = 0; i < 8; i++)
-      assert_int_equal(paleo_schedule_message(s, i)->dst, paleo_schedule_message(s, i)->src ^ bit);
+      assert_int_equal(g_array_index(all, PaleoMessage, i).dst, g_array_index(all, PaleoMessage, i).src ^ bit);
   }
   PaleoCollectiveSpec one = {.kind = PALEO_COLLECTIVE_BUTTERFLY_MIXING, .workers = 1, .bytes = 100};
   g_autoptr(PaleoSchedule) s1 = paleo_schedule_new(&one);
-  assert_int_equal(paleo_schedule_n_messages(s1), 0);
+  assert_int_equal(n_messages(s1), 0);
 }
 
 /* Hand-worked closed forms on a 10 Gbit/s link (1.25e9 B/s) with 5 us latency. */
@@ -385,6 +497,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_allreduce_semantics),
+    cmocka_unit_test(test_half_semantics),
     cmocka_unit_test(test_ring_bytes_and_steps),
     cmocka_unit_test(test_step_counts),
     cmocka_unit_test(test_message_count_matches_builder),
