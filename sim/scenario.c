@@ -110,7 +110,7 @@ static const KeySpec keys[] = {
   {"training", "collective", KEY_CHOICE, OFF(training.collective), "ring", 0, 0, FALSE, collective_choice, "", "gradient exchange: ps|tree|butterfly|butterfly-mixing|ring|hierarchical"},
   {"training", "fidelity", KEY_CHOICE, OFF(training.fidelity), "flow", 0, 0, FALSE, fidelity_choice, "", "analytical: one closed-form event per collective; flow: messages as flows"},
   {"training", "solve_quantum_us", KEY_DOUBLE, OFF(training.solve_quantum_us), "0", 0, 1e6, FALSE, NULL, "us", "flow fidelity: share one max-min re-solve among all flow changes within this quantum (faster with thousands of concurrent flows; a flow may start or speed up up to one quantum late); 0 = exact"},
-  {"training", "aggregate", KEY_BOOL, OFF(training.aggregate), "true", NOLIM, "", "flow fidelity: flows that finish sending (or arrive) in the same nanosecond share one event, so a symmetric collective phase completes as one event; false: one event per flow, to verify (results and traces are the same)"},
+  {"training", "aggregate", KEY_BOOL, OFF(training.aggregate), "true", NOLIM, "", "flow fidelity: flows that finish sending (or arrive) in the same nanosecond share one engine event (each flow is still simulated and traced); false: one event per flow, to verify (results and traces are the same)"},
   {"training", "overlap", KEY_BOOL, OFF(training.overlap), "true", NOLIM, "", "reduce gradient buckets while backward continues (false: PALEO's serial sum)"},
   {"training", "bucket_mb", KEY_DOUBLE, OFF(training.bucket_mb), "25", 0, 1 << 20, TRUE, NULL, "MiB", "gradient bucket size (PyTorch DDP style); a layer never splits"},
   {"training", "iterations", KEY_INT, OFF(training.iterations), "10", 1, 1000000, FALSE, NULL, "", "iterations to simulate"},
