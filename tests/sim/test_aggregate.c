@@ -28,7 +28,7 @@ typedef struct {
 #define SMALL_ASYNC "cluster.workers=24", "cluster.ps_count=3", "cluster.ps_placement=dedicated", \
                     "cluster.topology=fat-tree", "cluster.radix=8", "stragglers.noise=lognormal", \
                     "stragglers.noise_sigma=0.2"
-#define LLAMA "cluster.workers=16", "training.fidelity=flow", "training.iterations=1", "workload.batch=64"
+#define LLAMA "cluster.workers=16", "training.fidelity=flow", "training.iterations=1", "workload.batch=32"
 
 static const Case cases[] = {
   {"hierarchical", "default", {"cluster.workers=32"}},
@@ -54,7 +54,9 @@ static const Case cases[] = {
    {"training.strategy=backup", "training.backup_workers=2", "training.iterations=2", "cluster.workers=16"}},
   {"fsdp", "llama2_7b_fsdp", {LLAMA}},
   {"fsdp hierarchical", "llama2_7b_fsdp", {LLAMA, "training.collective=hierarchical"}},
-  {"tensor parallel", "llama2_7b_fsdp", {LLAMA, "parallelism.zero=1", "parallelism.tensor=8"}},
+  {"tensor parallel", "llama2_7b_fsdp",
+   {"cluster.workers=8", "cluster.gpus_per_host=4", "training.fidelity=flow", "training.iterations=1",
+    "workload.batch=16", "parallelism.zero=1", "parallelism.tensor=4"}},
 };
 
 /* The summary as JSON text without what may differ (wall time, event count, the config). */
