@@ -673,6 +673,32 @@ GArray *paleo_schedule_messages(const PaleoSchedule *s)
   return out;
 }
 
+gsize paleo_schedule_bytes(const PaleoSchedule *s)
+{
+  return sizeof(*s) + (gsize)s->n_steps * sizeof(PaleoStepDesc);
+}
+
+uint64_t paleo_schedule_widest_step(const PaleoSchedule *s)
+{
+  uint64_t N = s->n_workers, G = s->gpus_per_host, P = (uint64_t)1 << log2_floor(s->n_workers), widest = 0;
+  for (guint i = 0; i < s->n_steps; i++) {
+    const PaleoStepDesc *d = &s->steps[i];
+    uint64_t n;
+    switch (d->kind) {
+    case PH_RING_RS:
+    case PH_RING_AG: n = (uint64_t)d->ring.n * d->ring.groups; break;
+    case PH_GATHER:
+    case PH_SCATTER: n = N - N / G; break;
+    case PH_PS_PUSH:
+    case PH_PS_PULL: n = N * s->ps_servers; break;
+    case PH_MIX: n = P + 2 * (N - P); break;
+    default: n = N; break; /* tree levels, butterfly exchanges and folds: at most one send each */
+    }
+    widest = MAX(widest, n);
+  }
+  return widest;
+}
+
 uint64_t paleo_schedule_node_bytes(const PaleoSchedule *s, uint32_t node, gboolean sent)
 {
   g_autoptr(GArray) all = paleo_schedule_messages(s);
@@ -742,6 +768,11 @@ gsize paleo_cursor_bytes(const PaleoCollectiveCursor *c)
 {
   return sizeof(*c) + (gsize)c->s->n_nodes * sizeof(CursorNode) + c->parked->len * sizeof(Parked) + c->ahead_bytes +
          c->sends.cap * sizeof(PaleoMessage);
+}
+
+gsize paleo_cursor_start_bytes(const PaleoSchedule *s)
+{
+  return sizeof(PaleoCollectiveCursor) + (gsize)s->n_nodes * sizeof(CursorNode);
 }
 
 static void ahead_add(PaleoCollectiveCursor *c, uint32_t node, uint32_t step)

@@ -153,6 +153,11 @@ guint paleo_schedule_involvement(const PaleoSchedule *s, uint32_t node, guint st
 guint paleo_schedule_next_step(const PaleoSchedule *s, uint32_t node, guint from);
 /* Every message, step by step (O(messages); for tests and small tools). */
 GArray *paleo_schedule_messages(const PaleoSchedule *s);
+/* Bytes the schedule holds: its header and step descriptions, O(steps). */
+gsize paleo_schedule_bytes(const PaleoSchedule *s);
+/* The most messages one step has (exact for rings and ps, an upper bound otherwise): no
+ * more of one collective's messages are ever in flight at once. */
+uint64_t paleo_schedule_widest_step(const PaleoSchedule *s);
 /* Bytes participant `node` sends (sent = TRUE) or receives over the whole schedule. */
 uint64_t paleo_schedule_node_bytes(const PaleoSchedule *s, uint32_t node, gboolean sent);
 
@@ -180,6 +185,9 @@ void paleo_cursor_complete(PaleoCollectiveCursor *cursor, const PaleoMessage *m,
 gboolean paleo_cursor_done(const PaleoCollectiveCursor *cursor);
 /* Bytes the cursor holds now (its per-participant state, receipts ahead, parked sends). */
 gsize paleo_cursor_bytes(const PaleoCollectiveCursor *cursor);
+/* Bytes a new cursor over `s` holds (per-participant state); receipts that come before
+ * their step and sends parked on participants not yet entered add to it while it runs. */
+gsize paleo_cursor_start_bytes(const PaleoSchedule *s);
 
 /* The links a closed form uses. */
 typedef struct {
