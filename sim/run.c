@@ -966,6 +966,10 @@ static void summarize(Run *r, PaleoRunSummary *out, int64_t bpw)
   out->iterations = I;
   out->buckets = st->n_buckets;
   out->flows = st->flows;
+  if (r->network) {
+    out->peak_flows_in_flight = paleo_network_stats(r->network)->peak_in_flight;
+    out->network_bytes = paleo_network_memory_bytes(r->network);
+  }
   out->events = paleo_engine_events_processed(r->engine);
   out->updates = st->updates;
   out->dropped_gradients = st->dropped_gradients;

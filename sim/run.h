@@ -79,6 +79,9 @@ typedef struct {
   PaleoMemory memory;
   guint buckets;
   uint64_t events, flows;
+  uint64_t peak_flows_in_flight; /* most flows started and not yet delivered at one time */
+  uint64_t network_bytes;       /* the flow model's memory at the end: its pools only grow, so
+                                   also its peak (flow slots, link lists, routes, events) */
   double wall_s;
   gboolean interrupted;         /* SIGINT/SIGTERM stopped it */
 } PaleoRunSummary;

@@ -369,6 +369,8 @@ void paleo_summary_add_json(JsonBuilder *b, const PaleoScenario *sc, const Paleo
     add_double(b, nums[i].key, nums[i].value);
   add_int(b, "events", (gint64)s->events);
   add_int(b, "flows", (gint64)s->flows);
+  add_int(b, "peak_flows_in_flight", (gint64)s->peak_flows_in_flight);
+  add_int(b, "network_bytes", (gint64)s->network_bytes);
   json_builder_set_member_name(b, "interrupted");
   json_builder_add_boolean_value(b, s->interrupted);
   add_strategy_members(b, s);

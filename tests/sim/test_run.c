@@ -213,6 +213,36 @@ static void test_determinism_and_slowdown(void **state)
   paleo_run_summary_clear(&s);
 }
 
+/* ---- memory of flow fidelity: per worker, not per flow ---- */
+
+/* One ring all-reduce over N workers is 2N(N-1) flows, N of them in flight per step; the
+ * flow model's memory follows the flows in flight (and the N routes of the ring), so 4x
+ * the workers (16x the flows) costs at most about 4x the bytes. */
+static void test_flow_memory_per_worker(void **state)
+{
+  (void)state;
+  const char *dir = g_getenv("PALEOSIM_CONFIG_DIR");
+  g_autofree char *path = g_build_filename(dir, "scenarios", "default.ini", NULL);
+  PaleoRunSummary r[2];
+  const char *workers[] = {"cluster.workers=64", "cluster.workers=256"};
+  for (guint i = 0; i < 2; i++) {
+    char *ov[] = {"training.collective=ring", "cluster.gpus_per_host=1", "training.iterations=1",
+                  "training.overlap=false", "cluster.topology=fat-tree", (char *)workers[i], NULL};
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PaleoScenario) s = paleo_scenario_load(path, ov, &error);
+    assert_non_null(s);
+    run(s, &r[i]);
+    uint64_t n = i ? 256 : 64;
+    assert_int_equal(r[i].flows, 2 * n * (n - 1));
+    /* a step's N messages, and a few of the next step where a rank finished early */
+    assert_true(r[i].peak_flows_in_flight >= n && r[i].peak_flows_in_flight <= 2 * n);
+    assert_true(r[i].network_bytes > 0);
+  }
+  assert_true(r[1].network_bytes < 5 * r[0].network_bytes);
+  paleo_run_summary_clear(&r[0]);
+  paleo_run_summary_clear(&r[1]);
+}
+
 /* ---- bad input through the CLI: exit code 2 and a message naming section and key ---- */
 
 static void expect_cli_error(const char *set, const char *needle)
@@ -300,6 +330,7 @@ int main(void)
     cmocka_unit_test(test_fat_tree_oversubscription),
     cmocka_unit_test(test_overlap),
     cmocka_unit_test(test_determinism_and_slowdown),
+    cmocka_unit_test(test_flow_memory_per_worker),
     cmocka_unit_test(test_sigint),
     cmocka_unit_test(test_bad_input_cli),
   };
