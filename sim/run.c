@@ -349,13 +349,13 @@ static gboolean load_workload(Run *r, int64_t *bpw_out, GError **error)
   return TRUE;
 }
 
-/* ---- memory of the collective schedules ---- */
+/* ---- memory of the collectives ---- */
 
-/* Flow-fidelity task-graph strategies build every collective's message pattern up front
- * (workloads/executor.c): a ring over the data-parallel replicas is O(replicas^2)
- * messages. The step graph (one replica's, small) is planned and the executor's need
- * computed before anything big is built, against a budget that leaves a 24 GiB machine
- * room. */
+/* Flow-fidelity task-graph strategies keep, per collective in progress, a cursor over its
+ * participants and its messages in flight (workloads/executor.c; schedules are generated
+ * on demand, O(steps)). The step graph (one replica's, small) is planned and the
+ * executor's need computed before anything big is built, against a budget that leaves a
+ * 24 GiB machine room. */
 #define SCHEDULE_LIMIT_GIB 8.0
 
 static gboolean check_schedule_memory(Run *r, GError **error)
@@ -373,16 +373,16 @@ static gboolean check_schedule_memory(Run *r, GError **error)
                           .fidelity = PALEO_FIDELITY_FLOW, .ps_servers = (uint32_t)sc->cluster.ps_count,
                           .ps_dedicated = sc->cluster.ps_placement == PALEO_PS_DEDICATED,
                           .gpus_per_host = (uint32_t)sc->cluster.gpus_per_host};
-  uint64_t messages = 0;
-  double gib = paleo_executor_flow_memory(graph, &cfg, &messages) / (1024.0 * 1024 * 1024);
+  uint64_t in_flight = 0;
+  double gib = paleo_executor_flow_memory(graph, &cfg, &in_flight) / (1024.0 * 1024 * 1024);
   if (gib <= SCHEDULE_LIMIT_GIB)
     return TRUE;
   paleo_scenario_set_error(sc, error, PALEO_SCENARIO_ERROR_RANGE, "cluster", "workers",
-                           "%u data-parallel replicas with collective %s in flow fidelity make %.3g messages in "
-                           "%u collectives per step, about %.1f GiB of message schedules: more than "
-                           "paleosim's limit of %.0f GiB. Use fewer workers, more gpus_per_host (hierarchical), "
-                           "collective tree or butterfly, fewer buckets (training.bucket_mb), or fidelity analytical",
-                           r->replicas, paleo_collective_names[sc->training.collective], (double)messages,
+                           "%u data-parallel replicas with collective %s in flow fidelity can have %.3g messages "
+                           "in flight in %u collectives per step, about %.1f GiB of collective state: more than "
+                           "paleosim's limit of %.0f GiB. Use fewer workers or parameter servers (cluster.ps_count), "
+                           "fewer buckets (training.bucket_mb), or fidelity analytical",
+                           r->replicas, paleo_collective_names[sc->training.collective], (double)in_flight,
                            graph->collectives->len, gib, SCHEDULE_LIMIT_GIB);
   return FALSE;
 }

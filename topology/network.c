@@ -407,6 +407,11 @@ gsize paleo_network_memory_bytes(const PaleoNetwork *net)
   return bytes;
 }
 
+gsize paleo_network_flow_bytes(uint32_t hops)
+{
+  return sizeof(Flow) + (hops > INLINE_HOPS ? hops * sizeof(uint32_t) : 0) + 2 * (gsize)hops * sizeof(LinkEntry);
+}
+
 /* ---- routes ---- */
 
 /* The route from src to dst: the one ECMP path of the pair, from the cache. Fills

@@ -143,6 +143,9 @@ void paleo_network_link_stats(const PaleoNetwork *net, uint32_t link, PaleoLinkS
 const PaleoNetworkStats *paleo_network_stats(const PaleoNetwork *net);
 /* Bytes the network holds now: flow records, per-link lists, the route cache, events. */
 gsize paleo_network_memory_bytes(const PaleoNetwork *net);
+/* Bytes one flow in flight over `hops` links costs at most: its record, its route positions
+ * beyond the inline ones, and its entries in the links' lists (which grow by doubling). */
+gsize paleo_network_flow_bytes(uint32_t hops);
 
 /* Flows currently sending (flow mode), in no meaningful order. */
 uint32_t paleo_network_n_active(const PaleoNetwork *net);

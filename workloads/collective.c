@@ -263,38 +263,6 @@ PaleoSchedule *paleo_schedule_new(const PaleoCollectiveSpec *sp)
   return s;
 }
 
-uint64_t paleo_schedule_message_count(const PaleoCollectiveSpec *sp)
-{
-  uint64_t N = sp->workers, k = sp->ps_servers;
-  if (sp->op != PALEO_OP_ALL_REDUCE) { /* one half of a ring, or of the hierarchical ring */
-    uint64_t G = sp->gpus_per_host;
-    if (sp->kind != PALEO_COLLECTIVE_HIERARCHICAL || G <= 1 || G >= N)
-      return N * (N - 1);
-    uint64_t H = N / G;
-    return H * G * (G - 1) + G * H * (H - 1);
-  }
-  switch (sp->kind) {
-  case PALEO_COLLECTIVE_PS: /* push and pull; a colocated server keeps its own shard */
-    return 2 * (N * k - (sp->ps_dedicated ? 0 : MIN(k, N)));
-  case PALEO_COLLECTIVE_TREE: return 2 * (N - 1);
-  case PALEO_COLLECTIVE_BUTTERFLY: {
-    guint h = log2_floor(sp->workers);
-    uint64_t P = (uint64_t)1 << h;
-    return 2 * (N - P) + P * h;
-  }
-  case PALEO_COLLECTIVE_BUTTERFLY_MIXING: {
-    uint64_t P = (uint64_t)1 << log2_floor(sp->workers);
-    return N < 2 ? 0 : P + 2 * (N - P);
-  }
-  case PALEO_COLLECTIVE_RING: return 2 * (N - 1) * N;
-  case PALEO_COLLECTIVE_HIERARCHICAL: {
-    uint64_t G = MAX(sp->gpus_per_host, 1), H = N / G;
-    return 2 * H * G * (G - 1) + 2 * H * (G - 1) + 2 * H * (H - 1);
-  }
-  default: g_return_val_if_reached(0);
-  }
-}
-
 void paleo_schedule_free(PaleoSchedule *s)
 {
   if (!s)

@@ -134,10 +134,6 @@ typedef struct {
  * input). */
 PaleoSchedule *paleo_schedule_new(const PaleoCollectiveSpec *spec);
 void paleo_schedule_free(PaleoSchedule *schedule);
-/* How many messages paleo_schedule_new would build for `spec`, without building them (the
- * memory a flow-fidelity run needs grows with it): exact when no chunk is empty (bytes at
- * least workers x servers), an upper bound otherwise. */
-uint64_t paleo_schedule_message_count(const PaleoCollectiveSpec *spec);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PaleoSchedule, paleo_schedule_free)
 
 /* "push", "reduce-scatter", ... (for traces and tests). */

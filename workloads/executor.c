@@ -998,13 +998,19 @@ static guint flow_phases(uint32_t replicas, PaleoCollectiveKind kind)
   return kind == PALEO_COLLECTIVE_BUTTERFLY_MIXING ? MAX(h, 1) : 1;
 }
 
-/* ---- memory of flow fidelity's schedules, before anything is built ---- */
+/* ---- memory of flow fidelity's collectives, before anything is built ---- */
 
-#define SCHEDULE_BYTES_PER_MESSAGE 32.0 /* a PaleoMessage */
-#define INSTANCE_BYTES_PER_MESSAGE 21.0 /* an instance's cursor (two involvements, done flag,
-                                           parked link) and start time */
+#define ROUTE_HOPS_BOUND 8 /* GPU -> NIC -> leaf -> spine -> core -> spine -> leaf -> NIC -> GPU */
 
-double paleo_executor_flow_memory(const PaleoStepGraph *graph, const PaleoTrainConfig *config, uint64_t *messages)
+/* One instance of `s` at its widest: a cursor, and one step's messages in flight (each a
+ * FlowCtx and a network flow). */
+static double instance_bytes(const PaleoSchedule *s)
+{
+  double per_message = sizeof(FlowCtx) + paleo_network_flow_bytes(ROUTE_HOPS_BOUND);
+  return (double)paleo_cursor_start_bytes(s) + (double)paleo_schedule_widest_step(s) * per_message;
+}
+
+double paleo_executor_flow_memory(const PaleoStepGraph *graph, const PaleoTrainConfig *config, uint64_t *in_flight)
 {
   Exec x = {.cfg = *config, .g = (PaleoStepGraph *)graph, .D = graph->devices, .R = config->workers / graph->devices};
   x.cfg.lanes = x.cfg.replica_copies = 1;
@@ -1013,30 +1019,31 @@ double paleo_executor_flow_memory(const PaleoStepGraph *graph, const PaleoTrainC
   /* per local device: the largest instance of its collectives across replicas [2d] and of
    * those inside a replica [2d + 1] (one instance per replica) */
   g_autofree double *largest = g_new0(double, 2 * (gsize)x.D);
+  g_autofree uint64_t *widest = g_new0(uint64_t, 2 * (gsize)x.D);
   double schedules = 0;
-  *messages = 0;
   for (guint k = 0; k < graph->collectives->len; k++) {
     if (inside_one_host(&x, k))
       continue;
     const PaleoGraphCollective *c = paleo_step_graph_collective(x.g, k);
+    gsize slot = 2 * (gsize)c->local[0] + !c->across_replicas;
     for (guint p = 0; p < phases; p++) {
       PaleoCollectiveSpec spec = coll_spec(&x, k, p);
-      uint64_t m = paleo_schedule_message_count(&spec);
-      double *l = &largest[2 * (gsize)c->local[0] + !c->across_replicas];
-      *l = MAX(*l, (double)m);
-      char *key = spec_key(&spec);
-      if (!g_hash_table_add(built, key))
-        continue; /* the cache's schedule */
-      schedules += (double)m;
-      *messages += m;
+      g_autoptr(PaleoSchedule) s = paleo_schedule_new(&spec); /* O(steps): no message is stored */
+      largest[slot] = MAX(largest[slot], instance_bytes(s));
+      widest[slot] = MAX(widest[slot], paleo_schedule_widest_step(s));
+      if (g_hash_table_add(built, spec_key(&spec))) /* else the cache's schedule */
+        schedules += (double)paleo_schedule_bytes(s);
     }
   }
   /* A device's collectives of one stream run one after another, and none ends before
    * every participant entered it: at most two instances of a stream live at once. */
   double instances = 0;
-  for (uint32_t d = 0; d < x.D; d++)
+  *in_flight = 0;
+  for (uint32_t d = 0; d < x.D; d++) {
     instances += 2 * (largest[2 * d] + (double)x.R * largest[2 * d + 1]);
-  return schedules * SCHEDULE_BYTES_PER_MESSAGE + instances * INSTANCE_BYTES_PER_MESSAGE;
+    *in_flight += 2 * (widest[2 * d] + (uint64_t)x.R * widest[2 * d + 1]);
+  }
+  return schedules + instances;
 }
 
 static void setup_collectives(Exec *x, const PaleoTrainConfig *c)

@@ -44,11 +44,14 @@
 PaleoTrainer *paleo_executor_new(PaleoEngine *engine, PaleoNetwork *network, const PaleoTrainCosts *costs,
                                  const PaleoTrainConfig *config, PaleoStepGraph *graph);
 
-/* The memory (bytes) a flow-fidelity run of `graph` would need for its collectives'
- * message schedules (one per distinct spec) and the instances in progress (two per
- * stream at most; one per replica for groups inside a replica), computed without building
- * any: a run checks it before building a topology. `messages`: the schedules' messages.
- * Uses config's workers, collective, gpus_per_host and parameter servers. */
-double paleo_executor_flow_memory(const PaleoStepGraph *graph, const PaleoTrainConfig *config, uint64_t *messages);
+/* The memory (bytes) a flow-fidelity run of `graph` would need for its collectives:
+ * their schedules (one per distinct spec, O(steps): messages are generated on demand) and
+ * the instances in progress (two per stream at most; one per replica for groups inside a
+ * replica), each a cursor over its participants and at most one step's messages in flight
+ * (a FlowCtx and a network flow each). Computed before a topology is built: a run checks
+ * it. `in_flight`: the most messages those instances can have in flight. Uses config's
+ * workers, collective, gpus_per_host and parameter servers. Receipts that arrive before a
+ * participant reaches their step and sends parked on late participants are not counted. */
+double paleo_executor_flow_memory(const PaleoStepGraph *graph, const PaleoTrainConfig *config, uint64_t *in_flight);
 
 #endif

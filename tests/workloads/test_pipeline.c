@@ -13,6 +13,7 @@
 #include "engine/engine.h"
 #include "topology/generators.h"
 #include "topology/network.h"
+#include "workloads/collective.h"
 #include "workloads/executor.h"
 #include "workloads/planner.h"
 #include "workloads/train.h"
@@ -204,28 +205,51 @@ static void test_interleaved_bubble(void **state)
 
 /* A schedule that contradicts the dependencies is refused, not run into a deadlock. */
 /* The flow-fidelity memory a run checks before building (finding 12), hand-worked: two
- * stages of 8 layers, 8 workers = 4 replicas, one bucket per device (overlap off). Plain:
- * both devices' all-reduces share one ring schedule of 2 x 4 x 3 = 24 messages (32 B
- * each); two instances per device's stream, 21 B per message: 768 + 4 x 24 x 21 = 2,784 B.
- * ZeRO-1: a reduce-scatter and an all-gather of 4 x 3 = 12 messages each (two schedules),
- * instances 4 x 12 x 21: 768 + 1,008 = 1,776 B. */
+ * stages of 8 layers, 8 workers = 4 replicas, one bucket per device (overlap off).
+ * Schedules are step descriptions (no message is stored); an instance is a cursor over its
+ * 4 participants and its widest step's 4 messages in flight, m bytes each (a FlowCtx and a
+ * network flow of at most 8 hops). Plain: both devices' all-reduces share one ring
+ * schedule (6 steps); two instances per device's stream: schedule + 4 (cursor + 4 m), 16
+ * messages in flight. ZeRO-1: a reduce-scatter and an all-gather schedule (3 steps each),
+ * the same instances. At 65,536 replicas the ring needs about 100 MB, not the 274 GB of
+ * stored messages it once did. */
 static void test_flow_memory_hand_worked(void **state)
 {
   (void)state;
   g_autoptr(PaleoTrainCosts) costs = uniform_costs(4 * LAYERS_PER_STAGE);
   PaleoTrainConfig cfg = {.workers = 8, .collective = PALEO_COLLECTIVE_RING, .fidelity = PALEO_FIDELITY_FLOW,
                           .gpus_per_host = 1};
+  PaleoCollectiveSpec ring = {.kind = PALEO_COLLECTIVE_RING, .workers = 4, .bytes = 1 << 20};
+  g_autoptr(PaleoSchedule) all_reduce = paleo_schedule_new(&ring);
+  ring.op = PALEO_OP_REDUCE_SCATTER;
+  g_autoptr(PaleoSchedule) half = paleo_schedule_new(&ring);
+  double cursor = (double)paleo_cursor_start_bytes(all_reduce), per_message = 0;
   for (uint32_t zero = 0; zero <= 1; zero++) {
     PaleoPlan plan = {.stages = 2, .micro_batches = 2, .splits = 1, .collective = PALEO_COLLECTIVE_RING,
                       .overlap = FALSE, .bucket_bytes = 1 << 20, .replicas = 4, .zero = zero};
     g_autoptr(GError) error = NULL;
     g_autoptr(PaleoStepGraph) g = paleo_plan_step(NULL, costs, &plan, &error);
     assert_non_null(g);
-    uint64_t messages = 0;
-    double bytes = paleo_executor_flow_memory(g, &cfg, &messages);
-    assert_int_equal(messages, 24);
-    assert_float_equal(bytes, zero ? 1776 : 2784, 1e-9);
+    uint64_t in_flight = 0;
+    double bytes = paleo_executor_flow_memory(g, &cfg, &in_flight);
+    assert_int_equal(in_flight, 16);
+    double schedules = zero ? 2.0 * (double)paleo_schedule_bytes(half) : (double)paleo_schedule_bytes(all_reduce);
+    double m = (bytes - schedules - 4 * cursor) / 16;
+    assert_true(m >= (double)paleo_network_flow_bytes(8) && m < 1024 && m == floor(m));
+    if (zero)
+      assert_float_equal(m, per_message, 0); /* the same instances */
+    per_message = m;
   }
+  PaleoPlan plan = {.stages = 2, .micro_batches = 2, .splits = 1, .collective = PALEO_COLLECTIVE_RING,
+                    .overlap = FALSE, .bucket_bytes = 1 << 20, .replicas = 65536};
+  cfg.workers = 2 * 65536;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PaleoStepGraph) g = paleo_plan_step(NULL, costs, &plan, &error);
+  assert_non_null(g);
+  uint64_t in_flight = 0;
+  double bytes = paleo_executor_flow_memory(g, &cfg, &in_flight);
+  assert_int_equal(in_flight, 4 * 65536);
+  assert_true(bytes > 4 * 65536 * per_message && bytes < 200e6);
 }
 
 static void test_cycle_refused(void **state)
