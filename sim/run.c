@@ -33,6 +33,7 @@
 static PaleoEngine *volatile running_engine;
 static volatile sig_atomic_t stop_pending;
 static volatile sig_atomic_t in_setup;
+static volatile sig_atomic_t stop_taken;
 
 gboolean paleo_run_request_stop(void)
 {
@@ -40,7 +41,12 @@ gboolean paleo_run_request_stop(void)
   PaleoEngine *e = running_engine;
   if (e)
     paleo_engine_stop(e);
-  return !in_setup;
+  return !in_setup && !e;
+}
+
+gboolean paleo_run_stop_taken(void)
+{
+  return stop_taken != 0;
 }
 
 gboolean paleo_run_stop_requested(void)
@@ -1131,6 +1137,8 @@ gboolean paleo_run_scenario(const PaleoScenario *sc, const PaleoRunOptions *opti
     paleo_engine_stop(r.engine);
   PaleoStopReason reason = paleo_engine_run(r.engine, &(PaleoRunLimits){.until = RUN_HORIZON_NS});
   running_engine = NULL;
+  if (stop_pending)
+    stop_taken = 1;
   /* An empty queue before the target is a failed worker blocking the others (anything
    * else would be a deadlock in the trainer). */
   const PaleoTrainStats *st = paleo_trainer_stats(r.trainer);

@@ -113,11 +113,15 @@ char *paleo_run_memory_text(const PaleoMemory *memory);
 double paleo_run_percentile(const double *sorted, guint n, double q);
 /* Stops the run in progress, or the next one before its first event when it comes during
  * set-up (async-signal-safe; for SIGINT/SIGTERM handlers). The request stays: every later
- * run of the process stops at once. FALSE when a run is in set-up, which cannot be cut
- * short (building a large topology or collective schedule may take seconds): the caller
- * decides how long to wait. */
+ * run of the process stops at once. FALSE when a run is in set-up or in its event loop:
+ * neither set-up (building a large topology) nor one event (a network instant delivering
+ * hundreds of thousands of messages) can be cut short, so the caller decides how long to
+ * wait for paleo_run_stop_taken. */
 gboolean paleo_run_request_stop(void);
 /* TRUE once paleo_run_request_stop was called. */
 gboolean paleo_run_stop_requested(void);
+/* TRUE once a run of this process has seen the stop request (its event loop returned):
+ * what is left is closing its trace and printing its summary. */
+gboolean paleo_run_stop_taken(void);
 
 #endif

@@ -448,10 +448,11 @@ void paleo_summary_write_json(FILE *out, JsonBuilder *b)
 
 /* ---- signals and exit codes ---- */
 
-/* The first signal stops the run gracefully (its trace is closed "interrupted"); during
- * set-up, which cannot be cut short, it gives the run half a second to get there. A second
- * signal, or the end of that half second (SIGALRM), ends the process at once
- * (paleo_cli_fatal_signal). setitimer is a plain system call on Linux. */
+/* The first signal stops the run gracefully (its trace is closed "interrupted"). A run in
+ * set-up or inside one long event cannot stop at once, so it gets half a second to see the
+ * request (paleo_run_stop_taken); a second signal, or the end of that half second
+ * (SIGALRM) before the run saw it, ends the process at once (paleo_cli_fatal_signal).
+ * setitimer is a plain system call on Linux. */
 static void on_signal(int sig)
 {
   if (paleo_run_stop_requested())
@@ -462,6 +463,12 @@ static void on_signal(int sig)
   }
 }
 
+static void on_deadline(int sig)
+{
+  if (!paleo_run_stop_taken())
+    paleo_cli_fatal_signal(sig);
+}
+
 void paleo_summary_catch_stop_signals(void)
 {
   struct sigaction sa;
@@ -470,6 +477,8 @@ void paleo_summary_catch_stop_signals(void)
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
+  sa.sa_handler = on_deadline;
+  sigaction(SIGALRM, &sa, NULL);
 }
 
 int paleo_summary_exit_code(const GError *e)

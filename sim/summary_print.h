@@ -51,8 +51,8 @@ void paleo_summary_write_json(FILE *out, JsonBuilder *builder);
 
 /* SIGINT/SIGTERM stop the run in progress, or in set-up, and every later one
  * (paleo_run_request_stop; paleo_run_stop_requested tells whether one came): within a
- * second, since set-up that takes longer is abandoned (paleo_cli_fatal_signal), as it is
- * on a second signal. */
+ * second, since set-up or an event that takes longer is abandoned (paleo_cli_fatal_signal),
+ * as it is on a second signal. */
 void paleo_summary_catch_stop_signals(void);
 
 /* Exit code for a failed run: 2 for bad input (scenario, trace format), else 1. */
